@@ -1,0 +1,53 @@
+//! SQL dialects: one renderer per database, each rendering every rule.
+
+mod postgres;
+
+use crate::rules::Rule;
+use crate::spec::MoneySpec;
+use crate::table::Scalar;
+
+/// A database whose DDL the toolkit renders.
+///
+/// ```
+/// use money_core::Dialect;
+/// assert_eq!(Dialect::Postgres.to_string(), "PostgreSQL");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// PostgreSQL 14 or newer.
+    Postgres,
+}
+
+impl Dialect {
+    /// Every dialect the toolkit renders.
+    pub const ALL: &'static [Dialect] = &[Dialect::Postgres];
+
+    pub(crate) fn renderer(self) -> &'static dyn Renderer {
+        match self {
+            Dialect::Postgres => &postgres::Postgres,
+        }
+    }
+}
+
+impl std::fmt::Display for Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Dialect::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// How one dialect spells types, identifiers and rules. The DDL layout itself
+/// is shared ([`crate::ddl`]); a new dialect is one more implementation.
+pub(crate) trait Renderer: Sync {
+    /// `ident` quoted, so reserved words (`order`, `user`) work as names.
+    fn quote(&self, ident: &str) -> String;
+    /// The column type of a money column.
+    fn money_type(&self, spec: &MoneySpec) -> String;
+    /// The column type of a scalar.
+    fn scalar_type(&self, scalar: Scalar) -> &'static str;
+    /// The boolean expression that holds iff `rule` holds for the (already
+    /// quoted) column.
+    fn check(&self, column: &str, rule: &Rule) -> String;
+}

@@ -1,0 +1,100 @@
+//! One declaration for money, in Rust and in the database.
+//!
+//! ```
+//! use money_core::{MoneyModel, Decimal, Dialect};
+//!
+//! #[derive(MoneyModel)]
+//! #[money(table = "accounts")]
+//! struct Account {
+//!     #[money(primary_key)]
+//!     id: i64,
+//!     #[money(precision = 19, scale = 4, min = "0")]
+//!     balance: Decimal,
+//! }
+//!
+//! let ok = Account { id: 1, balance: "123.4500".parse().unwrap() };
+//! assert!(ok.validate().is_ok());
+//!
+//! // PostgreSQL would round this into a numeric(19,4) column; here it is an
+//! // error, in Rust and, through the generated DDL, in the database.
+//! let excess = Account { id: 2, balance: "123.45678".parse().unwrap() };
+//! let errors = excess.validate().unwrap_err();
+//! assert_eq!(errors.iter().next().unwrap().constraint(), "accounts_balance_scale");
+//!
+//! let ddl = Account::create_table_sql(Dialect::Postgres);
+//! assert!(ddl.contains(r#"CHECK ("balance" = round("balance", 4))"#));
+//! ```
+//!
+//! # Semantics
+//! For a field declared with precision `P` and scale `S`, a value `v` is
+//! valid iff it has at most `S` digits after the point once trailing zeros
+//! are dropped, `|v| < 10^(P-S)`, and `min <= v <= max` where declared. With
+//! `on_excess_scale = "round"`, `v` is first rounded to `S` digits half away
+//! from zero, as the database rounds, and the other rules are checked on the
+//! rounded value. See [`MoneySpec`] and [`Rule`]; how each dialect enforces
+//! the same rules is described with [`Dialect`]'s renderers and in the
+//! README.
+#![forbid(unsafe_code)]
+
+pub mod ddl;
+mod dialect;
+pub mod naming;
+mod rules;
+mod spec;
+mod table;
+mod validate;
+
+pub use dialect::Dialect;
+pub use rules::{Rule, RuleKind};
+pub use rust_decimal::Decimal;
+pub use spec::{ExcessScale, MAX_PRECISION, MoneySpec, round_like_database};
+pub use table::{Column, ColumnType, Constraint, MoneyField, Scalar, SqlColumn, Table};
+pub use validate::{ValidationError, ValidationErrors};
+
+/// `#[derive(MoneyModel)]`: see the [`MoneyModel`] trait and the README for
+/// the attribute reference.
+#[cfg(feature = "derive")]
+pub use money_derive::MoneyModel;
+
+/// A struct whose money fields are declared once, with
+/// `#[derive(MoneyModel)]`.
+///
+/// The derive generates [`TABLE`](Self::TABLE),
+/// [`DEFINITION`](Self::DEFINITION) and [`validate`](Self::validate);
+/// everything else is computed from the definition by this crate.
+pub trait MoneyModel {
+    /// The table's name: `#[money(table = "...")]`, else the struct's name in
+    /// snake_case.
+    const TABLE: &'static str;
+
+    /// The table, its columns and their rules, as data.
+    const DEFINITION: &'static Table;
+
+    /// Checks every rule of every money field and reports every broken one,
+    /// each with the name of the database constraint that enforces the same
+    /// rule. A value that passes is accepted by the generated DDL, and a
+    /// value that fails is rejected by it.
+    fn validate(&self) -> Result<(), ValidationErrors>;
+
+    /// The complete `CREATE TABLE` statement, with every constraint, for
+    /// `dialect`. See [`ddl::create_table`].
+    fn create_table_sql(dialect: Dialect) -> String {
+        ddl::create_table(Self::DEFINITION, dialect)
+    }
+}
+
+/// What generated code reaches, by absolute path. Not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::spec::{ExcessScale, MoneySpec};
+    pub use crate::table::{Column, ColumnType, MoneyField, Scalar, SqlColumn, Table};
+    pub use crate::validate::{ValidationErrors, check_money};
+    pub use core::option::Option::{self, None, Some};
+    pub use core::result::Result;
+    pub use rust_decimal::Decimal;
+
+    /// A `Decimal` built in a `const` from the parts the derive computed.
+    pub const fn decimal(lo: u32, mid: u32, hi: u32, negative: bool, scale: u32) -> Decimal {
+        Decimal::from_parts(lo, mid, hi, negative, scale)
+    }
+}

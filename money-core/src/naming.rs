@@ -1,0 +1,125 @@
+//! The one place that names database constraints.
+//!
+//! # Scheme
+//! A CHECK constraint is named `{table}_{column}_{rule}`, where `rule` is
+//! [`RuleKind::suffix`](crate::RuleKind::suffix) (`digits`, `scale`, `min`,
+//! `max`); the primary key is `{table}_pkey`, as PostgreSQL names it.
+//!
+//! PostgreSQL truncates identifiers at 63 bytes (MySQL at 64), so two long
+//! names could silently become one. A name longer than 63 bytes keeps the
+//! suffix and replaces the tail of `{table}_{column}` with 8 hex digits of
+//! the FNV-1a hash of the whole `{table}_{column}`:
+//! `{prefix}_{hash}_{rule}`, exactly 63 bytes. The hash is part of the
+//! naming contract and never changes, so names are stable across builds and
+//! versions. Table and column names are ASCII identifiers (the derive checks
+//! them), so byte truncation never splits a character.
+//!
+//! ```
+//! use money_core::naming::constraint_name;
+//! assert_eq!(constraint_name("accounts", "balance", "scale"), "accounts_balance_scale");
+//! let long = constraint_name(&"t".repeat(40), &"c".repeat(40), "digits");
+//! assert_eq!(long.len(), 63);
+//! assert!(long.ends_with("_digits"));
+//! ```
+
+/// The longest identifier PostgreSQL keeps whole.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+const HASH_HEX_DIGITS: usize = 8;
+
+/// The name of the constraint that enforces `suffix` on `column` of `table`.
+pub fn constraint_name(table: &str, column: &str, suffix: &str) -> String {
+    let base_len = table.len() + 1 + column.len();
+    let mut name = String::with_capacity(MAX_IDENTIFIER_BYTES);
+    if base_len + 1 + suffix.len() <= MAX_IDENTIFIER_BYTES {
+        name.push_str(table);
+        name.push('_');
+        name.push_str(column);
+    } else {
+        let hash = fnv1a_32([table.as_bytes(), b"_", column.as_bytes()]);
+        let keep = MAX_IDENTIFIER_BYTES.saturating_sub(suffix.len() + HASH_HEX_DIGITS + 2);
+        let base = format!("{table}_{column}");
+        name.push_str(&base[..keep.min(base.len())]);
+        name.push_str(&format!("_{hash:08x}"));
+    }
+    name.push('_');
+    name.push_str(suffix);
+    name
+}
+
+/// The name of a table's primary key constraint: `{table}_pkey`.
+pub fn primary_key_name(table: &str) -> String {
+    if table.len() + 5 <= MAX_IDENTIFIER_BYTES {
+        format!("{table}_pkey")
+    } else {
+        // A table name is at most 63 bytes, so only the hashed form is longer.
+        let hash = fnv1a_32([table.as_bytes()]);
+        let keep = MAX_IDENTIFIER_BYTES - 5 - HASH_HEX_DIGITS - 1;
+        format!("{}_{hash:08x}_pkey", &table[..keep])
+    }
+}
+
+/// FNV-1a, 32 bits: tiny, stable and good enough to keep distinct names
+/// distinct; not used for anything adversarial.
+fn fnv1a_32<const N: usize>(parts: [&[u8]; N]) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in parts.iter().flat_map(|part| part.iter()) {
+        hash ^= u32::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_spelled_out() {
+        assert_eq!(
+            constraint_name("accounts", "balance", "digits"),
+            "accounts_balance_digits"
+        );
+        assert_eq!(primary_key_name("accounts"), "accounts_pkey");
+    }
+
+    #[test]
+    fn a_name_of_exactly_63_bytes_is_kept() {
+        let table = "t".repeat(63 - 1 - "c".len() - 1 - "scale".len());
+        let name = constraint_name(&table, "c", "scale");
+        assert_eq!(name.len(), 63);
+        assert_eq!(name, format!("{table}_c_scale"));
+    }
+
+    #[test]
+    fn long_names_are_hashed_deterministically() {
+        let table = "settlement_instructions_pending_review";
+        let column = "counterparty_reserved_amount_in_minor_units";
+        let name = constraint_name(table, column, "digits");
+        assert_eq!(name.len(), MAX_IDENTIFIER_BYTES);
+        assert_eq!(name, constraint_name(table, column, "digits"));
+        // A pinned value: changing the scheme renames every constraint of
+        // every user's schema, so it must show up as a failing test.
+        assert_eq!(
+            name,
+            "settlement_instructions_pending_review_counterp_af55998e_digits"
+        );
+    }
+
+    #[test]
+    fn long_names_that_share_a_prefix_stay_distinct() {
+        let table = "a".repeat(50);
+        let one = constraint_name(&table, "amount_one", "max");
+        let two = constraint_name(&table, "amount_two", "max");
+        assert_ne!(one, two);
+        assert!(one.len() <= MAX_IDENTIFIER_BYTES && two.len() <= MAX_IDENTIFIER_BYTES);
+    }
+
+    #[test]
+    fn long_table_primary_key() {
+        let table = "x".repeat(63);
+        let name = primary_key_name(&table);
+        assert_eq!(name.len(), MAX_IDENTIFIER_BYTES);
+        assert!(name.ends_with("_pkey"));
+    }
+}

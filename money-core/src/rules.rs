@@ -1,0 +1,188 @@
+//! The rules a money value obeys, described as data.
+//!
+//! Every rule is checked in Rust by [`Rule::holds`] and rendered for each
+//! database by that dialect's renderer, one CHECK constraint per rule, named
+//! by [`crate::naming::constraint_name`] with the rule's
+//! [`RuleKind::suffix`]. Adding a rule means adding a variant here, its
+//! `holds` arm and one arm per dialect renderer.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+/// One rule of a money column, with its limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// `|v| < bound` where `bound = 10^(precision - scale)`: no more digits
+    /// before the point than the column holds. In the database this rule also
+    /// rejects `NaN` and the infinities, which a Rust [`Decimal`] cannot hold.
+    Digits {
+        /// Declared precision.
+        precision: u32,
+        /// Declared scale.
+        scale: u32,
+        /// `10^(precision - scale)`.
+        bound: Decimal,
+    },
+    /// At most `scale` digits after the point once trailing zeros are dropped
+    /// (`v == round(v, scale)`): `1.20000` is valid at scale 4, `1.23456` is
+    /// not. Only in [`ExcessScale::Reject`](crate::ExcessScale::Reject) mode.
+    Scale {
+        /// Declared scale.
+        scale: u32,
+    },
+    /// `v >= min`.
+    Min(Decimal),
+    /// `v <= max`.
+    Max(Decimal),
+}
+
+/// Which rule, without its limit: what a database constraint name maps back
+/// to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RuleKind {
+    /// See [`Rule::Digits`].
+    Digits,
+    /// See [`Rule::Scale`].
+    Scale,
+    /// See [`Rule::Min`].
+    Min,
+    /// See [`Rule::Max`].
+    Max,
+}
+
+impl RuleKind {
+    /// Every kind, in the order validation reports them.
+    pub const ALL: [RuleKind; 4] = [
+        RuleKind::Digits,
+        RuleKind::Scale,
+        RuleKind::Min,
+        RuleKind::Max,
+    ];
+
+    /// The last part of the constraint name: `digits`, `scale`, `min`, `max`.
+    ///
+    /// PostgreSQL checks a row's CHECK constraints in alphabetical order of
+    /// name and reports the first that fails; `digits` sorts first, so a
+    /// `NaN` written by raw SQL (which passes `>= min` because PostgreSQL
+    /// sorts NaN above every number) is reported as a digits violation.
+    pub const fn suffix(self) -> &'static str {
+        match self {
+            RuleKind::Digits => "digits",
+            RuleKind::Scale => "scale",
+            RuleKind::Min => "min",
+            RuleKind::Max => "max",
+        }
+    }
+}
+
+impl fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.suffix())
+    }
+}
+
+impl Rule {
+    /// Which rule this is.
+    pub const fn kind(&self) -> RuleKind {
+        match self {
+            Rule::Digits { .. } => RuleKind::Digits,
+            Rule::Scale { .. } => RuleKind::Scale,
+            Rule::Min(_) => RuleKind::Min,
+            Rule::Max(_) => RuleKind::Max,
+        }
+    }
+
+    /// Whether `stored` (the value as the database stores it, see
+    /// [`MoneySpec::stored_value`](crate::MoneySpec::stored_value)) obeys
+    /// this rule.
+    ///
+    /// ```
+    /// use money_core::{Rule, Decimal};
+    /// let scale = Rule::Scale { scale: 4 };
+    /// assert!(scale.holds("1.20000".parse().unwrap()));
+    /// assert!(!scale.holds("1.23456".parse().unwrap()));
+    /// ```
+    #[inline]
+    pub fn holds(&self, stored: Decimal) -> bool {
+        match *self {
+            Rule::Digits { bound, .. } => stored.abs() < bound,
+            Rule::Scale { scale } => fraction_digits(stored) <= scale,
+            Rule::Min(min) => stored >= min,
+            Rule::Max(max) => stored <= max,
+        }
+    }
+}
+
+/// Digits after the point once trailing zeros are dropped.
+#[inline]
+pub(crate) fn fraction_digits(value: Decimal) -> u32 {
+    let scale = value.scale();
+    if scale == 0 {
+        return 0;
+    }
+    let mantissa = value.mantissa();
+    if mantissa % 10 != 0 {
+        return scale;
+    }
+    value.normalize().scale()
+}
+
+/// Digits before the point of `|value|`, at least 1.
+pub(crate) fn integer_digits(value: Decimal) -> u32 {
+    let mut whole = value.abs().trunc().mantissa().unsigned_abs();
+    let mut digits = 1;
+    while whole >= 10 {
+        whole /= 10;
+        digits += 1;
+    }
+    digits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str_exact(text).expect("test literal")
+    }
+
+    #[test]
+    fn fraction_digits_ignores_trailing_zeros() {
+        assert_eq!(fraction_digits(dec("1.20000")), 1);
+        assert_eq!(fraction_digits(dec("1.23456")), 5);
+        assert_eq!(fraction_digits(dec("100")), 0);
+        assert_eq!(fraction_digits(dec("0.0000000000000000000000000001")), 28);
+        assert_eq!(fraction_digits(dec("-0.000")), 0);
+    }
+
+    #[test]
+    fn integer_digits_counts_the_whole_part() {
+        assert_eq!(integer_digits(dec("0.5")), 1);
+        assert_eq!(integer_digits(dec("-999999999999999.9999")), 15);
+        assert_eq!(integer_digits(dec("1000000000000000")), 16);
+        assert_eq!(integer_digits(Decimal::MAX), 29);
+    }
+
+    #[test]
+    fn digits_rule_is_strict() {
+        let rule = Rule::Digits {
+            precision: 19,
+            scale: 4,
+            bound: dec("1000000000000000"),
+        };
+        assert!(rule.holds(dec("999999999999999.9999")));
+        assert!(rule.holds(dec("-999999999999999.9999")));
+        assert!(!rule.holds(dec("1000000000000000")));
+        assert!(!rule.holds(dec("-1000000000000000.0000")));
+    }
+
+    #[test]
+    fn bounds_are_inclusive() {
+        assert!(Rule::Min(dec("0")).holds(dec("0.0000")));
+        assert!(Rule::Min(dec("0")).holds(dec("-0")));
+        assert!(!Rule::Min(dec("0")).holds(dec("-0.0001")));
+        assert!(Rule::Max(dec("10.5")).holds(dec("10.50")));
+        assert!(!Rule::Max(dec("10.5")).holds(dec("10.5000000000001")));
+    }
+}

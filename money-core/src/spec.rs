@@ -1,0 +1,264 @@
+//! The declaration of one money column: precision, scale, bounds and what
+//! happens to excess digits.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::rules::Rule;
+
+/// The most significant digits a [`Decimal`] can hold, and so the largest
+/// precision a declaration may ask for.
+pub const MAX_PRECISION: u32 = 28;
+
+/// What a value with more digits after the point than the declared scale
+/// turns into: `#[money(on_excess_scale = "reject")]` (the default) or
+/// `"round"`.
+///
+/// ```
+/// use money_core::ExcessScale;
+/// assert_eq!(ExcessScale::default(), ExcessScale::Reject);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ExcessScale {
+    /// The value is invalid, in Rust and in the database. Money never changes
+    /// silently.
+    #[default]
+    Reject,
+    /// The value is rounded to the scale, half away from zero, exactly as
+    /// PostgreSQL and MySQL round on input; the other rules are checked on the
+    /// rounded value, as the database checks them.
+    Round,
+}
+
+/// The declaration of one money column, as `#[money(...)]` states it.
+///
+/// A value `v` is valid iff, after rounding in [`ExcessScale::Round`] mode:
+/// it has at most `scale` digits after the point once trailing zeros are
+/// dropped, `|v| < 10^(precision - scale)`, and `min <= v <= max` where
+/// declared. The derive checks every declaration at compile time
+/// (`scale <= precision <= 28`, bounds that fit the column, `min <= max`), so
+/// a `MoneySpec` in a model is always consistent.
+///
+/// ```
+/// use money_core::{MoneyModel, Decimal};
+///
+/// #[derive(MoneyModel)]
+/// struct Fee {
+///     #[money(precision = 10, scale = 2, min = "0")]
+///     amount: Decimal,
+/// }
+///
+/// let spec = Fee::DEFINITION.columns()[0].money_spec().expect("a money column");
+/// assert_eq!((spec.precision(), spec.scale()), (10, 2));
+/// assert_eq!(spec.min(), Some(Decimal::ZERO));
+/// assert_eq!(spec.magnitude_bound(), Decimal::from(100_000_000));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoneySpec {
+    precision: u32,
+    scale: u32,
+    min: Option<Decimal>,
+    max: Option<Decimal>,
+    on_excess_scale: ExcessScale,
+    magnitude_bound: Decimal,
+}
+
+impl MoneySpec {
+    /// Builds a spec without checking it; the derive calls this only after
+    /// checking the declaration at compile time.
+    #[doc(hidden)]
+    pub const fn new_unchecked(
+        precision: u32,
+        scale: u32,
+        min: Option<Decimal>,
+        max: Option<Decimal>,
+        on_excess_scale: ExcessScale,
+    ) -> Self {
+        // 10^(precision - scale) <= 10^28 always fits a Decimal's 96 bits.
+        let mut bound: u128 = 1;
+        let mut digits = precision - scale;
+        while digits > 0 {
+            bound *= 10;
+            digits -= 1;
+        }
+        let magnitude_bound = Decimal::from_parts(
+            bound as u32,
+            (bound >> 32) as u32,
+            (bound >> 64) as u32,
+            false,
+            0,
+        );
+        MoneySpec {
+            precision,
+            scale,
+            min,
+            max,
+            on_excess_scale,
+            magnitude_bound,
+        }
+    }
+
+    /// Total significant digits the column holds.
+    pub const fn precision(&self) -> u32 {
+        self.precision
+    }
+
+    /// Digits after the point the column holds.
+    pub const fn scale(&self) -> u32 {
+        self.scale
+    }
+
+    /// The declared inclusive minimum, if any.
+    pub const fn min(&self) -> Option<Decimal> {
+        self.min
+    }
+
+    /// The declared inclusive maximum, if any.
+    pub const fn max(&self) -> Option<Decimal> {
+        self.max
+    }
+
+    /// What happens to digits beyond the scale.
+    pub const fn on_excess_scale(&self) -> ExcessScale {
+        self.on_excess_scale
+    }
+
+    /// Digits allowed before the point: `precision - scale`.
+    pub const fn integer_digits(&self) -> u32 {
+        self.precision - self.scale
+    }
+
+    /// `10^(precision - scale)`: every valid value has a magnitude strictly
+    /// below it.
+    pub const fn magnitude_bound(&self) -> Decimal {
+        self.magnitude_bound
+    }
+
+    /// The value the database stores for `value`: rounded to the scale, half
+    /// away from zero, in [`ExcessScale::Round`] mode; unchanged in
+    /// [`ExcessScale::Reject`] mode (where excess digits are an error, not a
+    /// rounding). A zero never keeps a minus sign, as PostgreSQL has none.
+    ///
+    /// `Decimal::round_dp` rounds half to even (2.345 -> 2.34) and would
+    /// disagree with the database (2.35); this does not.
+    ///
+    /// ```
+    /// use money_core::{MoneyModel, Decimal};
+    ///
+    /// #[derive(MoneyModel)]
+    /// struct Price {
+    ///     #[money(precision = 10, scale = 2, on_excess_scale = "round")]
+    ///     amount: Decimal,
+    /// }
+    ///
+    /// let spec = Price::DEFINITION.columns()[0].money_spec().unwrap();
+    /// assert_eq!(spec.stored_value("2.345".parse().unwrap()).to_string(), "2.35");
+    /// assert_eq!(spec.stored_value("-2.345".parse().unwrap()).to_string(), "-2.35");
+    /// ```
+    #[inline]
+    pub fn stored_value(&self, value: Decimal) -> Decimal {
+        match self.on_excess_scale {
+            ExcessScale::Reject => value,
+            ExcessScale::Round => round_like_database(value, self.scale),
+        }
+    }
+
+    /// The rules a value must satisfy, in the order validation reports them.
+    /// Each one is rendered as one named CHECK constraint by every dialect.
+    pub fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
+        let scale = match self.on_excess_scale {
+            // Rounding makes every value fit the scale, so there is no rule.
+            ExcessScale::Round => None,
+            ExcessScale::Reject => Some(Rule::Scale { scale: self.scale }),
+        };
+        [
+            Some(Rule::Digits {
+                precision: self.precision,
+                scale: self.scale,
+                bound: self.magnitude_bound,
+            }),
+            scale,
+            self.min.map(Rule::Min),
+            self.max.map(Rule::Max),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// Rounds `value` to `scale` digits after the point, half away from zero, as
+/// PostgreSQL's `numeric(p, s)` input and MySQL's `DECIMAL(p, s)` do.
+///
+/// ```
+/// use money_core::{round_like_database, Decimal};
+/// let value: Decimal = "123.45678".parse().unwrap();
+/// assert_eq!(round_like_database(value, 4).to_string(), "123.4568");
+/// ```
+pub fn round_like_database(value: Decimal, scale: u32) -> Decimal {
+    if value.scale() <= scale {
+        return value;
+    }
+    let mut rounded = value.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+    if rounded.is_zero() {
+        rounded.set_sign_positive(true);
+    }
+    rounded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str_exact(text).expect("test literal")
+    }
+
+    #[test]
+    fn magnitude_bound_is_a_power_of_ten() {
+        let spec = MoneySpec::new_unchecked(19, 4, None, None, ExcessScale::Reject);
+        assert_eq!(spec.magnitude_bound(), dec("1000000000000000"));
+        let widest = MoneySpec::new_unchecked(28, 0, None, None, ExcessScale::Reject);
+        assert_eq!(
+            widest.magnitude_bound(),
+            dec("10000000000000000000000000000")
+        );
+        let fraction = MoneySpec::new_unchecked(28, 28, None, None, ExcessScale::Reject);
+        assert_eq!(fraction.magnitude_bound(), Decimal::ONE);
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero_unlike_round_dp() {
+        assert_eq!(dec("2.345").round_dp(2), dec("2.34"));
+        assert_eq!(round_like_database(dec("2.345"), 2), dec("2.35"));
+        assert_eq!(round_like_database(dec("-2.345"), 2), dec("-2.35"));
+        assert_eq!(round_like_database(dec("123.45678"), 4), dec("123.4568"));
+        assert_eq!(round_like_database(dec("2.3449"), 2), dec("2.34"));
+    }
+
+    #[test]
+    fn rounded_zero_has_no_sign() {
+        let zero = round_like_database(dec("-0.00004"), 4);
+        assert!(zero.is_zero());
+        assert!(zero.is_sign_positive());
+        assert_eq!(zero.to_string(), "0.0000");
+    }
+
+    #[test]
+    fn reject_mode_stores_the_value_unchanged() {
+        let spec = MoneySpec::new_unchecked(19, 4, None, None, ExcessScale::Reject);
+        assert_eq!(spec.stored_value(dec("1.23456")), dec("1.23456"));
+        assert_eq!(spec.stored_value(dec("1.23456")).scale(), 5);
+    }
+
+    #[test]
+    fn rules_follow_the_declaration() {
+        let min = Decimal::from_str("0").expect("literal");
+        let spec = MoneySpec::new_unchecked(19, 4, Some(min), None, ExcessScale::Reject);
+        let kinds: Vec<_> = spec.rules().map(|rule| rule.kind()).collect();
+        use crate::rules::RuleKind::*;
+        assert_eq!(kinds, [Digits, Scale, Min]);
+        let round = MoneySpec::new_unchecked(19, 4, None, Some(min), ExcessScale::Round);
+        let kinds: Vec<_> = round.rules().map(|rule| rule.kind()).collect();
+        assert_eq!(kinds, [Digits, Max]);
+    }
+}

@@ -1,0 +1,231 @@
+//! Validation errors, and the check that generated `validate()` calls.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use crate::rules::{Rule, RuleKind, fraction_digits, integer_digits};
+use crate::table::{Column, Table};
+
+/// One broken rule of one field.
+///
+/// Its [`constraint`](Self::constraint) is the name of the database
+/// constraint that enforces the same rule, so an error from the database and
+/// an error from [`validate`](crate::MoneyModel::validate) can be compared and
+/// mapped to each other.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    table: &'static str,
+    column: &'static Column,
+    constraint: String,
+    rule: Rule,
+    value: Decimal,
+    stored: Decimal,
+}
+
+impl ValidationError {
+    /// The Rust field's name.
+    pub fn field(&self) -> &str {
+        self.column.field()
+    }
+
+    /// The column's name in the database.
+    pub fn column(&self) -> &str {
+        self.column.name()
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        self.table
+    }
+
+    /// The name of the database constraint that enforces this rule.
+    pub fn constraint(&self) -> &str {
+        &self.constraint
+    }
+
+    /// The broken rule, with its limit.
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    /// Which rule was broken.
+    pub fn rule_kind(&self) -> RuleKind {
+        self.rule.kind()
+    }
+
+    /// The value as given.
+    pub fn value(&self) -> Decimal {
+        self.value
+    }
+
+    /// The value as the database would store it: rounded in
+    /// [`ExcessScale::Round`](crate::ExcessScale::Round) mode, else the value
+    /// itself. The rule was checked on this value.
+    pub fn stored_value(&self) -> Decimal {
+        self.stored
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field(), self.value)?;
+        if self.stored != self.value {
+            write!(f, " (rounded to {})", self.stored)?;
+        }
+        match self.rule {
+            Rule::Digits {
+                precision, scale, ..
+            } => write!(
+                f,
+                " has {} digits before the point, at most {} allowed (precision {precision}, scale {scale})",
+                integer_digits(self.stored),
+                precision - scale,
+            )?,
+            Rule::Scale { scale } => write!(
+                f,
+                " has {} digits after the point, at most {scale} allowed",
+                fraction_digits(self.stored),
+            )?,
+            Rule::Min(min) => write!(f, " is below the minimum {min}")?,
+            Rule::Max(max) => write!(f, " is above the maximum {max}")?,
+        }
+        write!(f, " [constraint {}]", self.constraint)
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Every broken rule of a value, in field order: validation never stops at
+/// the first.
+///
+/// ```
+/// use money_core::{MoneyModel, Decimal};
+///
+/// #[derive(MoneyModel)]
+/// #[money(table = "accounts")]
+/// struct Account {
+///     #[money(precision = 19, scale = 4, min = "0")]
+///     balance: Decimal,
+///     #[money(precision = 19, scale = 4)]
+///     overdraft_limit: Option<Decimal>,
+/// }
+///
+/// let account = Account {
+///     balance: "-123.45678".parse().unwrap(),
+///     overdraft_limit: Some("1e15".parse().unwrap()),
+/// };
+/// let errors = account.validate().unwrap_err();
+/// let found: Vec<_> = errors.iter().map(|e| (e.field(), e.constraint())).collect();
+/// assert_eq!(found, [
+///     ("balance", "accounts_balance_scale"),
+///     ("balance", "accounts_balance_min"),
+///     ("overdraft_limit", "accounts_overdraft_limit_digits"),
+/// ]);
+/// assert_eq!(
+///     errors.iter().next().unwrap().to_string(),
+///     "balance: -123.45678 has 5 digits after the point, at most 4 allowed [constraint accounts_balance_scale]",
+/// );
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValidationErrors {
+    errors: Vec<ValidationError>,
+}
+
+impl ValidationErrors {
+    /// The errors, in field order and, within a field, in rule order.
+    pub fn iter(&self) -> std::slice::Iter<'_, ValidationError> {
+        self.errors.iter()
+    }
+
+    /// How many rules were broken.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// Whether no rule was broken.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// An empty list, for generated code to fill.
+    #[doc(hidden)]
+    pub const fn new() -> Self {
+        ValidationErrors { errors: Vec::new() }
+    }
+
+    /// `Ok(())` when empty, else `Err(self)`.
+    #[doc(hidden)]
+    #[inline]
+    pub fn into_result(self) -> Result<(), ValidationErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.errors.as_slice() {
+            [] => f.write_str("no validation errors"),
+            [only] => only.fmt(f),
+            errors => {
+                write!(f, "{} rules broken:", errors.len())?;
+                for error in errors {
+                    write!(f, "\n  {error}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+impl<'a> IntoIterator for &'a ValidationErrors {
+    type Item = &'a ValidationError;
+    type IntoIter = std::slice::Iter<'a, ValidationError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.errors.iter()
+    }
+}
+
+impl IntoIterator for ValidationErrors {
+    type Item = ValidationError;
+    type IntoIter = std::vec::IntoIter<ValidationError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.errors.into_iter()
+    }
+}
+
+/// Checks the money column `index` of `table` against `amount` (`None` for
+/// NULL, always valid in a nullable column) and records every broken rule.
+#[doc(hidden)]
+#[inline]
+pub fn check_money(
+    errors: &mut ValidationErrors,
+    table: &'static Table,
+    index: usize,
+    amount: Option<Decimal>,
+) {
+    let Some(value) = amount else { return };
+    let column = &table.columns()[index];
+    let Some(spec) = column.money_spec() else {
+        return;
+    };
+    let stored = spec.stored_value(value);
+    for rule in spec.rules() {
+        if !rule.holds(stored) {
+            errors.errors.push(ValidationError {
+                table: table.name(),
+                column,
+                constraint: table.constraint_name(column, rule.kind()),
+                rule,
+                value,
+                stored,
+            });
+        }
+    }
+}

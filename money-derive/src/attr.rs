@@ -1,0 +1,391 @@
+//! The `#[money(...)]` parser: one branch per key, duplicates and unknown
+//! keys reported on the key itself, and parsing goes on after an error so
+//! that every mistake shows up in one compile.
+
+use proc_macro2::{Span, TokenTree};
+use rust_decimal::Decimal;
+use syn::meta::ParseNestedMeta;
+use syn::{Attribute, Lit, LitInt, LitStr, Token};
+
+use crate::ctxt::Ctxt;
+use crate::ident;
+use crate::symbol::*;
+
+/// One key's value, with the span of the key for "duplicate" errors.
+pub struct Attr<T> {
+    name: &'static str,
+    value: Option<(Span, T)>,
+}
+
+impl<T> Attr<T> {
+    fn none(name: &'static str) -> Self {
+        Attr { name, value: None }
+    }
+
+    fn set(&mut self, cx: &mut Ctxt, key: &syn::Path, value: T) {
+        if self.value.is_some() {
+            cx.error_spanned_by(key, format!("duplicate `{}` key; keep one", self.name));
+        } else {
+            self.value = Some((span_of(key), value));
+        }
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.value.as_ref().map(|(_, value)| value)
+    }
+
+    pub fn key_span(&self) -> Option<Span> {
+        self.value.as_ref().map(|(span, _)| *span)
+    }
+}
+
+fn span_of(path: &syn::Path) -> Span {
+    path.segments
+        .first()
+        .map_or_else(Span::call_site, |segment| segment.ident.span())
+}
+
+/// A decimal bound as written, with its parsed value.
+pub struct Bound {
+    pub literal: LitStr,
+    pub value: Decimal,
+}
+
+/// An integer as written, with its parsed value.
+pub struct Number {
+    pub literal: LitInt,
+    pub value: u32,
+}
+
+/// `on_excess_scale = "reject" | "round"`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ExcessScale {
+    Reject,
+    Round,
+}
+
+/// `#[money(...)]` on the struct.
+pub struct Container {
+    pub table: Attr<LitStr>,
+}
+
+/// `#[money(...)]` on a field.
+pub struct Field {
+    pub precision: Attr<Number>,
+    pub scale: Attr<Number>,
+    pub min: Attr<Bound>,
+    pub max: Attr<Bound>,
+    pub column: Attr<LitStr>,
+    pub on_excess_scale: Attr<ExcessScale>,
+    pub sql_type: Attr<LitStr>,
+    pub skip: Attr<()>,
+    pub primary_key: Attr<()>,
+    /// The first `money` attribute, to point at when a key is missing.
+    pub attribute: Option<Attribute>,
+}
+
+impl Container {
+    pub fn from_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> Self {
+        let mut container = Container {
+            table: Attr::none(TABLE),
+        };
+        for attr in money_attrs(attrs) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(TABLE) {
+                    if let Some(table) = string_value(cx, &meta, TABLE)? {
+                        container.table.set(cx, &meta.path, table);
+                    }
+                } else {
+                    unknown_key(cx, &meta, CONTAINER_KEYS, FIELD_KEYS, "the struct")?;
+                }
+                Ok(())
+            });
+            if let Err(error) = result {
+                cx.syn_error(error);
+            }
+        }
+        container
+    }
+}
+
+impl Field {
+    pub fn from_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> Self {
+        let mut field = Field {
+            precision: Attr::none(PRECISION),
+            scale: Attr::none(SCALE),
+            min: Attr::none(MIN),
+            max: Attr::none(MAX),
+            column: Attr::none(COLUMN),
+            on_excess_scale: Attr::none(ON_EXCESS_SCALE),
+            sql_type: Attr::none(SQL_TYPE),
+            skip: Attr::none(SKIP),
+            primary_key: Attr::none(PRIMARY_KEY),
+            attribute: None,
+        };
+        for attr in money_attrs(attrs) {
+            field.attribute.get_or_insert_with(|| attr.clone());
+            let result = attr.parse_nested_meta(|meta| {
+                let path = meta.path.clone();
+                if path.is_ident(PRECISION) {
+                    if let Some(number) = integer_value(cx, &meta, PRECISION)? {
+                        field.precision.set(cx, &path, number);
+                    }
+                } else if path.is_ident(SCALE) {
+                    if let Some(number) = integer_value(cx, &meta, SCALE)? {
+                        field.scale.set(cx, &path, number);
+                    }
+                } else if path.is_ident(MIN) {
+                    if let Some(bound) = decimal_value(cx, &meta, MIN)? {
+                        field.min.set(cx, &path, bound);
+                    }
+                } else if path.is_ident(MAX) {
+                    if let Some(bound) = decimal_value(cx, &meta, MAX)? {
+                        field.max.set(cx, &path, bound);
+                    }
+                } else if path.is_ident(COLUMN) {
+                    if let Some(column) = string_value(cx, &meta, COLUMN)? {
+                        field.column.set(cx, &path, column);
+                    }
+                } else if path.is_ident(ON_EXCESS_SCALE) {
+                    if let Some(mode) = excess_scale_value(cx, &meta)? {
+                        field.on_excess_scale.set(cx, &path, mode);
+                    }
+                } else if path.is_ident(SQL_TYPE) {
+                    if let Some(sql_type) = string_value(cx, &meta, SQL_TYPE)? {
+                        field.sql_type.set(cx, &path, sql_type);
+                    }
+                } else if path.is_ident(SKIP) {
+                    if flag(cx, &meta, SKIP)? {
+                        field.skip.set(cx, &path, ());
+                    }
+                } else if path.is_ident(PRIMARY_KEY) {
+                    if flag(cx, &meta, PRIMARY_KEY)? {
+                        field.primary_key.set(cx, &path, ());
+                    }
+                } else {
+                    unknown_key(cx, &meta, FIELD_KEYS, CONTAINER_KEYS, "a field")?;
+                }
+                Ok(())
+            });
+            if let Err(error) = result {
+                cx.syn_error(error);
+            }
+        }
+        field
+    }
+
+    /// Whether the field declares a money column.
+    pub fn is_money(&self) -> bool {
+        self.precision.get().is_some() || self.scale.get().is_some()
+    }
+}
+
+fn money_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(|attr| attr.path().is_ident(MONEY))
+}
+
+/// Reports an unknown key with the nearest known one, then skips its value
+/// so the remaining keys are still parsed.
+fn unknown_key(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    known: &[&str],
+    elsewhere: &[&str],
+    position: &str,
+) -> syn::Result<()> {
+    let key = path_text(&meta.path);
+    let message = if elsewhere.contains(&key.as_str()) {
+        let other = if position == "a field" {
+            "the struct"
+        } else {
+            "a field"
+        };
+        format!("`{key}` belongs on {other}, not on {position}")
+    } else {
+        match ident::suggest(&key, known) {
+            Some(nearest) => format!("unknown key `{key}`; did you mean `{nearest}`?"),
+            None => format!(
+                "unknown key `{key}`; expected one of {}",
+                known
+                    .iter()
+                    .map(|known| format!("`{known}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    };
+    cx.error_spanned_by(&meta.path, message);
+    skip_value(meta)
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// Consumes `= value` or `(...)` after a key whose value was not used.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.input.parse::<Token![=]>()?;
+        while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+            meta.input.parse::<TokenTree>()?;
+        }
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// Parses `key = <literal>`; a missing `=` is a syntax error that stops this
+/// attribute, a literal of the wrong kind is recorded and parsing goes on.
+fn literal_value(meta: &ParseNestedMeta, key: &str, example: &str) -> syn::Result<Lit> {
+    if !meta.input.peek(Token![=]) {
+        return Err(meta.error(format!("`{key}` needs a value, like `{key} = {example}`")));
+    }
+    meta.input.parse::<Token![=]>()?;
+    match meta.input.parse::<Lit>() {
+        Ok(lit) => Ok(lit),
+        Err(_) => {
+            let span = meta.input.span();
+            skip_value(meta)?;
+            Err(syn::Error::new(
+                span,
+                format!("expected a literal, like `{key} = {example}`"),
+            ))
+        }
+    }
+}
+
+fn string_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<LitStr>> {
+    match literal_value(meta, key, "\"...\"")? {
+        Lit::Str(lit) => Ok(Some(lit)),
+        other => {
+            cx.error_spanned_by(
+                other,
+                format!("`{key}` takes a string, like `{key} = \"...\"`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn integer_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<Number>> {
+    match literal_value(meta, key, "4")? {
+        Lit::Int(literal) => {
+            match literal.base10_parse::<u32>() {
+                Ok(value) if literal.suffix().is_empty() => Ok(Some(Number { literal, value })),
+                _ => {
+                    cx.error_spanned_by(&literal, format!("`{key}` takes a small unsigned integer without suffix, like `{key} = 4`"));
+                    Ok(None)
+                }
+            }
+        }
+        other => {
+            cx.error_spanned_by(other, format!("`{key}` takes an integer, like `{key} = 4`"));
+            Ok(None)
+        }
+    }
+}
+
+fn decimal_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<Bound>> {
+    match literal_value(meta, key, "\"0\"")? {
+        Lit::Str(literal) => {
+            match parse_decimal(&literal.value()) {
+                Some(value) => Ok(Some(Bound { literal, value })),
+                None => {
+                    cx.error_spanned_by(
+                    &literal,
+                    format!("`{key}` must be a decimal number such as \"0\" or \"-12.50\", not {:?}", literal.value()),
+                );
+                    Ok(None)
+                }
+            }
+        }
+        number @ (Lit::Int(_) | Lit::Float(_)) => {
+            cx.error_spanned_by(
+                number,
+                format!("write `{key}` as a string, like `{key} = \"0\"`, so that it is read exactly, never through a float"),
+            );
+            Ok(None)
+        }
+        other => {
+            cx.error_spanned_by(
+                other,
+                format!("`{key}` takes a decimal number in a string, like `{key} = \"0\"`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Strict decimal syntax: `-?digits(.digits)?`, read exactly. Exponents,
+/// spaces, `+`, `NaN` and more digits than a `Decimal` holds are refused.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+    if !digits(whole) || fraction.is_some_and(|fraction| !digits(fraction)) {
+        return None;
+    }
+    Decimal::from_str_exact(text).ok()
+}
+
+fn excess_scale_value(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<ExcessScale>> {
+    let Some(literal) = string_value(cx, meta, ON_EXCESS_SCALE)? else {
+        return Ok(None);
+    };
+    match literal.value().as_str() {
+        "reject" => Ok(Some(ExcessScale::Reject)),
+        "round" => Ok(Some(ExcessScale::Round)),
+        other => {
+            let hint = ident::suggest(other, &["reject", "round"])
+                .map(|nearest| format!("; did you mean \"{nearest}\"?"))
+                .unwrap_or_default();
+            cx.error_spanned_by(
+                &literal,
+                format!("unknown `on_excess_scale` value {other:?}: expected \"reject\" or \"round\"{hint}"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// A key without a value: `skip`, `primary_key`.
+fn flag(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<bool> {
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` takes no value; write `#[money({key})]`"),
+        );
+        skip_value(meta)?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_decimal;
+
+    #[test]
+    fn strict_decimals() {
+        assert_eq!(parse_decimal("0").map(|d| d.to_string()), Some("0".into()));
+        assert_eq!(
+            parse_decimal("-12.50").map(|d| d.to_string()),
+            Some("-12.50".into())
+        );
+        for bad in [
+            "", "-", ".5", "5.", "1e3", "+1", " 1", "1 ", "NaN", "inf", "1_000", "0x10", "1.2.3",
+        ] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
+        // 29 digits after the point: more than a Decimal holds exactly.
+        assert_eq!(parse_decimal("0.00000000000000000000000000001"), None);
+    }
+}

@@ -1,0 +1,336 @@
+//! Rules that involve several values of a declaration. Checking turns the
+//! parsed attributes into a [`Model`] that expansion can trust: a `Model`
+//! exists only when every rule holds.
+
+use rust_decimal::Decimal;
+use syn::{Generics, Ident, Type};
+
+use crate::ast::{self, Container};
+use crate::attr::{self, Bound, ExcessScale};
+use crate::ctxt::Ctxt;
+use crate::ident;
+
+/// rust_decimal holds at most 28 significant digits.
+const MAX_PRECISION: u32 = 28;
+
+/// A checked model.
+pub struct Model<'a> {
+    pub ident: &'a Ident,
+    pub generics: &'a Generics,
+    pub table: String,
+    pub columns: Vec<Column<'a>>,
+}
+
+/// A checked column.
+pub struct Column<'a> {
+    pub field: String,
+    pub member: &'a Ident,
+    pub ty: &'a Type,
+    pub name: String,
+    pub kind: Kind,
+    pub primary_key: bool,
+}
+
+/// What a checked column holds.
+pub enum Kind {
+    Money(Money),
+    /// A scalar whose SQL type comes from the Rust type.
+    Scalar,
+    /// `sql_type = "..."`, with the nullability read off the type's spelling.
+    Custom {
+        sql_type: String,
+        nullable: bool,
+    },
+}
+
+/// A checked money declaration: `scale <= precision <= 28`, bounds within
+/// both, `min <= max`.
+pub struct Money {
+    pub precision: u32,
+    pub scale: u32,
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+    pub round: bool,
+}
+
+/// The table name: the attribute's, else the struct's name in snake_case.
+pub fn table_name(cx: &mut Ctxt, container: &Container) -> String {
+    match container.attrs.table.get() {
+        Some(table) => {
+            let name = table.value();
+            if !ident::is_valid(&name) {
+                cx.error_spanned_by(
+                    table,
+                    format!("invalid table name {name:?}: {}", ident::RULE),
+                );
+            }
+            name
+        }
+        None => {
+            let name = ident::snake_case(&container.ident.to_string());
+            if !ident::is_valid(&name) {
+                cx.error_spanned_by(
+                    container.ident,
+                    format!(
+                        "the default table name {name:?} is not a valid SQL identifier: {}; name the table with `#[money(table = \"...\")]`",
+                        ident::RULE
+                    ),
+                );
+            }
+            name
+        }
+    }
+}
+
+/// Checks the whole container; `None` when any error was found.
+pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a>> {
+    let table = table_name(cx, container);
+    let mut columns: Vec<Column<'a>> = Vec::new();
+    for field in &container.fields {
+        if let Some(column) = check_field(cx, field) {
+            if let Some(first) = columns.iter().find(|other| other.name == column.name) {
+                let message = format!(
+                    "column `{}` is already used by field `{}`; choose another name with `column = \"...\"`",
+                    column.name, first.field
+                );
+                match field.attrs.column.get() {
+                    Some(literal) => cx.error_spanned_by(literal, message),
+                    None => cx.error_spanned_by(field.member, message),
+                }
+            }
+            columns.push(column);
+        }
+    }
+    if cx.has_errors() {
+        return None;
+    }
+    Some(Model {
+        ident: container.ident,
+        generics: container.generics,
+        table,
+        columns,
+    })
+}
+
+fn check_field<'a>(cx: &mut Ctxt, field: &'a ast::Field<'a>) -> Option<Column<'a>> {
+    let attrs = &field.attrs;
+    if let Some(span) = attrs.skip.key_span() {
+        let others = [
+            attrs.precision.key_span(),
+            attrs.scale.key_span(),
+            attrs.min.key_span(),
+            attrs.max.key_span(),
+            attrs.column.key_span(),
+            attrs.on_excess_scale.key_span(),
+            attrs.sql_type.key_span(),
+            attrs.primary_key.key_span(),
+        ];
+        if others.iter().any(Option::is_some) {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`skip` leaves the field out of the table; remove the other keys or remove `skip`",
+            ));
+        }
+        return None;
+    }
+    let name = column_name(cx, field);
+    let kind = if attrs.is_money() {
+        if let Some(literal) = attrs.sql_type.get() {
+            cx.error_spanned_by(
+                literal,
+                "`sql_type` cannot be combined with `precision`/`scale`: a money column's type comes from its declaration",
+            );
+        }
+        Kind::Money(check_money(cx, attrs)?)
+    } else {
+        for (span, key) in [
+            (attrs.min.key_span(), "min"),
+            (attrs.max.key_span(), "max"),
+            (attrs.on_excess_scale.key_span(), "on_excess_scale"),
+        ] {
+            if let Some(span) = span {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    format!(
+                        "`{key}` applies to a money field; declare `precision` and `scale` too"
+                    ),
+                ));
+            }
+        }
+        match attrs.sql_type.get() {
+            Some(literal) => {
+                let sql_type = literal.value();
+                if !ident::is_valid_sql_type(&sql_type) {
+                    cx.error_spanned_by(
+                        literal,
+                        format!(
+                            "invalid `sql_type` {sql_type:?}: write a type name such as \"uuid\", \"varchar(64)\" or \"timestamp with time zone\" (letters, digits, spaces, one list of numbers in parentheses, `[]`)"
+                        ),
+                    );
+                }
+                Kind::Custom {
+                    sql_type,
+                    nullable: ast::is_option(field.ty),
+                }
+            }
+            None => Kind::Scalar,
+        }
+    };
+    if let Some(span) = attrs.primary_key.key_span() {
+        let nullable = match &kind {
+            Kind::Custom { nullable, .. } => *nullable,
+            _ => ast::is_option(field.ty),
+        };
+        if nullable {
+            cx.syn_error(syn::Error::new(
+                span,
+                "a primary key column cannot be NULL: remove `Option` from the field's type or remove `primary_key`",
+            ));
+        }
+    }
+    Some(Column {
+        field: field.name.clone(),
+        member: field.member,
+        ty: field.ty,
+        name,
+        kind,
+        primary_key: attrs.primary_key.get().is_some(),
+    })
+}
+
+fn column_name(cx: &mut Ctxt, field: &ast::Field) -> String {
+    match field.attrs.column.get() {
+        Some(literal) => {
+            let name = literal.value();
+            if !ident::is_valid(&name) {
+                cx.error_spanned_by(
+                    literal,
+                    format!("invalid column name {name:?}: {}", ident::RULE),
+                );
+            }
+            name
+        }
+        None => {
+            if !ident::is_valid(&field.name) {
+                cx.error_spanned_by(
+                    field.member,
+                    format!(
+                        "field name `{}` is not a valid column name: {}; name the column with `#[money(column = \"...\")]`",
+                        field.name,
+                        ident::RULE
+                    ),
+                );
+            }
+            field.name.clone()
+        }
+    }
+}
+
+fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
+    let (precision, scale) = match (attrs.precision.get(), attrs.scale.get()) {
+        (Some(precision), Some(scale)) => (precision, scale),
+        (None, Some(scale)) => {
+            cx.error_spanned_by(
+                &scale.literal,
+                "missing `precision`: a money field needs both, like `#[money(precision = 19, scale = 4)]`",
+            );
+            return None;
+        }
+        (Some(precision), None) => {
+            cx.error_spanned_by(
+                &precision.literal,
+                "missing `scale`: a money field needs both, like `#[money(precision = 19, scale = 4)]`",
+            );
+            return None;
+        }
+        (None, None) => return None,
+    };
+    let mut ok = true;
+    if precision.value == 0 || precision.value > MAX_PRECISION {
+        cx.error_spanned_by(
+            &precision.literal,
+            format!(
+                "`precision` must be between 1 and {MAX_PRECISION}, not {}: rust_decimal::Decimal holds at most {MAX_PRECISION} significant digits",
+                precision.value
+            ),
+        );
+        ok = false;
+    } else if scale.value > precision.value {
+        cx.error_spanned_by(
+            &scale.literal,
+            format!(
+                "`scale` {} is above `precision` {}: scale counts the digits after the point, out of precision digits in all; use a scale of at most {}",
+                scale.value, precision.value, precision.value
+            ),
+        );
+        ok = false;
+    }
+    let min = attrs.min.get();
+    let max = attrs.max.get();
+    if ok {
+        for (key, bound) in [("min", min), ("max", max)] {
+            if let Some(bound) = bound {
+                ok &= check_bound(cx, key, bound, precision.value, scale.value);
+            }
+        }
+    }
+    if let (Some(min), Some(max)) = (min, max) {
+        if min.value > max.value {
+            cx.error_spanned_by(
+                &min.literal,
+                format!(
+                    "`min` {} is greater than `max` {}: no value could be valid",
+                    min.value, max.value
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| Money {
+        precision: precision.value,
+        scale: scale.value,
+        min: min.map(|bound| bound.value),
+        max: max.map(|bound| bound.value),
+        round: attrs.on_excess_scale.get() == Some(&ExcessScale::Round),
+    })
+}
+
+/// A bound must itself be a value of the column.
+fn check_bound(cx: &mut Ctxt, key: &str, bound: &Bound, precision: u32, scale: u32) -> bool {
+    let value = bound.value.normalize();
+    let fraction_digits = value.scale();
+    if fraction_digits > scale {
+        cx.error_spanned_by(
+            &bound.literal,
+            format!(
+                "`{key}` {} has {fraction_digits} digits after the point, but `scale` is {scale}",
+                bound.value
+            ),
+        );
+        return false;
+    }
+    let integer_digits = integer_digits(value);
+    if integer_digits > precision - scale {
+        cx.error_spanned_by(
+            &bound.literal,
+            format!(
+                "`{key}` {} has {integer_digits} digits before the point, but precision {precision} with scale {scale} allows at most {}",
+                bound.value,
+                precision - scale
+            ),
+        );
+        return false;
+    }
+    true
+}
+
+/// Digits before the point of a non-zero whole part; 0 for `|v| < 1`.
+fn integer_digits(value: Decimal) -> u32 {
+    let mut whole = value.abs().trunc().mantissa().unsigned_abs();
+    let mut digits = 0;
+    while whole > 0 {
+        whole /= 10;
+        digits += 1;
+    }
+    digits
+}

@@ -1,0 +1,162 @@
+//! Quoting the impl. The generated code is a static description of the
+//! table plus one call into money-core per money field; everything that
+//! could be a function is a function in money-core.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use rust_decimal::Decimal;
+use syn::DeriveInput;
+use syn::spanned::Spanned;
+
+use crate::ast::Container;
+use crate::check::{self, Kind, Model, Money};
+use crate::ctxt::Ctxt;
+
+/// Parses, checks and expands; on any error, the errors together with a
+/// fallback impl, so the user sees the real mistakes and not a cascade of
+/// "trait not implemented".
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let model = Container::from_ast(&mut cx, input)
+        .as_ref()
+        .and_then(|container| check::check(&mut cx, container).map(|model| expand(&model)));
+    match model {
+        Some(tokens) if !cx.has_errors() => tokens,
+        _ => {
+            let errors = cx.into_compile_errors();
+            let fallback = fallback(input);
+            quote! { #errors #fallback }
+        }
+    }
+}
+
+fn expand(model: &Model) -> TokenStream {
+    let ident = model.ident;
+    let (impl_generics, type_generics, where_clause) = model.generics.split_for_impl();
+    let table = &model.table;
+    let columns = model.columns.iter().map(|column| {
+        let field = &column.field;
+        let name = &column.name;
+        let ty = column.ty;
+        let primary_key = column.primary_key;
+        // Type assertions sit on the field's type, so a wrong type errors
+        // there and not on the derive.
+        let (column_type, nullable) = match &column.kind {
+            Kind::Money(money) => {
+                let spec = money_spec(money);
+                (
+                    quote! { ::money_core::__private::ColumnType::Money(#spec) },
+                    quote_spanned! {ty.span()=> <#ty as ::money_core::__private::MoneyField>::NULLABLE },
+                )
+            }
+            Kind::Scalar => (
+                quote_spanned! {ty.span()=>
+                    ::money_core::__private::ColumnType::Scalar(<#ty as ::money_core::__private::SqlColumn>::SCALAR)
+                },
+                quote_spanned! {ty.span()=> <#ty as ::money_core::__private::SqlColumn>::NULLABLE },
+            ),
+            Kind::Custom { sql_type, nullable } => (
+                quote! { ::money_core::__private::ColumnType::Custom(#sql_type) },
+                quote! { #nullable },
+            ),
+        };
+        quote! {
+            ::money_core::__private::Column::new(#field, #name, #column_type, #nullable, #primary_key)
+        }
+    });
+    let checks = model
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(index, column)| {
+            let Kind::Money(_) = column.kind else {
+                return None;
+            };
+            let member = column.member;
+            let ty = column.ty;
+            Some(quote_spanned! {ty.span()=>
+                ::money_core::__private::check_money(
+                    &mut errors,
+                    <Self as ::money_core::MoneyModel>::DEFINITION,
+                    #index,
+                    <#ty as ::money_core::__private::MoneyField>::amount(&self.#member),
+                );
+            })
+        });
+    quote! {
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics ::money_core::MoneyModel for #ident #type_generics #where_clause {
+                const TABLE: &'static str = #table;
+                const DEFINITION: &'static ::money_core::__private::Table =
+                    &::money_core::__private::Table::new(#table, &[#(#columns),*]);
+
+                #[inline]
+                fn validate(&self) -> ::money_core::__private::Result<(), ::money_core::__private::ValidationErrors> {
+                    let mut errors = ::money_core::__private::ValidationErrors::new();
+                    #(#checks)*
+                    errors.into_result()
+                }
+            }
+        };
+    }
+}
+
+fn money_spec(money: &Money) -> TokenStream {
+    let Money {
+        precision,
+        scale,
+        min,
+        max,
+        round,
+    } = money;
+    let min = optional_decimal(*min);
+    let max = optional_decimal(*max);
+    let mode = if *round {
+        quote! { ::money_core::__private::ExcessScale::Round }
+    } else {
+        quote! { ::money_core::__private::ExcessScale::Reject }
+    };
+    quote! {
+        ::money_core::__private::MoneySpec::new_unchecked(#precision, #scale, #min, #max, #mode)
+    }
+}
+
+/// A `Decimal` as a `const` expression: its parts, computed here.
+fn optional_decimal(value: Option<Decimal>) -> TokenStream {
+    match value {
+        None => quote! { ::money_core::__private::None },
+        Some(value) => {
+            let mantissa = value.mantissa().unsigned_abs();
+            let lo = mantissa as u32;
+            let mid = (mantissa >> 32) as u32;
+            let hi = (mantissa >> 64) as u32;
+            let negative = value.is_sign_negative();
+            let scale = value.scale();
+            quote! {
+                ::money_core::__private::Some(::money_core::__private::decimal(#lo, #mid, #hi, #negative, #scale))
+            }
+        }
+    }
+}
+
+/// The impl emitted next to errors: it compiles for any named type, so the
+/// only errors the user sees are ours.
+fn fallback(input: &DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics ::money_core::MoneyModel for #ident #type_generics #where_clause {
+                const TABLE: &'static str = "";
+                const DEFINITION: &'static ::money_core::__private::Table =
+                    &::money_core::__private::Table::new("", &[]);
+                fn validate(&self) -> ::money_core::__private::Result<(), ::money_core::__private::ValidationErrors> {
+                    ::core::unreachable!("MoneyModel derive failed to compile")
+                }
+            }
+        };
+    }
+}

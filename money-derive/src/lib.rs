@@ -1,0 +1,28 @@
+//! `#[derive(MoneyModel)]`. Use it through `money_core`, which re-exports it
+//! and holds everything the generated code calls.
+//!
+//! Phases, one module each: [`ast`] turns syn's tree into our model of the
+//! struct, [`attr`] parses `#[money(...)]`, [`check`] validates the
+//! declaration into a form [`expand`] can trust, [`expand`] quotes the impl.
+//! Every error of every phase is collected in one [`ctxt::Ctxt`] and reported
+//! together.
+#![forbid(unsafe_code)]
+
+mod ast;
+mod attr;
+mod check;
+mod ctxt;
+mod expand;
+mod ident;
+mod symbol;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Derives `money_core::MoneyModel`. See money-core's documentation and the
+/// README for the attribute reference.
+#[proc_macro_derive(MoneyModel, attributes(money))]
+pub fn derive_money_model(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input).into()
+}

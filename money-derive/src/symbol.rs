@@ -1,0 +1,30 @@
+//! The keys `#[money(...)]` accepts.
+
+/// Keys on the struct.
+pub const TABLE: &str = "table";
+/// Keys on a field.
+pub const PRECISION: &str = "precision";
+pub const SCALE: &str = "scale";
+pub const MIN: &str = "min";
+pub const MAX: &str = "max";
+pub const COLUMN: &str = "column";
+pub const ON_EXCESS_SCALE: &str = "on_excess_scale";
+pub const SQL_TYPE: &str = "sql_type";
+pub const SKIP: &str = "skip";
+pub const PRIMARY_KEY: &str = "primary_key";
+
+/// The attribute's own name.
+pub const MONEY: &str = "money";
+
+pub const CONTAINER_KEYS: &[&str] = &[TABLE];
+pub const FIELD_KEYS: &[&str] = &[
+    PRECISION,
+    SCALE,
+    MIN,
+    MAX,
+    COLUMN,
+    ON_EXCESS_SCALE,
+    SQL_TYPE,
+    SKIP,
+    PRIMARY_KEY,
+];
