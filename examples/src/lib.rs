@@ -1,0 +1,65 @@
+//! Example models, shared by the examples: an account with a non-negative
+//! balance, a settlement amount with both bounds, and an exchange rate that
+//! rounds instead of rejecting excess digits.
+#![forbid(unsafe_code)]
+
+use money_core::{Decimal, MoneyModel};
+
+/// A customer account. The balance may not go below zero.
+#[derive(Debug, Clone, MoneyModel)]
+#[money(table = "accounts")]
+pub struct Account {
+    /// Primary key.
+    #[money(primary_key)]
+    pub id: i64,
+    /// Current balance: 15 digits before the point, 4 after, never negative.
+    #[money(precision = 19, scale = 4, min = "0")]
+    pub balance: Decimal,
+    /// ISO 4217 code.
+    #[money(sql_type = "char(3)")]
+    pub currency: String,
+    /// Optional overdraft limit.
+    #[money(precision = 19, scale = 4)]
+    pub overdraft_limit: Option<Decimal>,
+}
+
+/// One settlement line, as the seed design's `settlements` table: the range
+/// is stated once, so it cannot disagree with the column type.
+#[derive(Debug, Clone, MoneyModel)]
+#[money(table = "settlements")]
+pub struct Settlement {
+    /// Primary key.
+    #[money(primary_key)]
+    pub id: i64,
+    /// The settlement batch.
+    pub settlement_id: i64,
+    /// The account settled.
+    pub account_id: i64,
+    /// A positive amount of at most 13 integer digits.
+    #[money(precision = 19, scale = 4, min = "0.0001", max = "9999999999999.9999")]
+    pub amount: Decimal,
+    /// Free text, not stored.
+    #[money(skip)]
+    pub note: String,
+}
+
+/// An exchange rate: excess digits are rounded half away from zero, in Rust
+/// exactly as in the database.
+#[derive(Debug, Clone, MoneyModel)]
+#[money(table = "fx_rates")]
+pub struct FxRate {
+    /// Primary key.
+    #[money(primary_key)]
+    pub id: i64,
+    /// `EURUSD` and so on.
+    #[money(sql_type = "char(6)")]
+    pub pair: String,
+    /// Units of quote currency per unit of base currency.
+    #[money(
+        precision = 18,
+        scale = 8,
+        min = "0.00000001",
+        on_excess_scale = "round"
+    )]
+    pub rate: Decimal,
+}

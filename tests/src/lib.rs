@@ -1,0 +1,3 @@
+//! Shared support for the integration tests (not published).
+
+pub mod pg;
