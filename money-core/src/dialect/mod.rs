@@ -16,6 +16,22 @@ use crate::table::Scalar;
 #[non_exhaustive]
 pub enum Dialect {
     /// PostgreSQL 14 or newer.
+    ///
+    /// | mode | column type | CHECK constraints |
+    /// |---|---|---|
+    /// | `reject` | `numeric` | `abs(x) < 10^(P-S)`, `x = round(x, S)`, `x >= min`, `x <= max` |
+    /// | `round` | `numeric(29 + S, S)` | `abs(x) < 10^(P-S)`, `x >= min`, `x <= max` |
+    ///
+    /// Reject mode uses an unconstrained `numeric`: a `numeric(P, S)` column
+    /// rounds `123.45678` to `123.4568` on input, before any CHECK runs, so no
+    /// CHECK could see the excess digits. Round mode lets PostgreSQL round on
+    /// input, half away from zero as Rust does in that mode, with a precision
+    /// wide enough for any `rust_decimal` value, so that a value too large
+    /// fails the named digits CHECK (23514, naming the field) rather than the
+    /// type's overflow (22003, which names no column). The digits CHECK also
+    /// refuses `NaN` and the infinities, which `numeric` accepts and which a
+    /// lone `x >= min` would let through (PostgreSQL sorts NaN above every
+    /// number).
     Postgres,
 }
 
