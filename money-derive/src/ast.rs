@@ -98,3 +98,27 @@ pub fn is_option(ty: &Type) -> bool {
         _ => false,
     }
 }
+
+/// Whether `ty` is spelled `Decimal` or `Option<Decimal>` (any path ending
+/// so): a field that looks like money but has no declaration.
+pub fn is_decimal(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "Decimal" {
+        return true;
+    }
+    if last.ident != "Option" {
+        return false;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(arguments) => {
+            arguments.args.iter().any(|argument| match argument {
+                syn::GenericArgument::Type(inner) => is_decimal(inner),
+                _ => false,
+            })
+        }
+        _ => false,
+    }
+}

@@ -80,8 +80,10 @@ pub struct Field {
     pub sql_type: Attr<LitStr>,
     pub skip: Attr<()>,
     pub primary_key: Attr<()>,
-    /// The first `money` attribute, to point at when a key is missing.
-    pub attribute: Option<Attribute>,
+    /// Whether parsing this field's attributes already reported an error
+    /// (an unknown key or a bad value): then a "missing key" error would
+    /// only repeat it.
+    pub had_errors: bool,
 }
 
 impl Container {
@@ -92,7 +94,7 @@ impl Container {
         for attr in money_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident(TABLE) {
-                    if let Some(table) = string_value(cx, &meta, TABLE)? {
+                    if let Some(table) = string_value(cx, &meta, TABLE, "\"accounts\"")? {
                         container.table.set(cx, &meta.path, table);
                     }
                 } else {
@@ -120,10 +122,10 @@ impl Field {
             sql_type: Attr::none(SQL_TYPE),
             skip: Attr::none(SKIP),
             primary_key: Attr::none(PRIMARY_KEY),
-            attribute: None,
+            had_errors: false,
         };
+        let errors_before = cx.error_count();
         for attr in money_attrs(attrs) {
-            field.attribute.get_or_insert_with(|| attr.clone());
             let result = attr.parse_nested_meta(|meta| {
                 let path = meta.path.clone();
                 if path.is_ident(PRECISION) {
@@ -143,7 +145,7 @@ impl Field {
                         field.max.set(cx, &path, bound);
                     }
                 } else if path.is_ident(COLUMN) {
-                    if let Some(column) = string_value(cx, &meta, COLUMN)? {
+                    if let Some(column) = string_value(cx, &meta, COLUMN, "\"balance\"")? {
                         field.column.set(cx, &path, column);
                     }
                 } else if path.is_ident(ON_EXCESS_SCALE) {
@@ -151,7 +153,7 @@ impl Field {
                         field.on_excess_scale.set(cx, &path, mode);
                     }
                 } else if path.is_ident(SQL_TYPE) {
-                    if let Some(sql_type) = string_value(cx, &meta, SQL_TYPE)? {
+                    if let Some(sql_type) = string_value(cx, &meta, SQL_TYPE, "\"uuid\"")? {
                         field.sql_type.set(cx, &path, sql_type);
                     }
                 } else if path.is_ident(SKIP) {
@@ -171,7 +173,27 @@ impl Field {
                 cx.syn_error(error);
             }
         }
+        field.had_errors = cx.error_count() > errors_before;
         field
+    }
+
+    /// The keys that were written, with their spans, in declaration order of
+    /// this struct's fields (for "conflicts with" errors).
+    pub fn written_keys(&self) -> Vec<(&'static str, Span)> {
+        [
+            (self.precision.name, self.precision.key_span()),
+            (self.scale.name, self.scale.key_span()),
+            (self.min.name, self.min.key_span()),
+            (self.max.name, self.max.key_span()),
+            (self.column.name, self.column.key_span()),
+            (self.on_excess_scale.name, self.on_excess_scale.key_span()),
+            (self.sql_type.name, self.sql_type.key_span()),
+            (self.skip.name, self.skip.key_span()),
+            (self.primary_key.name, self.primary_key.key_span()),
+        ]
+        .into_iter()
+        .filter_map(|(name, span)| Some((name, span?)))
+        .collect()
     }
 
     /// Whether the field declares a money column.
@@ -239,33 +261,60 @@ fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     Ok(())
 }
 
-/// Parses `key = <literal>`; a missing `=` is a syntax error that stops this
-/// attribute, a literal of the wrong kind is recorded and parsing goes on.
-fn literal_value(meta: &ParseNestedMeta, key: &str, example: &str) -> syn::Result<Lit> {
+/// Parses `key = <literal>`. A missing `=` is a syntax error that stops
+/// this attribute; a value that is not a literal is recorded, skipped, and
+/// parsing goes on (`Ok(None)`).
+fn literal_value(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    key: &str,
+    example: &str,
+) -> syn::Result<Option<Lit>> {
     if !meta.input.peek(Token![=]) {
         return Err(meta.error(format!("`{key}` needs a value, like `{key} = {example}`")));
     }
     meta.input.parse::<Token![=]>()?;
+    if meta.input.peek(Token![-]) {
+        // `-1` is two tokens; point at both.
+        let minus: Token![-] = meta.input.parse()?;
+        let span = match meta.input.parse::<Lit>() {
+            Ok(lit) => minus.span.join(lit.span()).unwrap_or(minus.span),
+            Err(_) => minus.span,
+        };
+        skip_value(meta)?;
+        cx.syn_error(syn::Error::new(
+            span,
+            format!("`{key}` cannot be a negative number; write it like `{key} = {example}`"),
+        ));
+        return Ok(None);
+    }
     match meta.input.parse::<Lit>() {
-        Ok(lit) => Ok(lit),
+        Ok(lit) => Ok(Some(lit)),
         Err(_) => {
             let span = meta.input.span();
             skip_value(meta)?;
-            Err(syn::Error::new(
+            cx.syn_error(syn::Error::new(
                 span,
                 format!("expected a literal, like `{key} = {example}`"),
-            ))
+            ));
+            Ok(None)
         }
     }
 }
 
-fn string_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<LitStr>> {
-    match literal_value(meta, key, "\"...\"")? {
-        Lit::Str(lit) => Ok(Some(lit)),
-        other => {
+fn string_value(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    key: &str,
+    example: &str,
+) -> syn::Result<Option<LitStr>> {
+    match literal_value(cx, meta, key, example)? {
+        None => Ok(None),
+        Some(Lit::Str(lit)) => Ok(Some(lit)),
+        Some(other) => {
             cx.error_spanned_by(
                 other,
-                format!("`{key}` takes a string, like `{key} = \"...\"`"),
+                format!("`{key}` takes a string, like `{key} = {example}`"),
             );
             Ok(None)
         }
@@ -273,16 +322,31 @@ fn string_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result
 }
 
 fn integer_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<Number>> {
-    match literal_value(meta, key, "4")? {
-        Lit::Int(literal) => {
-            match literal.base10_parse::<u32>() {
-                Ok(value) if literal.suffix().is_empty() => Ok(Some(Number { literal, value })),
-                _ => {
-                    cx.error_spanned_by(&literal, format!("`{key}` takes a small unsigned integer without suffix, like `{key} = 4`"));
-                    Ok(None)
-                }
-            }
+    let Some(literal) = literal_value(cx, meta, key, "4")? else {
+        return Ok(None);
+    };
+    match literal {
+        Lit::Int(literal) if !literal.suffix().is_empty() => {
+            cx.error_spanned_by(
+                &literal,
+                format!("`{key}` takes a plain integer without suffix, like `{key} = 4`"),
+            );
+            Ok(None)
         }
+        Lit::Int(literal) => match literal.base10_parse::<u32>() {
+            Ok(value) => Ok(Some(Number { literal, value })),
+            Err(_) => {
+                cx.error_spanned_by(
+                    &literal,
+                    format!(
+                        "`{key}` must be between {} and {}, not {literal}",
+                        u32::from(key == PRECISION),
+                        crate::check::MAX_PRECISION
+                    ),
+                );
+                Ok(None)
+            }
+        },
         other => {
             cx.error_spanned_by(other, format!("`{key}` takes an integer, like `{key} = 4`"));
             Ok(None)
@@ -291,19 +355,28 @@ fn integer_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Resul
 }
 
 fn decimal_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<Bound>> {
-    match literal_value(meta, key, "\"0\"")? {
-        Lit::Str(literal) => {
-            match parse_decimal(&literal.value()) {
-                Some(value) => Ok(Some(Bound { literal, value })),
-                None => {
-                    cx.error_spanned_by(
-                    &literal,
-                    format!("`{key}` must be a decimal number such as \"0\" or \"-12.50\", not {:?}", literal.value()),
-                );
-                    Ok(None)
-                }
+    let Some(literal) = literal_value(cx, meta, key, "\"0\"")? else {
+        return Ok(None);
+    };
+    match literal {
+        Lit::Str(literal) => match parse_decimal(&literal.value()) {
+            Ok(value) => Ok(Some(Bound { literal, value })),
+            Err(problem) => {
+                let text = literal.value();
+                let message = match problem {
+                    DecimalProblem::Syntax => {
+                        format!(
+                            "`{key}` must be a decimal number such as \"0\" or \"-12.50\", not {text:?}"
+                        )
+                    }
+                    DecimalProblem::TooLong => format!(
+                        "`{key}` {text:?} does not fit a rust_decimal::Decimal, which holds at most 28 digits after the point and magnitudes below 7.9e28"
+                    ),
+                };
+                cx.error_spanned_by(&literal, message);
+                Ok(None)
             }
-        }
+        },
         number @ (Lit::Int(_) | Lit::Float(_)) => {
             cx.error_spanned_by(
                 number,
@@ -321,9 +394,18 @@ fn decimal_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Resul
     }
 }
 
+/// Why a bound is not a decimal.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DecimalProblem {
+    /// Not `-?digits(.digits)?`.
+    Syntax,
+    /// Well formed, but more than a `Decimal` holds exactly.
+    TooLong,
+}
+
 /// Strict decimal syntax: `-?digits(.digits)?`, read exactly. Exponents,
 /// spaces, `+`, `NaN` and more digits than a `Decimal` holds are refused.
-pub fn parse_decimal(text: &str) -> Option<Decimal> {
+pub fn parse_decimal(text: &str) -> Result<Decimal, DecimalProblem> {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let (whole, fraction) = match unsigned.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
@@ -331,13 +413,13 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     };
     let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
     if !digits(whole) || fraction.is_some_and(|fraction| !digits(fraction)) {
-        return None;
+        return Err(DecimalProblem::Syntax);
     }
-    Decimal::from_str_exact(text).ok()
+    Decimal::from_str_exact(text).map_err(|_| DecimalProblem::TooLong)
 }
 
 fn excess_scale_value(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<ExcessScale>> {
-    let Some(literal) = string_value(cx, meta, ON_EXCESS_SCALE)? else {
+    let Some(literal) = string_value(cx, meta, ON_EXCESS_SCALE, "\"round\"")? else {
         return Ok(None);
     };
     match literal.value().as_str() {
@@ -371,21 +453,28 @@ fn flag(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_decimal;
+    use super::{DecimalProblem, parse_decimal};
 
     #[test]
     fn strict_decimals() {
-        assert_eq!(parse_decimal("0").map(|d| d.to_string()), Some("0".into()));
+        assert_eq!(parse_decimal("0").map(|d| d.to_string()), Ok("0".into()));
         assert_eq!(
             parse_decimal("-12.50").map(|d| d.to_string()),
-            Some("-12.50".into())
+            Ok("-12.50".into())
         );
         for bad in [
             "", "-", ".5", "5.", "1e3", "+1", " 1", "1 ", "NaN", "inf", "1_000", "0x10", "1.2.3",
         ] {
-            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+            assert_eq!(parse_decimal(bad), Err(DecimalProblem::Syntax), "{bad:?}");
         }
-        // 29 digits after the point: more than a Decimal holds exactly.
-        assert_eq!(parse_decimal("0.00000000000000000000000000001"), None);
+        // 29 digits after the point, or above Decimal::MAX: not exact.
+        assert_eq!(
+            parse_decimal("0.00000000000000000000000000001"),
+            Err(DecimalProblem::TooLong)
+        );
+        assert_eq!(
+            parse_decimal("79228162514264337593543950336"),
+            Err(DecimalProblem::TooLong)
+        );
     }
 }

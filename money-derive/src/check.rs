@@ -11,7 +11,7 @@ use crate::ctxt::Ctxt;
 use crate::ident;
 
 /// rust_decimal holds at most 28 significant digits.
-const MAX_PRECISION: u32 = 28;
+pub const MAX_PRECISION: u32 = 28;
 
 /// A checked model.
 pub struct Model<'a> {
@@ -61,7 +61,11 @@ pub fn table_name(cx: &mut Ctxt, container: &Container) -> String {
             if !ident::is_valid(&name) {
                 cx.error_spanned_by(
                     table,
-                    format!("invalid table name {name:?}: {}", ident::RULE),
+                    format!(
+                        "invalid table name {name:?}: {}{}",
+                        ident::RULE,
+                        lowercase_hint(&name)
+                    ),
                 );
             }
             name
@@ -85,20 +89,35 @@ pub fn table_name(cx: &mut Ctxt, container: &Container) -> String {
 /// Checks the whole container; `None` when any error was found.
 pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a>> {
     let table = table_name(cx, container);
+    let mut used: Vec<(String, &str)> = Vec::new();
     let mut columns: Vec<Column<'a>> = Vec::new();
     for field in &container.fields {
-        if let Some(column) = check_field(cx, field) {
-            if let Some(first) = columns.iter().find(|other| other.name == column.name) {
-                let message = format!(
-                    "column `{}` is already used by field `{}`; choose another name with `column = \"...\"`",
-                    column.name, first.field
-                );
-                match field.attrs.column.get() {
-                    Some(literal) => cx.error_spanned_by(literal, message),
-                    None => cx.error_spanned_by(field.member, message),
-                }
+        if field.attrs.skip.get().is_some() {
+            check_skip(cx, &field.attrs);
+            continue;
+        }
+        // Names first, so a duplicate is reported even when the field has
+        // other mistakes.
+        let name = column_name(cx, field);
+        if let Some((_, first)) = used.iter().find(|(other, _)| *other == name) {
+            let message = format!(
+                "column `{name}` is already used by field `{first}`; choose another name with `column = \"...\"`"
+            );
+            match field.attrs.column.get() {
+                Some(literal) => cx.error_spanned_by(literal, message),
+                None => cx.error_spanned_by(field.member, message),
             }
-            columns.push(column);
+        }
+        used.push((name.clone(), &field.name));
+        if let Some(kind) = check_kind(cx, field) {
+            columns.push(Column {
+                field: field.name.clone(),
+                member: field.member,
+                ty: field.ty,
+                name,
+                kind,
+                primary_key: field.attrs.primary_key.get().is_some(),
+            });
         }
     }
     if cx.has_errors() {
@@ -112,28 +131,22 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
     })
 }
 
-fn check_field<'a>(cx: &mut Ctxt, field: &'a ast::Field<'a>) -> Option<Column<'a>> {
-    let attrs = &field.attrs;
-    if let Some(span) = attrs.skip.key_span() {
-        let others = [
-            attrs.precision.key_span(),
-            attrs.scale.key_span(),
-            attrs.min.key_span(),
-            attrs.max.key_span(),
-            attrs.column.key_span(),
-            attrs.on_excess_scale.key_span(),
-            attrs.sql_type.key_span(),
-            attrs.primary_key.key_span(),
-        ];
-        if others.iter().any(Option::is_some) {
+/// `skip` leaves the field out, so any other key would be ignored.
+fn check_skip(cx: &mut Ctxt, attrs: &attr::Field) {
+    for (key, span) in attrs.written_keys() {
+        if key != crate::symbol::SKIP {
             cx.syn_error(syn::Error::new(
                 span,
-                "`skip` leaves the field out of the table; remove the other keys or remove `skip`",
+                format!(
+                    "`{key}` has no effect on a skipped field; remove `{key}` or remove `skip`"
+                ),
             ));
         }
-        return None;
     }
-    let name = column_name(cx, field);
+}
+
+fn check_kind(cx: &mut Ctxt, field: &ast::Field) -> Option<Kind> {
+    let attrs = &field.attrs;
     let kind = if attrs.is_money() {
         if let Some(literal) = attrs.sql_type.get() {
             cx.error_spanned_by(
@@ -173,6 +186,19 @@ fn check_field<'a>(cx: &mut Ctxt, field: &'a ast::Field<'a>) -> Option<Column<'a
                     nullable: ast::is_option(field.ty),
                 }
             }
+            None if !attrs.had_errors
+                && attrs.written_keys().is_empty()
+                && ast::is_decimal(field.ty) =>
+            {
+                cx.error_spanned_by(
+                    field.ty,
+                    format!(
+                        "money field `{}` needs its declaration: add `#[money(precision = 19, scale = 4)]` with the digits the column holds",
+                        field.name
+                    ),
+                );
+                return None;
+            }
             None => Kind::Scalar,
         }
     };
@@ -188,14 +214,16 @@ fn check_field<'a>(cx: &mut Ctxt, field: &'a ast::Field<'a>) -> Option<Column<'a
             ));
         }
     }
-    Some(Column {
-        field: field.name.clone(),
-        member: field.member,
-        ty: field.ty,
-        name,
-        kind,
-        primary_key: attrs.primary_key.get().is_some(),
-    })
+    Some(kind)
+}
+
+fn lowercase_hint(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if lower != name && ident::is_valid(&lower) {
+        format!("; did you mean {lower:?}?")
+    } else {
+        String::new()
+    }
 }
 
 fn column_name(cx: &mut Ctxt, field: &ast::Field) -> String {
@@ -205,7 +233,11 @@ fn column_name(cx: &mut Ctxt, field: &ast::Field) -> String {
             if !ident::is_valid(&name) {
                 cx.error_spanned_by(
                     literal,
-                    format!("invalid column name {name:?}: {}", ident::RULE),
+                    format!(
+                        "invalid column name {name:?}: {}{}",
+                        ident::RULE,
+                        lowercase_hint(&name)
+                    ),
                 );
             }
             name
@@ -229,21 +261,24 @@ fn column_name(cx: &mut Ctxt, field: &ast::Field) -> String {
 fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
     let (precision, scale) = match (attrs.precision.get(), attrs.scale.get()) {
         (Some(precision), Some(scale)) => (precision, scale),
-        (None, Some(scale)) => {
-            cx.error_spanned_by(
-                &scale.literal,
-                "missing `precision`: a money field needs both, like `#[money(precision = 19, scale = 4)]`",
-            );
+        (precision, _) => {
+            // A bad `precision = ...` was reported already; do not also call
+            // it missing.
+            if !attrs.had_errors {
+                let (present, missing) = if precision.is_some() {
+                    (&attrs.precision, "scale")
+                } else {
+                    (&attrs.scale, "precision")
+                };
+                if let Some(span) = present.key_span() {
+                    cx.syn_error(syn::Error::new(
+                        span,
+                        format!("missing `{missing}`: a money field needs both, like `#[money(precision = 19, scale = 4)]`"),
+                    ));
+                }
+            }
             return None;
         }
-        (Some(precision), None) => {
-            cx.error_spanned_by(
-                &precision.literal,
-                "missing `scale`: a money field needs both, like `#[money(precision = 19, scale = 4)]`",
-            );
-            return None;
-        }
-        (None, None) => return None,
     };
     let mut ok = true;
     if precision.value == 0 || precision.value > MAX_PRECISION {
@@ -303,25 +338,46 @@ fn check_bound(cx: &mut Ctxt, key: &str, bound: &Bound, precision: u32, scale: u
         cx.error_spanned_by(
             &bound.literal,
             format!(
-                "`{key}` {} has {fraction_digits} digits after the point, but `scale` is {scale}",
-                bound.value
+                "`{key}` {} has {} after the point, but `scale` is {scale}: round the bound to {} or raise `scale`",
+                bound.value,
+                digits(fraction_digits),
+                if scale == 0 { "a whole number".to_owned() } else { format!("{} after the point", digits(scale)) },
             ),
         );
         return false;
     }
     let integer_digits = integer_digits(value);
-    if integer_digits > precision - scale {
+    let allowed = precision - scale;
+    if integer_digits > allowed {
+        let largest = format!(
+            "{}{}{}",
+            if allowed == 0 { "0" } else { "" },
+            "9".repeat(allowed as usize),
+            if scale > 0 {
+                format!(".{}", "9".repeat(scale as usize))
+            } else {
+                String::new()
+            }
+        );
         cx.error_spanned_by(
             &bound.literal,
             format!(
-                "`{key}` {} has {integer_digits} digits before the point, but precision {precision} with scale {scale} allows at most {}",
+                "`{key}` {} has {} before the point, but precision {precision} with scale {scale} allows {}: the largest magnitude is {largest}",
                 bound.value,
-                precision - scale
+                digits(integer_digits),
+                digits(allowed),
             ),
         );
         return false;
     }
     true
+}
+
+fn digits(count: u32) -> String {
+    match count {
+        1 => "1 digit".to_owned(),
+        _ => format!("{count} digits"),
+    }
 }
 
 /// Digits before the point of a non-zero whole part; 0 for `|v| < 1`.

@@ -17,17 +17,17 @@ use crate::ctxt::Ctxt;
 /// "trait not implemented".
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
-    let model = Container::from_ast(&mut cx, input)
-        .as_ref()
-        .and_then(|container| check::check(&mut cx, container).map(|model| expand(&model)));
-    match model {
-        Some(tokens) if !cx.has_errors() => tokens,
-        _ => {
-            let errors = cx.into_compile_errors();
-            let fallback = fallback(input);
-            quote! { #errors #fallback }
+    let container = Container::from_ast(&mut cx, input);
+    if let Some(container) = &container {
+        if let Some(model) = check::check(&mut cx, container) {
+            if !cx.has_errors() {
+                return expand(&model);
+            }
         }
     }
+    let errors = cx.into_compile_errors();
+    let fallback = fallback(input, container.as_ref());
+    quote! { #errors #fallback }
 }
 
 fn expand(model: &Model) -> TokenStream {
@@ -142,10 +142,24 @@ fn optional_decimal(value: Option<Decimal>) -> TokenStream {
 }
 
 /// The impl emitted next to errors: it compiles for any named type, so the
-/// only errors the user sees are ours.
-fn fallback(input: &DeriveInput) -> TokenStream {
+/// only errors the user sees are ours, plus the field type checks, so that a
+/// wrong field type shows up in the same compile as the attribute mistakes.
+fn fallback(input: &DeriveInput, container: Option<&Container>) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    let type_checks = container.into_iter().flat_map(|container| &container.fields).filter_map(|field| {
+        let attrs = &field.attrs;
+        let ty = field.ty;
+        if attrs.skip.get().is_some() || attrs.sql_type.get().is_some() {
+            None
+        } else if attrs.is_money() {
+            Some(quote_spanned! {ty.span()=> let _ = <#ty as ::money_core::__private::MoneyField>::NULLABLE; })
+        } else if crate::ast::is_decimal(ty) {
+            None
+        } else {
+            Some(quote_spanned! {ty.span()=> let _ = <#ty as ::money_core::__private::SqlColumn>::NULLABLE; })
+        }
+    });
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -154,6 +168,7 @@ fn fallback(input: &DeriveInput) -> TokenStream {
                 const DEFINITION: &'static ::money_core::__private::Table =
                     &::money_core::__private::Table::new("", &[]);
                 fn validate(&self) -> ::money_core::__private::Result<(), ::money_core::__private::ValidationErrors> {
+                    #(#type_checks)*
                     ::core::unreachable!("MoneyModel derive failed to compile")
                 }
             }

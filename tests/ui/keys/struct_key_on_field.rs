@@ -1,0 +1,9 @@
+use money_core::MoneyModel;
+
+#[derive(MoneyModel)]
+struct Account {
+    #[money(table = "accounts")]
+    id: i64,
+}
+
+fn main() {}

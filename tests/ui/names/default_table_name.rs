@@ -1,0 +1,8 @@
+use money_core::MoneyModel;
+
+#[derive(MoneyModel)]
+struct Café {
+    id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use money_core::MoneyModel;
+
+#[derive(MoneyModel)]
+enum Account {
+    Open,
+    Closed,
+}
+
+fn main() {}

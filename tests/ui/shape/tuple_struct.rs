@@ -1,0 +1,6 @@
+use money_core::{Decimal, MoneyModel};
+
+#[derive(MoneyModel)]
+struct Account(i64, Decimal);
+
+fn main() {}

@@ -1,0 +1,6 @@
+use money_core::MoneyModel;
+
+#[derive(MoneyModel)]
+struct Account;
+
+fn main() {}
