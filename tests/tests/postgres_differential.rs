@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use money_core::{Decimal, Dialect, MoneyModel, MoneySpec, Rule, Table, ValidationErrors};
 use money_tests::pg;
@@ -323,14 +324,18 @@ async fn rust_and_postgres_agree_on_every_value() {
         total.accepted += tally.accepted;
         total.disagreements.extend(tally.disagreements);
     }
-    println!("{report}");
-    println!(
-        "differential test: {} specs, {} values tried, {} accepted, {} disagreements (seed {SEED:#x})",
+    // Written to the stderr handle, not through `println!`, so that the
+    // counts show in every run's log, not only with `--nocapture`.
+    let summary = format!(
+        "{report}\ndifferential test (PostgreSQL): {} specs, {} values tried, {} accepted, {} disagreements (seed {SEED:#x})\n",
         cases.len(),
         total.tried,
         total.accepted,
         total.disagreements.len()
     );
+    std::io::stderr()
+        .write_all(summary.as_bytes())
+        .expect("write the summary to stderr");
     schema.drop().await;
     assert!(total.tried >= 100_000, "only {} values tried", total.tried);
     assert!(
