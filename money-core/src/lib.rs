@@ -39,22 +39,32 @@
 pub mod ddl;
 mod dialect;
 pub mod naming;
+mod parse;
+pub mod pg;
 mod rules;
 mod spec;
 mod table;
 mod validate;
+mod value;
 
 pub use dialect::Dialect;
+pub use parse::{MAX_DECIMAL_TEXT_LEN, ParseDecimalError, parse_decimal};
 pub use rules::{Rule, RuleKind};
 pub use rust_decimal::Decimal;
 pub use spec::{ExcessScale, MAX_PRECISION, MoneySpec, round_like_database};
 pub use table::{Column, ColumnType, Constraint, MoneyField, Scalar, SqlColumn, Table};
 pub use validate::{ValidationError, ValidationErrors};
+pub use value::{MoneyValue, ValueError};
 
 /// `#[derive(MoneyModel)]`: see the [`MoneyModel`] trait and the README for
 /// the attribute reference.
 #[cfg(feature = "derive")]
 pub use money_derive::MoneyModel;
+
+/// `#[derive(MoneyValue)]` on a newtype over `Decimal`: see the
+/// [`MoneyValue`] trait.
+#[cfg(feature = "derive")]
+pub use money_derive::MoneyValue;
 
 /// A struct whose money fields are declared once, with
 /// `#[derive(MoneyModel)]`.
@@ -89,6 +99,21 @@ pub mod __private {
     pub use crate::spec::{ExcessScale, MoneySpec};
     pub use crate::table::{Column, ColumnType, MoneyField, Scalar, SqlColumn, Table};
     pub use crate::validate::{ValidationErrors, check_money};
+    pub use crate::value::{MoneyValue, ValueError};
+    pub use core::convert::{AsRef, From, TryFrom};
+    pub use core::fmt::{Display, Formatter, Result as FmtResult};
+    pub use core::str::FromStr;
+
+    #[cfg(feature = "sqlx")]
+    pub use crate::pg;
+    #[cfg(feature = "sqlx")]
+    pub use sqlx;
+
+    /// The field of a `MoneyValue` newtype, type-checked where it is declared.
+    #[inline]
+    pub const fn decimal_field(value: &Decimal) -> Decimal {
+        *value
+    }
     pub use core::option::Option::{self, None, Some};
     pub use core::result::Result;
     pub use rust_decimal::Decimal;

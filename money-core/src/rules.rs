@@ -114,6 +114,40 @@ impl Rule {
     }
 }
 
+/// A broken rule with the value that broke it, described for people:
+/// `123.45678 has 5 digits after the point, at most 4 allowed`.
+pub(crate) struct Broken {
+    pub rule: Rule,
+    pub value: Decimal,
+    pub stored: Decimal,
+}
+
+impl fmt::Display for Broken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.value)?;
+        if self.stored != self.value {
+            write!(f, " (rounded to {})", self.stored)?;
+        }
+        match self.rule {
+            Rule::Digits {
+                precision, scale, ..
+            } => write!(
+                f,
+                " has {} digits before the point, at most {} allowed (precision {precision}, scale {scale})",
+                integer_digits(self.stored),
+                precision - scale,
+            ),
+            Rule::Scale { scale } => write!(
+                f,
+                " has {} digits after the point, at most {scale} allowed",
+                fraction_digits(self.stored),
+            ),
+            Rule::Min(min) => write!(f, " is below the minimum {min}"),
+            Rule::Max(max) => write!(f, " is above the maximum {max}"),
+        }
+    }
+}
+
 /// Digits after the point once trailing zeros are dropped.
 #[inline]
 pub(crate) fn fraction_digits(value: Decimal) -> u32 {

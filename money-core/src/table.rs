@@ -191,7 +191,9 @@ impl Column {
     }
 }
 
-/// A Rust type that maps to a scalar column without `sql_type`.
+/// A Rust type that maps to a column without `sql_type`: the common
+/// scalars, `Option` of them, and every [`MoneyValue`](crate::MoneyValue)
+/// newtype (whose column carries its rules).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no default SQL column type",
     label = "no SQL type for this field",
@@ -199,7 +201,7 @@ impl Column {
 )]
 pub trait SqlColumn {
     /// The column type.
-    const SCALAR: Scalar;
+    const COLUMN_TYPE: ColumnType;
     /// Whether the column accepts NULL.
     const NULLABLE: bool;
 }
@@ -207,7 +209,7 @@ pub trait SqlColumn {
 macro_rules! sql_columns {
     ($($rust:ty => $scalar:ident),* $(,)?) => {$(
         impl SqlColumn for $rust {
-            const SCALAR: Scalar = Scalar::$scalar;
+            const COLUMN_TYPE: ColumnType = ColumnType::Scalar(Scalar::$scalar);
             const NULLABLE: bool = false;
         }
     )*};
@@ -222,7 +224,7 @@ sql_columns! {
 }
 
 impl<T: SqlColumn> SqlColumn for Option<T> {
-    const SCALAR: Scalar = T::SCALAR;
+    const COLUMN_TYPE: ColumnType = T::COLUMN_TYPE;
     const NULLABLE: bool = true;
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::rules::{Rule, RuleKind, fraction_digits, integer_digits};
+use crate::rules::{Broken, Rule, RuleKind};
 use crate::table::{Column, Table};
 
 /// One broken rule of one field.
@@ -69,28 +69,17 @@ impl ValidationError {
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field(), self.value)?;
-        if self.stored != self.value {
-            write!(f, " (rounded to {})", self.stored)?;
-        }
-        match self.rule {
-            Rule::Digits {
-                precision, scale, ..
-            } => write!(
-                f,
-                " has {} digits before the point, at most {} allowed (precision {precision}, scale {scale})",
-                integer_digits(self.stored),
-                precision - scale,
-            )?,
-            Rule::Scale { scale } => write!(
-                f,
-                " has {} digits after the point, at most {scale} allowed",
-                fraction_digits(self.stored),
-            )?,
-            Rule::Min(min) => write!(f, " is below the minimum {min}")?,
-            Rule::Max(max) => write!(f, " is above the maximum {max}")?,
-        }
-        write!(f, " [constraint {}]", self.constraint)
+        let broken = Broken {
+            rule: self.rule,
+            value: self.value,
+            stored: self.stored,
+        };
+        write!(
+            f,
+            "{}: {broken} [constraint {}]",
+            self.field(),
+            self.constraint
+        )
     }
 }
 

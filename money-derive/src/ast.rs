@@ -34,7 +34,7 @@ impl<'a> Container<'a> {
                 Fields::Unnamed(unnamed) => {
                     cx.error_spanned_by(
                         unnamed,
-                        "`MoneyModel` needs named fields: a tuple struct's fields have no column names; write `struct Name { field: Type }`",
+                        "`MoneyModel` needs named fields: a tuple struct's fields have no column names; write `struct Name { field: Type }`, or derive `MoneyValue` for a newtype over `Decimal`",
                     );
                     return None;
                 }

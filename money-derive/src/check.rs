@@ -258,7 +258,7 @@ fn column_name(cx: &mut Ctxt, field: &ast::Field) -> String {
     }
 }
 
-fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
+pub fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
     let (precision, scale) = match (attrs.precision.get(), attrs.scale.get()) {
         (Some(precision), Some(scale)) => (precision, scale),
         (precision, _) => {

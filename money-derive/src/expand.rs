@@ -50,9 +50,7 @@ fn expand(model: &Model) -> TokenStream {
                 )
             }
             Kind::Scalar => (
-                quote_spanned! {ty.span()=>
-                    ::money_core::__private::ColumnType::Scalar(<#ty as ::money_core::__private::SqlColumn>::SCALAR)
-                },
+                quote_spanned! {ty.span()=> <#ty as ::money_core::__private::SqlColumn>::COLUMN_TYPE },
                 quote_spanned! {ty.span()=> <#ty as ::money_core::__private::SqlColumn>::NULLABLE },
             ),
             Kind::Custom { sql_type, nullable } => (
@@ -103,7 +101,7 @@ fn expand(model: &Model) -> TokenStream {
     }
 }
 
-fn money_spec(money: &Money) -> TokenStream {
+pub fn money_spec(money: &Money) -> TokenStream {
     let Money {
         precision,
         scale,

@@ -15,6 +15,7 @@ mod ctxt;
 mod expand;
 mod ident;
 mod symbol;
+mod value;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -25,4 +26,12 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_money_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Derives `money_core::MoneyValue` for a newtype over `Decimal`. See
+/// money-core's documentation.
+#[proc_macro_derive(MoneyValue, attributes(money))]
+pub fn derive_money_value(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    value::derive(&input).into()
 }

@@ -5,7 +5,15 @@
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    for category in ["precision", "bounds", "keys", "types", "names", "shape"] {
+    for category in [
+        "precision",
+        "bounds",
+        "keys",
+        "types",
+        "names",
+        "shape",
+        "values",
+    ] {
         t.compile_fail(format!("{category}/*.rs"));
     }
     t.pass("compile-pass/*.rs");

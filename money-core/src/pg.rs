@@ -1,0 +1,470 @@
+//! PostgreSQL `numeric` to [`Decimal`], exactly, and the sqlx glue that
+//! generated code reaches (feature `sqlx`).
+//!
+//! sqlx's own `Decimal` decode can keep a stored scale above 28, and binding
+//! such a value back panics inside sqlx; it also builds the value from
+//! powers of 10,000 in `Decimal` arithmetic. This decoder reads the base
+//! 10,000 digits into an integer mantissa, refuses what a `Decimal` cannot
+//! hold exactly (NaN, infinities, more than 28 significant digits after the
+//! point, magnitudes of 2^96 and more), drops trailing zeros past scale 28,
+//! and never panics, whatever the bytes.
+
+use rust_decimal::Decimal;
+
+use crate::parse::{ParseDecimalError, parse_decimal};
+
+/// Why a PostgreSQL `numeric` is not a [`Decimal`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NumericDecodeError {
+    /// `NaN`.
+    #[error("NaN is not an amount")]
+    NaN,
+    /// `Infinity` or `-Infinity`.
+    #[error("an infinity is not an amount")]
+    Infinite,
+    /// More significant digits after the point than a `Decimal` holds, or a
+    /// magnitude of 2^96 or more.
+    #[error(
+        "the stored numeric has more digits than a Decimal holds exactly (at most 28 after the point, magnitude below 7.9e28)"
+    )]
+    Inexact,
+    /// The bytes are not a `numeric` in binary format.
+    #[error("malformed binary numeric: {0}")]
+    Malformed(&'static str),
+    /// The text is not a plain decimal.
+    #[error("malformed text numeric: {0}")]
+    Text(ParseDecimalError),
+}
+
+const SIGN_POSITIVE: u16 = 0x0000;
+const SIGN_NEGATIVE: u16 = 0x4000;
+const SIGN_NAN: u16 = 0xC000;
+const SIGN_POSITIVE_INFINITY: u16 = 0xD000;
+const SIGN_NEGATIVE_INFINITY: u16 = 0xF000;
+const DECIMAL_MAX_MANTISSA: u128 = (1 << 96) - 1;
+const DECIMAL_MAX_SCALE: u32 = 28;
+
+/// Decodes PostgreSQL's binary `numeric` (`ndigits`, `weight`, `sign`,
+/// `dscale`, then `ndigits` base-10,000 digits, all big-endian `i16`/`u16`)
+/// into the exact [`Decimal`], with the stored display scale where a
+/// `Decimal` can carry it (`1.20000` keeps scale 5).
+///
+/// ```
+/// use money_core::pg::decode_numeric_binary;
+/// // 123.4500: ndigits 2, weight 0, positive, dscale 4, digits 123 and 4500.
+/// let bytes = [0, 2, 0, 0, 0, 0, 0, 4, 0, 123, 0x11, 0x94];
+/// assert_eq!(decode_numeric_binary(&bytes).unwrap().to_string(), "123.4500");
+/// ```
+pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError> {
+    let header = bytes.get(..8).ok_or(NumericDecodeError::Malformed(
+        "shorter than its 8-byte header",
+    ))?;
+    let word = |index: usize| u16::from_be_bytes([header[index], header[index + 1]]);
+    let ndigits = word(0) as i16;
+    let weight = i32::from(word(2) as i16);
+    let sign = word(4);
+    let display_scale = u32::from(word(6));
+    match sign {
+        SIGN_POSITIVE | SIGN_NEGATIVE => {}
+        SIGN_NAN => return Err(NumericDecodeError::NaN),
+        SIGN_POSITIVE_INFINITY | SIGN_NEGATIVE_INFINITY => {
+            return Err(NumericDecodeError::Infinite);
+        }
+        _ => return Err(NumericDecodeError::Malformed("unknown sign")),
+    }
+    if ndigits < 0 || display_scale > 0x3FFF {
+        return Err(NumericDecodeError::Malformed(
+            "negative digit count or scale",
+        ));
+    }
+    let digits = &bytes[8..];
+    if digits.len() != ndigits as usize * 2 {
+        return Err(NumericDecodeError::Malformed(
+            "digit count does not match the length",
+        ));
+    }
+    // value = mantissa * 10^exponent, exactly, in integers.
+    let mut mantissa: u128 = 0;
+    for pair in digits.chunks_exact(2) {
+        let digit = u16::from_be_bytes([pair[0], pair[1]]);
+        if digit >= 10_000 {
+            return Err(NumericDecodeError::Malformed(
+                "a base-10000 digit above 9999",
+            ));
+        }
+        // An exact Decimal has at most 3 trailing zeros in its last group:
+        // past 2^96 * 10^4 nothing can be exact. Checked after each step, so
+        // the mantissa stays below 2^110 and `* 10_000` cannot overflow.
+        mantissa = mantissa * 10_000 + u128::from(digit);
+        if mantissa > DECIMAL_MAX_MANTISSA * 10_000 {
+            return Err(NumericDecodeError::Inexact);
+        }
+    }
+    let mut exponent = 4 * (weight - (i32::from(ndigits) - 1));
+    if mantissa == 0 {
+        return Ok(Decimal::ZERO);
+    }
+    // Drop trailing zeros while the value needs more than 28 places, or while
+    // the mantissa is too large for 96 bits.
+    while exponent < 0
+        && mantissa % 10 == 0
+        && (-exponent > DECIMAL_MAX_SCALE as i32 || mantissa > DECIMAL_MAX_MANTISSA)
+    {
+        mantissa /= 10;
+        exponent += 1;
+    }
+    while exponent > 0 {
+        mantissa = mantissa
+            .checked_mul(10)
+            .ok_or(NumericDecodeError::Inexact)?;
+        exponent -= 1;
+        if mantissa > DECIMAL_MAX_MANTISSA {
+            return Err(NumericDecodeError::Inexact);
+        }
+    }
+    let mut scale = exponent.unsigned_abs();
+    if scale > DECIMAL_MAX_SCALE || mantissa > DECIMAL_MAX_MANTISSA {
+        return Err(NumericDecodeError::Inexact);
+    }
+    // Keep the stored display scale (trailing zeros) where it fits.
+    let target_scale = display_scale.min(DECIMAL_MAX_SCALE);
+    while scale < target_scale {
+        match mantissa.checked_mul(10) {
+            Some(wider) if wider <= DECIMAL_MAX_MANTISSA => {
+                mantissa = wider;
+                scale += 1;
+            }
+            _ => break,
+        }
+    }
+    let negative = sign == SIGN_NEGATIVE;
+    Ok(Decimal::from_parts(
+        mantissa as u32,
+        (mantissa >> 32) as u32,
+        (mantissa >> 64) as u32,
+        negative,
+        scale,
+    ))
+}
+
+/// Decodes PostgreSQL's text `numeric` output exactly (see
+/// [`parse_decimal`]); `NaN` and the infinities are refused.
+pub fn decode_numeric_text(text: &str) -> Result<Decimal, NumericDecodeError> {
+    parse_decimal(text).map_err(|error| match error {
+        ParseDecimalError::NotFinite if text.contains(['N', 'n']) && !text.contains(['I', 'i']) => {
+            NumericDecodeError::NaN
+        }
+        ParseDecimalError::NotFinite => NumericDecodeError::Infinite,
+        ParseDecimalError::Inexact | ParseDecimalError::TooLong { .. } => {
+            NumericDecodeError::Inexact
+        }
+        other => NumericDecodeError::Text(other),
+    })
+}
+
+/// Implements sqlx's `Type`, `Encode`, `Decode` and `PgHasArrayType` for a
+/// [`MoneyValue`](crate::MoneyValue) newtype (feature `sqlx`; nothing
+/// without it). Generated code calls it; it is not part of the API.
+#[cfg(feature = "sqlx")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sqlx_value {
+    ($ty:ident) => {
+        #[automatically_derived]
+        impl ::money_core::__private::sqlx::Type<::money_core::__private::sqlx::Postgres> for $ty {
+            fn type_info() -> ::money_core::__private::sqlx::postgres::PgTypeInfo {
+                ::money_core::__private::pg::numeric_type_info()
+            }
+        }
+
+        #[automatically_derived]
+        impl ::money_core::__private::sqlx::postgres::PgHasArrayType for $ty {
+            fn array_type_info() -> ::money_core::__private::sqlx::postgres::PgTypeInfo {
+                ::money_core::__private::pg::numeric_array_type_info()
+            }
+        }
+
+        #[automatically_derived]
+        impl<'q> ::money_core::__private::sqlx::Encode<'q, ::money_core::__private::sqlx::Postgres>
+            for $ty
+        {
+            fn encode_by_ref(
+                &self,
+                buffer: &mut ::money_core::__private::sqlx::postgres::PgArgumentBuffer,
+            ) -> ::money_core::__private::Result<
+                ::money_core::__private::sqlx::encode::IsNull,
+                ::money_core::__private::sqlx::error::BoxDynError,
+            > {
+                ::money_core::__private::pg::encode_value(self, buffer)
+            }
+        }
+
+        #[automatically_derived]
+        impl<'r> ::money_core::__private::sqlx::Decode<'r, ::money_core::__private::sqlx::Postgres>
+            for $ty
+        {
+            fn decode(
+                value: ::money_core::__private::sqlx::postgres::PgValueRef<'r>,
+            ) -> ::money_core::__private::Result<
+                Self,
+                ::money_core::__private::sqlx::error::BoxDynError,
+            > {
+                ::money_core::__private::pg::decode_value(value)
+            }
+        }
+    };
+}
+
+/// Without the `sqlx` feature, money values have no sqlx impls.
+#[cfg(not(feature = "sqlx"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sqlx_value {
+    ($ty:ident) => {};
+}
+
+#[cfg(feature = "sqlx")]
+pub use glue::*;
+
+/// The bodies of the generated sqlx impls.
+#[cfg(feature = "sqlx")]
+mod glue {
+    use rust_decimal::Decimal;
+    use sqlx::encode::IsNull;
+    use sqlx::error::BoxDynError;
+    use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueFormat, PgValueRef, Postgres};
+    use sqlx::{Decode, Encode, Type, ValueRef};
+
+    use super::{decode_numeric_binary, decode_numeric_text};
+    use crate::value::{MoneyValue, ValueError};
+
+    /// `numeric`.
+    pub fn numeric_type_info() -> PgTypeInfo {
+        <Decimal as Type<Postgres>>::type_info()
+    }
+
+    /// `numeric[]`.
+    pub fn numeric_array_type_info() -> PgTypeInfo {
+        <Decimal as sqlx::postgres::PgHasArrayType>::array_type_info()
+    }
+
+    /// Decodes a `numeric` exactly, in either wire format.
+    pub fn decode_decimal(value: PgValueRef<'_>) -> Result<Decimal, BoxDynError> {
+        let decoded = match value.format() {
+            PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
+            PgValueFormat::Text => decode_numeric_text(value.as_str()?),
+        };
+        Ok(decoded?)
+    }
+
+    /// Decodes and checks a money value: a stored value that breaks the
+    /// declaration (written by another client, or edited by hand) is an
+    /// error naming the type and the rule, never a silently accepted value.
+    pub fn decode_value<T: MoneyValue>(value: PgValueRef<'_>) -> Result<T, BoxDynError> {
+        let decimal = decode_decimal(value)?;
+        Ok(T::new(decimal)?)
+    }
+
+    /// Encodes a money value, checking it first: a value built around the
+    /// constructor (inside its own module) is refused, not sent.
+    pub fn encode_value<T: MoneyValue>(
+        value: &T,
+        buffer: &mut PgArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        let amount = value.amount();
+        let checked = T::new(amount)?;
+        if checked.amount() != amount || checked.amount().scale() != amount.scale() {
+            return Err(Box::new(ValueError::Broken {
+                type_name: T::NAME,
+                rule: crate::rules::Rule::Scale {
+                    scale: T::SPEC.scale(),
+                },
+                value: amount,
+                stored: checked.amount(),
+            }));
+        }
+        <Decimal as Encode<'_, Postgres>>::encode_by_ref(&amount, buffer)
+    }
+
+    /// A `numeric` decoded exactly, for model fields of type `Decimal`.
+    pub struct ExactDecimal(pub Decimal);
+
+    impl Type<Postgres> for ExactDecimal {
+        fn type_info() -> PgTypeInfo {
+            numeric_type_info()
+        }
+    }
+
+    impl<'r> Decode<'r, Postgres> for ExactDecimal {
+        fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+            decode_decimal(value).map(ExactDecimal)
+        }
+    }
+
+    /// Whether a value is SQL NULL, for callers that decode by hand.
+    pub fn is_null(value: &PgValueRef<'_>) -> bool {
+        value.is_null()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Encodes like PostgreSQL's `numeric_send`, from a decimal string.
+    fn numeric_send(text: &str) -> Vec<u8> {
+        let (sign, unsigned) = match text.strip_prefix('-') {
+            Some(rest) => (SIGN_NEGATIVE, rest),
+            None => (SIGN_POSITIVE, text),
+        };
+        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let display_scale = fraction.len() as u16;
+        let whole = whole.trim_start_matches('0');
+        let pad_whole = (4 - whole.len() % 4) % 4;
+        let pad_fraction = (4 - fraction.len() % 4) % 4;
+        let all = format!(
+            "{}{whole}{fraction}{}",
+            "0".repeat(pad_whole),
+            "0".repeat(pad_fraction)
+        );
+        let mut groups: Vec<u16> = all
+            .as_bytes()
+            .chunks(4)
+            .map(|chunk| {
+                std::str::from_utf8(chunk)
+                    .expect("ascii")
+                    .parse()
+                    .expect("digits")
+            })
+            .collect();
+        let mut weight = ((pad_whole + whole.len()) / 4) as i16 - 1;
+        while groups.first() == Some(&0) {
+            groups.remove(0);
+            weight -= 1;
+        }
+        while groups.last() == Some(&0) {
+            groups.pop();
+        }
+        if groups.is_empty() {
+            weight = 0;
+        }
+        let mut bytes = Vec::new();
+        for word in [groups.len() as u16, weight as u16, sign, display_scale] {
+            bytes.extend(word.to_be_bytes());
+        }
+        for group in groups {
+            bytes.extend(group.to_be_bytes());
+        }
+        bytes
+    }
+
+    #[test]
+    fn decodes_exactly_with_the_stored_scale() {
+        for text in [
+            "0",
+            "1",
+            "-1",
+            "123.4500",
+            "1.20000",
+            "0.0001",
+            "-0.0000000000000000000000000001",
+            "10000",
+            "79228162514264337593543950335",
+            "7922816251426433759354395033.5",
+            "0.0000000000000000000000000005",
+            "12345678901234567890.12345678",
+        ] {
+            let decoded = decode_numeric_binary(&numeric_send(text)).expect(text);
+            assert_eq!(
+                decoded.to_string(),
+                Decimal::from_str_exact(text).expect(text).to_string(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn more_than_28_places_of_trailing_zeros_are_dropped() {
+        let text = format!("0.1{}", "0".repeat(28));
+        let decoded = decode_numeric_binary(&numeric_send(&text)).expect("exact");
+        assert_eq!(decoded, Decimal::new(1, 1));
+        assert_eq!(decoded.scale(), 28);
+        let one = format!("1.{}", "0".repeat(40));
+        assert_eq!(decode_numeric_binary(&numeric_send(&one)), Ok(Decimal::ONE));
+    }
+
+    #[test]
+    fn refuses_what_a_decimal_cannot_hold() {
+        for text in [
+            "0.00000000000000000000000000001",
+            "79228162514264337593543950336",
+            "1e40",
+        ] {
+            let bytes = if text == "1e40" {
+                numeric_send(&format!("1{}", "0".repeat(40)))
+            } else {
+                numeric_send(text)
+            };
+            assert_eq!(
+                decode_numeric_binary(&bytes),
+                Err(NumericDecodeError::Inexact),
+                "{text}"
+            );
+        }
+        let nan = [0, 0, 0, 0, 0xC0, 0, 0, 0];
+        assert_eq!(decode_numeric_binary(&nan), Err(NumericDecodeError::NaN));
+        let infinity = [0, 0, 0, 0, 0xD0, 0, 0, 0];
+        assert_eq!(
+            decode_numeric_binary(&infinity),
+            Err(NumericDecodeError::Infinite)
+        );
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        let mut rng_state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            rng_state ^= rng_state << 13;
+            rng_state ^= rng_state >> 7;
+            rng_state ^= rng_state << 17;
+            rng_state
+        };
+        for _ in 0..200_000 {
+            let len = (next() % 40) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            let _ = decode_numeric_binary(&bytes);
+            // Plausible headers with random digits reach the arithmetic.
+            let ndigits = (next() % 12) as u16;
+            let mut plausible = Vec::new();
+            for word in [
+                ndigits,
+                (next() % 20) as u16 ^ (0xFFF0 * (next() % 2) as u16),
+                0,
+                (next() % 40) as u16,
+            ] {
+                plausible.extend(word.to_be_bytes());
+            }
+            for _ in 0..ndigits {
+                plausible.extend(((next() % 10_000) as u16).to_be_bytes());
+            }
+            if let Ok(value) = decode_numeric_binary(&plausible) {
+                assert!(value.scale() <= 28);
+            }
+        }
+    }
+
+    #[test]
+    fn text_format() {
+        assert_eq!(decode_numeric_text("12.50"), Ok(Decimal::new(1250, 2)));
+        assert_eq!(decode_numeric_text("NaN"), Err(NumericDecodeError::NaN));
+        assert_eq!(
+            decode_numeric_text("-Infinity"),
+            Err(NumericDecodeError::Infinite)
+        );
+        assert_eq!(
+            decode_numeric_text("0.00000000000000000000000000001"),
+            Err(NumericDecodeError::Inexact)
+        );
+    }
+}

@@ -1,0 +1,6 @@
+use money_core::{Decimal, MoneyValue};
+
+#[derive(MoneyValue)]
+struct Amount(Decimal);
+
+fn main() {}
