@@ -1,4 +1,5 @@
-//! `CREATE TABLE` rendering, shared by every dialect.
+//! `CREATE TABLE` and the statements generated code runs, rendered the same
+//! way for every dialect.
 
 use crate::dialect::Dialect;
 use crate::table::{ColumnType, Table};
@@ -54,6 +55,14 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
             key.join(", ")
         ));
     }
+    for key in table.unique_keys() {
+        let columns: Vec<String> = key.columns.iter().map(|column| quote(column)).collect();
+        items.push(format!(
+            "CONSTRAINT {} UNIQUE ({})",
+            quote(&key.name),
+            columns.join(", ")
+        ));
+    }
     for constraint in table.constraints() {
         let column = quote(constraint.column.name());
         items.push(format!(
@@ -74,4 +83,80 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
     }
     sql.push_str(");");
     sql
+}
+
+/// `INSERT INTO t (c1, c2, ...) VALUES ($1, $2, ...)`, every column in
+/// field order, with `RETURNING *`-style `returning` columns when asked.
+///
+/// ```
+/// use money_core::{MoneyModel, Decimal, Dialect, ddl};
+///
+/// #[derive(MoneyModel)]
+/// #[money(table = "accounts")]
+/// struct Account {
+///     id: i64,
+///     #[money(precision = 19, scale = 4)]
+///     balance: Decimal,
+/// }
+///
+/// assert_eq!(
+///     ddl::insert_sql(Account::DEFINITION, Dialect::Postgres, false),
+///     r#"INSERT INTO "accounts" ("id", "balance") VALUES ($1, $2)"#,
+/// );
+/// ```
+pub fn insert_sql(table: &Table, dialect: Dialect, returning: bool) -> String {
+    let renderer = dialect.renderer();
+    let placeholders: Vec<String> = (1..=table.columns().len())
+        .map(|index| renderer.placeholder(index))
+        .collect();
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        renderer.quote(table.name()),
+        column_list(table, dialect),
+        placeholders.join(", ")
+    );
+    if returning {
+        sql.push_str(" RETURNING ");
+        sql.push_str(&column_list(table, dialect));
+    }
+    sql
+}
+
+/// The quoted column names, in field order, comma separated.
+pub fn column_list(table: &Table, dialect: Dialect) -> String {
+    let renderer = dialect.renderer();
+    let columns: Vec<String> = table
+        .columns()
+        .iter()
+        .map(|column| renderer.quote(column.name()))
+        .collect();
+    columns.join(", ")
+}
+
+/// `SELECT <columns> FROM t WHERE k1 = $1 AND k2 = $2`, for looking a row up
+/// by a key.
+pub fn select_by_sql(table: &Table, dialect: Dialect, key: &[&str]) -> String {
+    let renderer = dialect.renderer();
+    let conditions: Vec<String> = key
+        .iter()
+        .enumerate()
+        .map(|(position, column)| {
+            format!(
+                "{} = {}",
+                renderer.quote(column),
+                renderer.placeholder(position + 1)
+            )
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM {} WHERE {}",
+        column_list(table, dialect),
+        renderer.quote(table.name()),
+        conditions.join(" AND ")
+    )
+}
+
+/// The quoted form of an identifier in `dialect`.
+pub fn quote(dialect: Dialect, ident: &str) -> String {
+    dialect.renderer().quote(ident)
 }

@@ -52,7 +52,7 @@ pub use parse::{MAX_DECIMAL_TEXT_LEN, ParseDecimalError, parse_decimal};
 pub use rules::{Rule, RuleKind};
 pub use rust_decimal::Decimal;
 pub use spec::{ExcessScale, MAX_PRECISION, MoneySpec, round_like_database};
-pub use table::{Column, ColumnType, Constraint, MoneyField, Scalar, SqlColumn, Table};
+pub use table::{Column, ColumnType, Constraint, MoneyField, Scalar, SqlColumn, Table, UniqueKey};
 pub use validate::{ValidationError, ValidationErrors};
 pub use value::{MoneyValue, ValueError};
 

@@ -29,41 +29,40 @@ const HASH_HEX_DIGITS: usize = 8;
 
 /// The name of the constraint that enforces `suffix` on `column` of `table`.
 pub fn constraint_name(table: &str, column: &str, suffix: &str) -> String {
-    let base_len = table.len() + 1 + column.len();
-    let mut name = String::with_capacity(MAX_IDENTIFIER_BYTES);
-    if base_len + 1 + suffix.len() <= MAX_IDENTIFIER_BYTES {
-        name.push_str(table);
-        name.push('_');
-        name.push_str(column);
-    } else {
-        let hash = fnv1a_32([table.as_bytes(), b"_", column.as_bytes()]);
-        let keep = MAX_IDENTIFIER_BYTES.saturating_sub(suffix.len() + HASH_HEX_DIGITS + 2);
-        let base = format!("{table}_{column}");
-        name.push_str(&base[..keep.min(base.len())]);
-        name.push_str(&format!("_{hash:08x}"));
-    }
-    name.push('_');
-    name.push_str(suffix);
-    name
+    fitted(&[table, column], suffix)
 }
 
 /// The name of a table's primary key constraint: `{table}_pkey`.
 pub fn primary_key_name(table: &str) -> String {
-    if table.len() + 5 <= MAX_IDENTIFIER_BYTES {
-        format!("{table}_pkey")
-    } else {
-        // A table name is at most 63 bytes, so only the hashed form is longer.
-        let hash = fnv1a_32([table.as_bytes()]);
-        let keep = MAX_IDENTIFIER_BYTES - 5 - HASH_HEX_DIGITS - 1;
-        format!("{}_{hash:08x}_pkey", &table[..keep])
+    fitted(&[table], "pkey")
+}
+
+/// The name of a unique key: `{table}_{column}_..._key`, as PostgreSQL
+/// names one declared inline.
+pub fn unique_key_name(table: &str, columns: &[&str]) -> String {
+    let mut parts = Vec::with_capacity(columns.len() + 1);
+    parts.push(table);
+    parts.extend_from_slice(columns);
+    fitted(&parts, "key")
+}
+
+/// `{part}_{part}_..._{suffix}` if it fits in 63 bytes, else the joined
+/// parts cut short, 8 hex digits of their FNV-1a hash, and the suffix.
+fn fitted(parts: &[&str], suffix: &str) -> String {
+    let base = parts.join("_");
+    if base.len() + 1 + suffix.len() <= MAX_IDENTIFIER_BYTES {
+        return format!("{base}_{suffix}");
     }
+    let hash = fnv1a_32(base.as_bytes());
+    let keep = MAX_IDENTIFIER_BYTES.saturating_sub(suffix.len() + HASH_HEX_DIGITS + 2);
+    format!("{}_{hash:08x}_{suffix}", &base[..keep.min(base.len())])
 }
 
 /// FNV-1a, 32 bits: tiny, stable and good enough to keep distinct names
 /// distinct; not used for anything adversarial.
-fn fnv1a_32<const N: usize>(parts: [&[u8]; N]) -> u32 {
+fn fnv1a_32(bytes: &[u8]) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
-    for byte in parts.iter().flat_map(|part| part.iter()) {
+    for byte in bytes {
         hash ^= u32::from(*byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
@@ -113,6 +112,20 @@ mod tests {
         let two = constraint_name(&table, "amount_two", "max");
         assert_ne!(one, two);
         assert!(one.len() <= MAX_IDENTIFIER_BYTES && two.len() <= MAX_IDENTIFIER_BYTES);
+    }
+
+    #[test]
+    fn unique_keys() {
+        assert_eq!(
+            unique_key_name("settlements", &["settlement_id", "account_id"]),
+            "settlements_settlement_id_account_id_key"
+        );
+        let long = unique_key_name(
+            "settlements",
+            &["a".repeat(30).as_str(), "b".repeat(30).as_str()],
+        );
+        assert_eq!(long.len(), MAX_IDENTIFIER_BYTES);
+        assert!(long.ends_with("_key"));
     }
 
     #[test]

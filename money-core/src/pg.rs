@@ -224,6 +224,73 @@ macro_rules! __sqlx_value {
     ($ty:ident) => {};
 }
 
+/// Implements `PgModel` and a validating `sqlx::FromRow` for a model
+/// (feature `sqlx`; nothing without it). Generated code calls it.
+#[cfg(feature = "sqlx")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sqlx_model {
+    (
+        $ty:ident;
+        money [$($money:ident $money_column:literal),*];
+        other [$($other:ident $other_column:literal),*];
+        skipped [$($skipped:ident),*];
+        bind [$($bind:ident),*];
+    ) => {
+        #[automatically_derived]
+        impl ::money_core::__private::pg::PgModel for $ty {
+            fn bind_columns(
+                &self,
+                arguments: &mut ::money_core::__private::sqlx::postgres::PgArguments,
+            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
+                $( ::money_core::__private::sqlx::Arguments::add(arguments, &self.$bind)?; )*
+                ::money_core::__private::Result::Ok(())
+            }
+
+            fn bind_column_arrays(
+                rows: &[Self],
+                arguments: &mut ::money_core::__private::sqlx::postgres::PgArguments,
+            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
+                $(
+                    ::money_core::__private::sqlx::Arguments::add(
+                        arguments,
+                        ::money_core::__private::pg::column_array(rows, |row| &row.$bind),
+                    )?;
+                )*
+                ::money_core::__private::Result::Ok(())
+            }
+
+            fn decode_row(
+                row: &::money_core::__private::sqlx::postgres::PgRow,
+            ) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
+                let model = $ty {
+                    $( $money: ::money_core::__private::pg::get_money(row, $money_column)?, )*
+                    $( $other: ::money_core::__private::sqlx::Row::try_get(row, $other_column)?, )*
+                    $( $skipped: ::core::default::Default::default(), )*
+                };
+                ::money_core::__private::pg::validated(model)
+            }
+        }
+
+        #[automatically_derived]
+        impl<'r> ::money_core::__private::sqlx::FromRow<'r, ::money_core::__private::sqlx::postgres::PgRow> for $ty {
+            fn from_row(
+                row: &'r ::money_core::__private::sqlx::postgres::PgRow,
+            ) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
+                <Self as ::money_core::__private::pg::PgModel>::decode_row(row)
+            }
+        }
+    };
+}
+
+/// Without the `sqlx` feature, models have no sqlx impls.
+#[cfg(not(feature = "sqlx"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sqlx_model {
+    ($($tokens:tt)*) => {};
+}
+
 #[cfg(feature = "sqlx")]
 pub use glue::*;
 
@@ -233,8 +300,12 @@ mod glue {
     use rust_decimal::Decimal;
     use sqlx::encode::IsNull;
     use sqlx::error::BoxDynError;
-    use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueFormat, PgValueRef, Postgres};
-    use sqlx::{Decode, Encode, Type, ValueRef};
+    use sqlx::postgres::{
+        PgArgumentBuffer, PgArguments, PgRow, PgTypeInfo, PgValueFormat, PgValueRef, Postgres,
+    };
+    use sqlx::{Decode, Encode, Row, Type};
+
+    use crate::table::MoneyField;
 
     use super::{decode_numeric_binary, decode_numeric_text};
     use crate::value::{MoneyValue, ValueError};
@@ -302,9 +373,45 @@ mod glue {
         }
     }
 
-    /// Whether a value is SQL NULL, for callers that decode by hand.
-    pub fn is_null(value: &PgValueRef<'_>) -> bool {
-        value.is_null()
+    /// A model whose rows sqlx can bind and read: implemented by
+    /// `#[derive(MoneyModel)]` when money-core's `sqlx` feature is on (for
+    /// structs without generic parameters). money-sqlx builds inserts,
+    /// batch inserts and idempotent writes on it.
+    pub trait PgModel: crate::MoneyModel + Sized {
+        /// Binds every column of `self`, in column order.
+        fn bind_columns(&self, arguments: &mut PgArguments) -> Result<(), BoxDynError>;
+        /// Binds one array per column, holding that column of every row,
+        /// in column order: the arguments of an `UNNEST` batch insert.
+        fn bind_column_arrays(
+            rows: &[Self],
+            arguments: &mut PgArguments,
+        ) -> Result<(), BoxDynError>;
+        /// Reads a row and checks it with `validate()`: a stored value that
+        /// breaks the declaration is an error naming the field and rule.
+        fn decode_row(row: &PgRow) -> Result<Self, sqlx::Error>;
+    }
+
+    /// One column of every row, as an array argument.
+    pub fn column_array<M, T: Clone>(rows: &[M], column: impl Fn(&M) -> &T) -> Vec<T> {
+        rows.iter().map(|row| column(row).clone()).collect()
+    }
+
+    /// Reads a `Decimal` or `Option<Decimal>` column exactly.
+    pub fn get_money<F: MoneyField>(row: &PgRow, column: &str) -> Result<F, sqlx::Error> {
+        let value: Option<ExactDecimal> = row.try_get(column)?;
+        F::from_amount(value.map(|exact| exact.0)).ok_or_else(|| sqlx::Error::ColumnDecode {
+            index: column.to_owned(),
+            source: Box::new(sqlx::error::UnexpectedNullError),
+        })
+    }
+
+    /// `Ok(model)` if it passes `validate()`, else a decode error carrying
+    /// the [`ValidationErrors`](crate::ValidationErrors).
+    pub fn validated<M: crate::MoneyModel>(model: M) -> Result<M, sqlx::Error> {
+        match model.validate() {
+            Ok(()) => Ok(model),
+            Err(errors) => Err(sqlx::Error::Decode(Box::new(errors))),
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use crate::spec::MoneySpec;
 pub struct Table {
     name: &'static str,
     columns: &'static [Column],
+    unique_keys: &'static [&'static [&'static str]],
 }
 
 /// One column of a [`Table`].
@@ -61,10 +62,27 @@ pub struct Constraint<'a> {
     pub rule: Rule,
 }
 
+/// A unique key of a [`Table`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UniqueKey {
+    /// The constraint's name in the database.
+    pub name: String,
+    /// Its columns, in declaration order.
+    pub columns: &'static [&'static str],
+}
+
 impl Table {
     #[doc(hidden)]
-    pub const fn new(name: &'static str, columns: &'static [Column]) -> Self {
-        Table { name, columns }
+    pub const fn new(
+        name: &'static str,
+        columns: &'static [Column],
+        unique_keys: &'static [&'static [&'static str]],
+    ) -> Self {
+        Table {
+            name,
+            columns,
+            unique_keys,
+        }
     }
 
     /// The table's name.
@@ -131,6 +149,15 @@ impl Table {
     /// The name of the primary key constraint.
     pub fn primary_key_name(&self) -> String {
         naming::primary_key_name(self.name)
+    }
+
+    /// The unique keys declared with `#[money(unique(a, b))]`, with their
+    /// constraint names (`{table}_{a}_{b}_key`).
+    pub fn unique_keys(&self) -> impl Iterator<Item = UniqueKey> + '_ {
+        self.unique_keys.iter().map(move |columns| UniqueKey {
+            name: naming::unique_key_name(self.name, columns),
+            columns,
+        })
     }
 
     /// The primary key's columns, in field order; empty when none is marked.
@@ -240,6 +267,11 @@ pub trait MoneyField {
     const NULLABLE: bool;
     /// The amount, or `None` for NULL.
     fn amount(&self) -> Option<Decimal>;
+    /// The field holding `amount`; `None` when `amount` is NULL and the
+    /// field cannot be.
+    fn from_amount(amount: Option<Decimal>) -> Option<Self>
+    where
+        Self: Sized;
 }
 
 impl MoneyField for Decimal {
@@ -248,6 +280,10 @@ impl MoneyField for Decimal {
     fn amount(&self) -> Option<Decimal> {
         Some(*self)
     }
+    #[inline]
+    fn from_amount(amount: Option<Decimal>) -> Option<Self> {
+        amount
+    }
 }
 
 impl MoneyField for Option<Decimal> {
@@ -255,5 +291,9 @@ impl MoneyField for Option<Decimal> {
     #[inline]
     fn amount(&self) -> Option<Decimal> {
         *self
+    }
+    #[inline]
+    fn from_amount(amount: Option<Decimal>) -> Option<Self> {
+        Some(amount)
     }
 }

@@ -67,6 +67,8 @@ pub enum ExcessScale {
 /// `#[money(...)]` on the struct.
 pub struct Container {
     pub table: Attr<LitStr>,
+    /// `unique(a, b)`, once per key: the field names as written.
+    pub unique: Vec<Vec<syn::Ident>>,
 }
 
 /// `#[money(...)]` on a field.
@@ -90,6 +92,7 @@ impl Container {
     pub fn from_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> Self {
         let mut container = Container {
             table: Attr::none(TABLE),
+            unique: Vec::new(),
         };
         for attr in money_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
@@ -97,6 +100,27 @@ impl Container {
                     if let Some(table) = string_value(cx, &meta, TABLE, "\"accounts\"")? {
                         container.table.set(cx, &meta.path, table);
                     }
+                } else if meta.path.is_ident(UNIQUE) {
+                    if !meta.input.peek(syn::token::Paren) {
+                        cx.error_spanned_by(&meta.path, "`unique` lists the fields of the key, like `unique(settlement_id, account_id)`");
+                        skip_value(&meta)?;
+                        return Ok(());
+                    }
+                    let mut fields = Vec::new();
+                    meta.parse_nested_meta(|inner| {
+                        match inner.path.get_ident() {
+                            Some(ident) if inner.input.is_empty() || inner.input.peek(Token![,]) => fields.push(ident.clone()),
+                            _ => {
+                                cx.error_spanned_by(&inner.path, "`unique(...)` takes field names, like `unique(settlement_id, account_id)`");
+                                skip_value(&inner)?;
+                            }
+                        }
+                        Ok(())
+                    })?;
+                    if fields.is_empty() {
+                        cx.error_spanned_by(&meta.path, "`unique()` needs at least one field, like `unique(settlement_id)`");
+                    }
+                    container.unique.push(fields);
                 } else {
                     unknown_key(cx, &meta, CONTAINER_KEYS, FIELD_KEYS, "the struct")?;
                 }

@@ -19,6 +19,10 @@ pub struct Model<'a> {
     pub generics: &'a Generics,
     pub table: String,
     pub columns: Vec<Column<'a>>,
+    /// Unique keys, as column names.
+    pub unique: Vec<Vec<String>>,
+    /// Fields left out of the table (`skip`).
+    pub skipped: Vec<&'a Ident>,
 }
 
 /// A checked column.
@@ -120,6 +124,7 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
             });
         }
     }
+    let unique = check_unique(cx, container, &used);
     if cx.has_errors() {
         return None;
     }
@@ -128,7 +133,50 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
         generics: container.generics,
         table,
         columns,
+        unique,
+        skipped: container
+            .fields
+            .iter()
+            .filter(|field| field.attrs.skip.get().is_some())
+            .map(|field| field.member)
+            .collect(),
     })
+}
+
+/// Each `unique(...)` names stored fields, each once.
+fn check_unique(cx: &mut Ctxt, container: &Container, used: &[(String, &str)]) -> Vec<Vec<String>> {
+    let mut keys = Vec::new();
+    for fields in &container.attrs.unique {
+        let mut columns = Vec::new();
+        for (position, ident) in fields.iter().enumerate() {
+            let name = ident.to_string();
+            let name = name.strip_prefix("r#").unwrap_or(&name);
+            if fields[..position].iter().any(|earlier| earlier == ident) {
+                cx.error_spanned_by(ident, format!("`{name}` is already in this unique key"));
+                continue;
+            }
+            match used.iter().find(|(_, field)| *field == name) {
+                Some((column, _)) => columns.push(column.clone()),
+                None => {
+                    let skipped = container.fields.iter().any(|field| field.name == name);
+                    let message = if skipped {
+                        format!("`{name}` is skipped, so it has no column to be unique")
+                    } else {
+                        let known: Vec<&str> = used.iter().map(|(_, field)| *field).collect();
+                        match ident::suggest(name, &known) {
+                            Some(nearest) => format!(
+                                "no field `{name}` in this struct; did you mean `{nearest}`?"
+                            ),
+                            None => format!("no field `{name}` in this struct"),
+                        }
+                    };
+                    cx.error_spanned_by(ident, message);
+                }
+            }
+        }
+        keys.push(columns);
+    }
+    keys
 }
 
 /// `skip` leaves the field out, so any other key would be ignored.

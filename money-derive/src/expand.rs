@@ -34,6 +34,7 @@ fn expand(model: &Model) -> TokenStream {
     let ident = model.ident;
     let (impl_generics, type_generics, where_clause) = model.generics.split_for_impl();
     let table = &model.table;
+    let unique = model.unique.iter().map(|key| quote! { &[#(#key),*] });
     let columns = model.columns.iter().map(|column| {
         let field = &column.field;
         let name = &column.name;
@@ -81,6 +82,7 @@ fn expand(model: &Model) -> TokenStream {
                 );
             })
         });
+    let sqlx = sqlx_impls(model);
     quote! {
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
         const _: () = {
@@ -88,7 +90,7 @@ fn expand(model: &Model) -> TokenStream {
             impl #impl_generics ::money_core::MoneyModel for #ident #type_generics #where_clause {
                 const TABLE: &'static str = #table;
                 const DEFINITION: &'static ::money_core::__private::Table =
-                    &::money_core::__private::Table::new(#table, &[#(#columns),*]);
+                    &::money_core::__private::Table::new(#table, &[#(#columns),*], &[#(#unique),*]);
 
                 #[inline]
                 fn validate(&self) -> ::money_core::__private::Result<(), ::money_core::__private::ValidationErrors> {
@@ -97,7 +99,43 @@ fn expand(model: &Model) -> TokenStream {
                     errors.into_result()
                 }
             }
+
+            #sqlx
         };
+    }
+}
+
+/// The sqlx row impls, through a macro of money-core that expands to nothing
+/// unless its `sqlx` feature is on. Generic structs get none: their field
+/// types would need bounds we cannot guess.
+fn sqlx_impls(model: &Model) -> TokenStream {
+    if !model.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = model.ident;
+    let is_money = |column: &&check::Column| matches!(column.kind, Kind::Money(_));
+    let money = model.columns.iter().filter(is_money).map(|column| {
+        let (member, name) = (column.member, &column.name);
+        quote! { #member #name }
+    });
+    let other = model
+        .columns
+        .iter()
+        .filter(|column| !is_money(column))
+        .map(|column| {
+            let (member, name) = (column.member, &column.name);
+            quote! { #member #name }
+        });
+    let skipped = &model.skipped;
+    let bind = model.columns.iter().map(|column| column.member);
+    quote! {
+        ::money_core::__sqlx_model! {
+            #ident;
+            money [#(#money),*];
+            other [#(#other),*];
+            skipped [#(#skipped),*];
+            bind [#(#bind),*];
+        }
     }
 }
 
@@ -164,7 +202,7 @@ fn fallback(input: &DeriveInput, container: Option<&Container>) -> TokenStream {
             impl #impl_generics ::money_core::MoneyModel for #ident #type_generics #where_clause {
                 const TABLE: &'static str = "";
                 const DEFINITION: &'static ::money_core::__private::Table =
-                    &::money_core::__private::Table::new("", &[]);
+                    &::money_core::__private::Table::new("", &[], &[]);
                 fn validate(&self) -> ::money_core::__private::Result<(), ::money_core::__private::ValidationErrors> {
                     #(#type_checks)*
                     ::core::unreachable!("MoneyModel derive failed to compile")

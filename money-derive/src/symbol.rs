@@ -2,6 +2,7 @@
 
 /// Keys on the struct.
 pub const TABLE: &str = "table";
+pub const UNIQUE: &str = "unique";
 /// Keys on a field.
 pub const PRECISION: &str = "precision";
 pub const SCALE: &str = "scale";
@@ -16,7 +17,7 @@ pub const PRIMARY_KEY: &str = "primary_key";
 /// The attribute's own name.
 pub const MONEY: &str = "money";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE];
+pub const CONTAINER_KEYS: &[&str] = &[TABLE, UNIQUE];
 pub const FIELD_KEYS: &[&str] = &[
     PRECISION,
     SCALE,

@@ -1,8 +1,29 @@
-//! sqlx integration for [`money_core::MoneyModel`] types.
+//! sqlx integration for [`money_core::MoneyModel`] types (PostgreSQL).
 //!
-//! This crate is a placeholder in the workspace layout: the sqlx round trips,
-//! error mapping, retrying transactions and idempotent writes land with the
-//! money-sqlx issue. Until then it only re-exports the core crate.
+//! - Money values (`#[derive(MoneyValue)]`) get sqlx `Type`/`Encode`/`Decode`:
+//!   encode never sends an invalid value, decode reads `numeric` exactly and
+//!   refuses a stored value that breaks the declaration.
+//! - Models get a validating `sqlx::FromRow` (do not derive sqlx's own as
+//!   well) and, through [`ModelExt`], `insert`, `insert_returning`,
+//!   `insert_many` (one `UNNEST` statement) and `insert_idempotent`.
+//! - [`Error`] says what a database error means for the model: the field and
+//!   rule of a CHECK violation, the field of a NOT NULL violation, the key of
+//!   a duplicate, and whether a conflict is worth retrying.
+//! - [`transaction`] runs a closure in a SERIALIZABLE transaction and
+//!   retries serialization failures and deadlocks.
+//!
+//! Depending on this crate turns on money-core's `sqlx` feature, which is
+//! what makes `#[derive(MoneyModel)]` and `#[derive(MoneyValue)]` emit the
+//! sqlx impls.
 #![forbid(unsafe_code)]
 
 pub use money_core;
+
+pub mod error;
+pub mod model;
+pub mod transaction;
+
+pub use error::{Error, map_error};
+pub use model::{Idempotent, ModelExt};
+
+pub use transaction::{Committed, IsolationLevel, Retryable, TransactionOptions, transaction};

@@ -63,6 +63,8 @@ pub(crate) trait Renderer: Sync {
     fn money_type(&self, spec: &MoneySpec) -> String;
     /// The column type of a scalar.
     fn scalar_type(&self, scalar: Scalar) -> &'static str;
+    /// The placeholder of the `index`-th bound parameter, from 1.
+    fn placeholder(&self, index: usize) -> String;
     /// The boolean expression that holds iff `rule` holds for the (already
     /// quoted) column.
     fn check(&self, column: &str, rule: &Rule) -> String;

@@ -51,6 +51,10 @@ impl Renderer for Postgres {
         }
     }
 
+    fn placeholder(&self, index: usize) -> String {
+        format!("${index}")
+    }
+
     fn check(&self, column: &str, rule: &Rule) -> String {
         match rule {
             Rule::Digits { bound, .. } => format!("abs({column}) < {bound}"),

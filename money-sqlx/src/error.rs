@@ -1,0 +1,294 @@
+//! One error type that says what happened in the model's terms.
+//!
+//! | SQLSTATE | becomes |
+//! |---|---|
+//! | 23514 check_violation, on a constraint the model declares | [`Error::Invalid`] (the same [`ValidationError`](money_core::ValidationError)s `validate()` gives, when the row is at hand) or [`Error::Check`] (field and rule, when it is not) |
+//! | 23514 on a constraint the model does not declare | [`Error::UnknownConstraint`] |
+//! | 23514 on a declared constraint that the row passes in Rust | [`Error::SchemaDrift`] |
+//! | 23502 not_null_violation | [`Error::NotNull`], with the field |
+//! | 23505 unique_violation | [`Error::Duplicate`], with the key's columns |
+//! | 22003 numeric_value_out_of_range | [`Error::NumericOverflow`]: PostgreSQL names no column |
+//! | 40001, 40P01 | [`Error::Conflict`], retryable |
+//! | anything else | [`Error::Database`], untouched |
+
+use std::borrow::Cow;
+
+use money_core::{MoneyModel, Rule, Table, ValidationErrors};
+
+use crate::transaction::Retryable;
+
+/// What went wrong, in the model's terms.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Rules of the model are broken: found by `validate()` before anything
+    /// was sent, or reported by the database through a generated CHECK and
+    /// confirmed by `validate()` on the same row.
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// Rows of a batch that break rules, each with its index in the batch.
+    #[error("{} invalid row(s) in the batch, first: row {}: {}", .rows.len(), .rows[0].0, .rows[0].1)]
+    InvalidRows {
+        /// `(index, errors)` for every invalid row, in order.
+        rows: Vec<(usize, ValidationErrors)>,
+    },
+    /// The database refused a value through a generated CHECK constraint,
+    /// and the row is not at hand (a batch, or a statement the model did not
+    /// build): the field and rule are known, the value is not.
+    #[error(
+        "{table}.{column} (field `{field}`): the database refused the value under constraint {constraint} ({rule:?})"
+    )]
+    Check {
+        /// The table.
+        table: &'static str,
+        /// The Rust field.
+        field: &'static str,
+        /// The column.
+        column: &'static str,
+        /// The constraint's name.
+        constraint: String,
+        /// The rule it enforces.
+        rule: Rule,
+    },
+    /// The database refused a value under a constraint the model declares,
+    /// but the row passes that rule in Rust: the constraint in the database
+    /// is not the one the model renders. Run the migration again.
+    #[error(
+        "the database refused `{field}` under constraint {constraint}, but the value passes the model's rule: the table's constraint differs from the declaration (schema drift)"
+    )]
+    SchemaDrift {
+        /// The Rust field.
+        field: &'static str,
+        /// The constraint's name.
+        constraint: String,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A CHECK constraint the model does not declare: mapping it to a field
+    /// would be a guess.
+    #[error(
+        "check constraint {constraint} of table {table} is not declared by the model; it cannot be mapped to a field"
+    )]
+    UnknownConstraint {
+        /// The table the database named.
+        table: String,
+        /// The constraint's name.
+        constraint: String,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A NULL in a NOT NULL column.
+    #[error("{table}.{column}{}: NULL is not allowed", field_note(.field))]
+    NotNull {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The Rust field, when the column belongs to the model.
+        field: Option<&'static str>,
+    },
+    /// A unique key or the primary key already holds these values.
+    #[error("duplicate key: {constraint} on {table} ({})", .columns.join(", "))]
+    Duplicate {
+        /// The table.
+        table: String,
+        /// The key's constraint name.
+        constraint: String,
+        /// The key's columns, when the model declares the key; empty when it
+        /// does not.
+        columns: Vec<&'static str>,
+    },
+    /// SQLSTATE 22003: a value does not fit its column's type. PostgreSQL's
+    /// error names no column, so neither can this one.
+    #[error(
+        "numeric field overflow (SQLSTATE 22003): a value does not fit its column, and PostgreSQL does not say which: {message}"
+    )]
+    NumericOverflow {
+        /// The database's message.
+        message: String,
+    },
+    /// A serialization failure (40001) or deadlock (40P01): running the
+    /// transaction again may succeed. [`transaction`](crate::transaction)
+    /// does.
+    #[error("transaction conflict (SQLSTATE {sqlstate}); retry the transaction")]
+    Conflict {
+        /// `40001` or `40P01`.
+        sqlstate: String,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A value could not be bound.
+    #[error("could not encode a value: {0}")]
+    Encode(#[source] sqlx::error::BoxDynError),
+    /// An idempotent write needs a key: `#[money(unique(...))]` or a
+    /// `primary_key`.
+    #[error(
+        "table {table} declares no unique key and no primary key: an idempotent insert needs one"
+    )]
+    NoKey {
+        /// The table.
+        table: &'static str,
+    },
+    /// Any other error, untouched.
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+fn field_note(field: &Option<&'static str>) -> String {
+    field
+        .map(|field| format!(" (field `{field}`)"))
+        .unwrap_or_default()
+}
+
+impl From<sqlx::Error> for Error {
+    /// Maps SQLSTATEs that need no model (22003, 40001, 40P01); everything
+    /// else stays [`Error::Database`]. Use [`map_error`] when the model is
+    /// known.
+    fn from(error: sqlx::Error) -> Self {
+        match sqlstate(&error).as_deref() {
+            Some(code @ ("40001" | "40P01")) => Error::Conflict {
+                sqlstate: code.to_owned(),
+                source: error,
+            },
+            Some("22003") => Error::NumericOverflow {
+                message: error
+                    .as_database_error()
+                    .map(|database| database.message().to_owned())
+                    .unwrap_or_default(),
+            },
+            _ => Error::Database(error),
+        }
+    }
+}
+
+impl Retryable for Error {
+    fn is_retryable(&self) -> bool {
+        match self {
+            Error::Conflict { .. } => true,
+            Error::Database(error) => error.is_retryable(),
+            _ => false,
+        }
+    }
+
+    fn sqlstate(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Error::Conflict { sqlstate, .. } => Some(Cow::Borrowed(sqlstate)),
+            Error::Database(error) => sqlstate(error),
+            Error::NumericOverflow { .. } => Some(Cow::Borrowed("22003")),
+            _ => None,
+        }
+    }
+}
+
+fn sqlstate(error: &sqlx::Error) -> Option<Cow<'_, str>> {
+    error
+        .as_database_error()
+        .and_then(|database| database.code())
+}
+
+/// Maps a database error of a statement on `M`'s table back to the model:
+/// see the table in the [module documentation](self). `row` is the row the
+/// statement wrote, when there was one: then a CHECK violation becomes the
+/// very errors `row.validate()` reports.
+pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
+    let table = M::DEFINITION;
+    let Some(database) = error.as_database_error() else {
+        return Error::from(error);
+    };
+    let code = database.code().map(Cow::into_owned).unwrap_or_default();
+    let constraint = database.constraint().map(str::to_owned);
+    let error_table = database.table().map(str::to_owned);
+    let column = database
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .and_then(|postgres| postgres.column())
+        .map(str::to_owned);
+    tracing::warn!(
+        sqlstate = %code,
+        constraint = constraint.as_deref().unwrap_or(""),
+        table = error_table.as_deref().unwrap_or(""),
+        model = table.name(),
+        "database error"
+    );
+    let ours = error_table
+        .as_deref()
+        .is_none_or(|name| name == table.name());
+    match (code.as_str(), constraint) {
+        ("23514", Some(constraint)) if ours => map_check(error, table, constraint, row),
+        ("23514", Some(constraint)) => Error::UnknownConstraint {
+            table: error_table.unwrap_or_default(),
+            constraint,
+            source: error,
+        },
+        ("23502", _) => {
+            let column = column.unwrap_or_default();
+            let field = ours
+                .then(|| table.column(&column))
+                .flatten()
+                .map(|column| column.field());
+            Error::NotNull {
+                table: error_table.unwrap_or_else(|| table.name().to_owned()),
+                column,
+                field,
+            }
+        }
+        ("23505", Some(constraint)) => {
+            let columns = if !ours {
+                Vec::new()
+            } else if constraint == table.primary_key_name() {
+                table.primary_key().map(|column| column.name()).collect()
+            } else {
+                table
+                    .unique_keys()
+                    .find(|key| key.name == constraint)
+                    .map(|key| key.columns.to_vec())
+                    .unwrap_or_default()
+            };
+            Error::Duplicate {
+                table: error_table.unwrap_or_else(|| table.name().to_owned()),
+                constraint,
+                columns,
+            }
+        }
+        _ => Error::from(error),
+    }
+}
+
+fn map_check<M: MoneyModel>(
+    error: sqlx::Error,
+    table: &'static Table,
+    constraint: String,
+    row: Option<&M>,
+) -> Error {
+    let Some(found) = table.find_constraint(&constraint) else {
+        return Error::UnknownConstraint {
+            table: table.name().to_owned(),
+            constraint,
+            source: error,
+        };
+    };
+    let field = found.column.field();
+    match row.map(MoneyModel::validate) {
+        Some(Err(errors))
+            if errors
+                .iter()
+                .any(|broken| broken.constraint() == constraint) =>
+        {
+            Error::Invalid(errors)
+        }
+        Some(_) => Error::SchemaDrift {
+            field,
+            constraint,
+            source: error,
+        },
+        None => Error::Check {
+            table: table.name(),
+            field,
+            column: found.column.name(),
+            constraint,
+            rule: found.rule,
+        },
+    }
+}

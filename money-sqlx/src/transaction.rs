@@ -1,0 +1,797 @@
+//! Retrying PostgreSQL transactions: [`transaction`] runs a closure in a SERIALIZABLE (or
+//! chosen isolation) transaction and runs it again when PostgreSQL reports a serialization
+//! failure (SQLSTATE `40001`) or a deadlock (`40P01`), including a failure at `COMMIT`.
+//!
+//! Under SERIALIZABLE, PostgreSQL guarantees that every committed transaction behaves as if the
+//! transactions had run one after another, and enforces it by aborting some of them: code that
+//! moves money under SERIALIZABLE must be ready to run a transaction again, from its first
+//! statement. [`transaction`] is that loop, with the parts that are easy to get wrong by hand:
+//!
+//! - the whole transaction is retried, not one statement, and a `40001` at `COMMIT` is retried
+//!   like one at any statement;
+//! - retries wait a bounded exponential backoff with full jitter, so that the transactions that
+//!   collided do not collide again in lockstep;
+//! - the retries stop at a maximum number of attempts and at an overall deadline, and the helper
+//!   never sleeps past that deadline;
+//! - an error that is not worth retrying (a CHECK violation, a unique violation, a domain error
+//!   of the closure) ends the loop at once;
+//! - a transaction whose body swallowed a statement error and returned `Ok` is not reported as
+//!   committed (PostgreSQL answers `COMMIT` of an aborted transaction with a silent `ROLLBACK`).
+//!
+//! Each call runs inside a `tracing` span named `transaction` (target
+//! `money_sqlx::transaction`, level `INFO`) with the fields `isolation`, `read_only` and
+//! `max_attempts`, and records on it the current `attempt`, the `sqlstate` of the last error, the
+//! last `backoff` and, at the end, `attempts` and `outcome` (`committed`, `failed` for an error
+//! that is not retried, `exhausted` when the attempt budget is spent, `deadline`). Each retry is a
+//! `WARN` event with `attempt`, `sqlstate`, `phase` (where the error came: `begin`, `body`,
+//! `check` for the aborted-transaction check, `commit`) and `backoff`; giving up after retries is
+//! a `WARN` event too, an error that is not retried a `DEBUG` event, a commit a `DEBUG` event.
+//! The library never prints.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
+use tracing::Instrument;
+use tracing::field::{Empty, debug as debug_field};
+
+/// SQLSTATE `40001`, `serialization_failure`: PostgreSQL aborted the transaction to keep the
+/// SERIALIZABLE (or REPEATABLE READ) guarantee; running it again may succeed.
+pub const SERIALIZATION_FAILURE: &str = "40001";
+
+/// SQLSTATE `40P01`, `deadlock_detected`: PostgreSQL aborted this transaction to break a
+/// deadlock; running it again may succeed.
+pub const DEADLOCK_DETECTED: &str = "40P01";
+
+/// Whether a SQLSTATE names a failure that running the whole transaction again may cure:
+/// [`SERIALIZATION_FAILURE`] or [`DEADLOCK_DETECTED`].
+///
+/// ```
+/// use money_sqlx::transaction::is_retryable_sqlstate;
+///
+/// assert!(is_retryable_sqlstate("40001"));
+/// assert!(is_retryable_sqlstate("40P01"));
+/// assert!(!is_retryable_sqlstate("23505")); // unique_violation
+/// ```
+pub fn is_retryable_sqlstate(sqlstate: &str) -> bool {
+    sqlstate == SERIALIZATION_FAILURE || sqlstate == DEADLOCK_DETECTED
+}
+
+/// Isolation level of the transactions [`transaction`] opens.
+///
+/// ```
+/// use money_sqlx::IsolationLevel;
+///
+/// assert_eq!(IsolationLevel::default(), IsolationLevel::Serializable);
+/// assert_eq!(IsolationLevel::RepeatableRead.as_sql(), "REPEATABLE READ");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IsolationLevel {
+    /// `SERIALIZABLE`: committed transactions behave as if run one at a time. The default, and
+    /// the level money code should use unless it has a reason not to.
+    #[default]
+    Serializable,
+    /// `REPEATABLE READ`: one snapshot for the whole transaction; a concurrent update of a row
+    /// this transaction then updates is a `40001`, but write skew is possible.
+    RepeatableRead,
+    /// `READ COMMITTED`: each statement sees what was committed before it started; PostgreSQL's
+    /// own default. Deadlocks (`40P01`) are still retried.
+    ReadCommitted,
+}
+
+impl IsolationLevel {
+    /// The level as PostgreSQL spells it in `BEGIN ISOLATION LEVEL ...`.
+    pub const fn as_sql(self) -> &'static str {
+        match self {
+            Self::Serializable => "SERIALIZABLE",
+            Self::RepeatableRead => "REPEATABLE READ",
+            Self::ReadCommitted => "READ COMMITTED",
+        }
+    }
+
+    /// The statement that opens a transaction at this level. Every combination is a literal, so
+    /// no SQL is built at run time.
+    const fn begin_statement(self, read_only: bool) -> &'static str {
+        match (self, read_only) {
+            (Self::Serializable, false) => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+            (Self::Serializable, true) => "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY",
+            (Self::RepeatableRead, false) => "BEGIN ISOLATION LEVEL REPEATABLE READ",
+            (Self::RepeatableRead, true) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            (Self::ReadCommitted, false) => "BEGIN ISOLATION LEVEL READ COMMITTED",
+            (Self::ReadCommitted, true) => "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY",
+        }
+    }
+}
+
+impl fmt::Display for IsolationLevel {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_sql())
+    }
+}
+
+/// Whether an error is worth retrying: SQLSTATE `40001` (serialization_failure) or `40P01`
+/// (deadlock_detected).
+///
+/// [`transaction`] needs it on the closure's error type. Implemented for [`sqlx::Error`]; an
+/// application error type that wraps `sqlx::Error` delegates to it, and says `false` for its
+/// own domain errors:
+///
+/// ```
+/// use std::borrow::Cow;
+/// use money_sqlx::Retryable;
+///
+/// #[derive(Debug)]
+/// enum TransferError {
+///     Database(sqlx::Error),
+///     InsufficientFunds,
+/// }
+///
+/// impl From<sqlx::Error> for TransferError {
+///     fn from(error: sqlx::Error) -> Self {
+///         Self::Database(error)
+///     }
+/// }
+///
+/// impl Retryable for TransferError {
+///     fn is_retryable(&self) -> bool {
+///         match self {
+///             Self::Database(error) => error.is_retryable(),
+///             Self::InsufficientFunds => false,
+///         }
+///     }
+///
+///     fn sqlstate(&self) -> Option<Cow<'_, str>> {
+///         match self {
+///             Self::Database(error) => error.sqlstate(),
+///             Self::InsufficientFunds => None,
+///         }
+///     }
+/// }
+///
+/// assert!(!TransferError::InsufficientFunds.is_retryable());
+/// assert!(!TransferError::Database(sqlx::Error::RowNotFound).is_retryable());
+/// ```
+pub trait Retryable {
+    /// `true` when running the whole transaction again may succeed.
+    fn is_retryable(&self) -> bool;
+
+    /// The SQLSTATE of the database error behind this error, if any, for the `tracing` records.
+    /// The default says there is none.
+    fn sqlstate(&self) -> Option<Cow<'_, str>> {
+        None
+    }
+}
+
+/// Retryable when the database answered `40001` or `40P01`. Errors of the connection itself
+/// (I/O, TLS, pool timeouts) are not: after an I/O error at `COMMIT` the transaction may or may
+/// not have committed, and running it again could apply it twice.
+impl Retryable for sqlx::Error {
+    fn is_retryable(&self) -> bool {
+        self.sqlstate()
+            .is_some_and(|sqlstate| is_retryable_sqlstate(&sqlstate))
+    }
+
+    fn sqlstate(&self) -> Option<Cow<'_, str>> {
+        self.as_database_error()?.code()
+    }
+}
+
+/// How [`transaction`] runs and retries: isolation, attempt budget, deadline, backoff,
+/// statement timeout and read-only mode. Build it from [`TransactionOptions::default`] (or
+/// [`TransactionOptions::new`]) with the builder methods.
+///
+/// ```
+/// use std::time::Duration;
+/// use money_sqlx::{IsolationLevel, TransactionOptions};
+///
+/// let options = TransactionOptions::new()
+///     .isolation(IsolationLevel::RepeatableRead)
+///     .max_attempts(5)
+///     .deadline(Duration::from_secs(2))
+///     .statement_timeout(Some(Duration::from_millis(500)));
+/// assert_eq!(options.get_max_attempts(), 5);
+/// assert!(!options.is_read_only());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionOptions {
+    isolation: IsolationLevel,
+    max_attempts: u32,
+    deadline: Duration,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    statement_timeout: Option<Duration>,
+    read_only: bool,
+}
+
+/// SERIALIZABLE, read-write, at most 10 attempts within 30 s, backoff from 5 ms up to 500 ms,
+/// no statement timeout.
+impl Default for TransactionOptions {
+    fn default() -> Self {
+        Self {
+            isolation: IsolationLevel::Serializable,
+            max_attempts: 10,
+            deadline: Duration::from_secs(30),
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(500),
+            statement_timeout: None,
+            read_only: false,
+        }
+    }
+}
+
+impl TransactionOptions {
+    /// The defaults: see [`TransactionOptions::default`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Isolation level of every attempt (default [`IsolationLevel::Serializable`]).
+    #[must_use]
+    pub fn isolation(mut self, isolation: IsolationLevel) -> Self {
+        self.isolation = isolation;
+        self
+    }
+
+    /// Most attempts, the first one included (default 10). `0` is taken as `1`: the closure
+    /// always runs at least once.
+    #[must_use]
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
+    /// Time after the call's start past which no new attempt starts and no backoff sleeps
+    /// (default 30 s). The first attempt always runs, and an attempt under way is not cut short
+    /// (use [`Self::statement_timeout`] for that).
+    #[must_use]
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Backoff ceiling before the first retry (default 5 ms); it doubles with each further
+    /// retry, up to [`Self::max_backoff`].
+    #[must_use]
+    pub fn initial_backoff(mut self, initial_backoff: Duration) -> Self {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// Largest backoff ceiling (default 500 ms). The sleep before a retry is drawn uniformly
+    /// between zero and the ceiling ("full jitter").
+    #[must_use]
+    pub fn max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// `statement_timeout` for the statements of each attempt, set with the equivalent of
+    /// `SET LOCAL` so that it ends with the transaction (default `None`: the server's setting).
+    /// Rounded up to whole milliseconds, at least 1 ms (PostgreSQL reads 0 as "no timeout").
+    /// A statement that runs out of time fails with SQLSTATE `57014` (query_canceled), which is
+    /// not retried.
+    #[must_use]
+    pub fn statement_timeout(mut self, statement_timeout: Option<Duration>) -> Self {
+        self.statement_timeout = statement_timeout;
+        self
+    }
+
+    /// Open the transactions `READ ONLY` (default `false`): any write fails with SQLSTATE
+    /// `25006`.
+    #[must_use]
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// The isolation level.
+    pub fn get_isolation(&self) -> IsolationLevel {
+        self.isolation
+    }
+
+    /// The attempt budget (at least 1).
+    pub fn get_max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The overall deadline, counted from the start of the call.
+    pub fn get_deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The backoff ceiling before the first retry.
+    pub fn get_initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The largest backoff ceiling.
+    pub fn get_max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The statement timeout, if any.
+    pub fn get_statement_timeout(&self) -> Option<Duration> {
+        self.statement_timeout
+    }
+
+    /// Whether the transactions are read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Upper bound of the sleep after `failed_attempts` failed attempts:
+    /// `min(max_backoff, initial_backoff * 2^(failed_attempts - 1))`, without overflow.
+    fn backoff_ceiling(&self, failed_attempts: u32) -> Duration {
+        let doublings = failed_attempts.saturating_sub(1).min(31);
+        self.initial_backoff
+            .saturating_mul(1_u32 << doublings)
+            .min(self.max_backoff)
+    }
+}
+
+/// What a successful [`transaction`] returns: the closure's value from the attempt that
+/// committed, and how many attempts it took (1 when the first one committed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Committed<T> {
+    /// The closure's value from the attempt that committed.
+    pub value: T,
+    /// Attempts made, the committed one included: `attempts - 1` retries.
+    pub attempts: u32,
+}
+
+/// Runs `body` in a transaction on a connection from `pool`, commits it, and runs the whole
+/// transaction again while it fails with a [`Retryable`] error, including a failure at `COMMIT`.
+///
+/// Each attempt takes a connection from the pool and:
+///
+/// 1. opens the transaction with `BEGIN ISOLATION LEVEL ...` (and `READ ONLY` when asked), then
+///    sets the [statement timeout](TransactionOptions::statement_timeout) for this transaction
+///    only;
+/// 2. calls `body` with the connection, inside the open transaction: run every statement of the
+///    transaction on it, and nothing else on other connections;
+/// 3. on `Ok`, checks that the transaction is not aborted (one extra round trip, see below) and
+///    commits it; on `Err`, rolls it back.
+///
+/// A retryable error (at `BEGIN`, in `body` or at `COMMIT`) rolls back, returns the connection
+/// to the pool, sleeps a random time between zero and
+/// `min(max_backoff, initial_backoff * 2^(retry - 1))` and starts the next attempt. The loop ends
+/// with the last error when the [attempt budget](TransactionOptions::max_attempts) is spent, or
+/// when the sleep would reach past the [deadline](TransactionOptions::deadline): the helper
+/// never sleeps past it and never starts an attempt after it. Any other error rolls back and is
+/// returned at once.
+///
+/// `body` is `FnMut` because it runs once per attempt: everything it does must be repeatable.
+/// The future it returns may borrow the connection and nothing else that is not `'static`
+/// (the signature is higher-ranked over the connection's lifetime, as sqlx's own
+/// `Connection::transaction` is), so the closure copies or clones what the future needs into
+/// its `async move` block. It returns a boxed future (the same type as
+/// `futures::future::BoxFuture`), which `Box::pin(async move { ... })` produces.
+///
+/// # Attempts on failure
+///
+/// The error type is the closure's own, so an `Err` does not carry the attempt count: the
+/// `transaction` span records it (field `attempts`, with `outcome` = `"exhausted"`,
+/// `"deadline"` or `"failed"`), and a closure that needs it can count its calls. A caller that
+/// must tell "gave up after retries" apart can compare [`Retryable::is_retryable`] on the error:
+/// only a give-up returns a retryable error.
+///
+/// # Aborted transactions
+///
+/// When a statement fails, PostgreSQL aborts the transaction, and a later `COMMIT` silently rolls
+/// it back instead of failing. So that a body that swallowed a statement error and returned `Ok`
+/// is not reported as [`Committed`], the helper runs `SELECT 1` before `COMMIT`; in an aborted
+/// transaction that fails with SQLSTATE `25P02` (in_failed_sql_transaction), which is returned
+/// and not retried (the statement error that caused it is no longer known).
+///
+/// # Connections
+///
+/// A connection whose rollback fails is closed instead of going back to the pool. If the
+/// returned future is dropped mid-attempt, the transaction is rolled back when the connection
+/// goes back to the pool (sqlx queues the `ROLLBACK`).
+///
+/// # Errors
+///
+/// The first error that is not retryable, or the last retryable one once the attempt budget or
+/// the deadline is spent. Errors of the helper's own statements (acquiring a connection,
+/// `BEGIN`, `COMMIT`) reach `E` through `From<sqlx::Error>`.
+///
+/// # Example
+///
+/// ```no_run
+/// use money_sqlx::{Committed, TransactionOptions, transaction};
+///
+/// /// Moves `cents` between two accounts; returns how many attempts it took.
+/// async fn transfer(
+///     pool: &sqlx::PgPool,
+///     from: i64,
+///     to: i64,
+///     cents: i64,
+/// ) -> Result<u32, sqlx::Error> {
+///     let options = TransactionOptions::default();
+///     let Committed { attempts, .. } = transaction(pool, &options, |conn| {
+///         // Runs once per attempt; the future owns copies of what it uses.
+///         Box::pin(async move {
+///             sqlx::query("UPDATE accounts SET balance = balance - $1 WHERE id = $2")
+///                 .bind(cents)
+///                 .bind(from)
+///                 .execute(&mut *conn)
+///                 .await?;
+///             sqlx::query("UPDATE accounts SET balance = balance + $1 WHERE id = $2")
+///                 .bind(cents)
+///                 .bind(to)
+///                 .execute(&mut *conn)
+///                 .await?;
+///             Ok::<_, sqlx::Error>(())
+///         })
+///     })
+///     .await?;
+///     Ok(attempts)
+/// }
+/// ```
+pub async fn transaction<T, E, F>(
+    pool: &PgPool,
+    options: &TransactionOptions,
+    body: F,
+) -> Result<Committed<T>, E>
+where
+    E: From<sqlx::Error> + Retryable,
+    F: for<'c> FnMut(
+        &'c mut PgConnection,
+    ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
+{
+    let span = tracing::info_span!(
+        "transaction",
+        isolation = options.isolation.as_sql(),
+        read_only = options.read_only,
+        max_attempts = options.max_attempts,
+        attempt = Empty,
+        sqlstate = Empty,
+        backoff = Empty,
+        attempts = Empty,
+        outcome = Empty,
+    );
+    retry_loop(pool, options, body, span.clone())
+        .instrument(span)
+        .await
+}
+
+/// Where in an attempt an error happened, for the `tracing` records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Acquiring the connection, `BEGIN`, setting the statement timeout.
+    Begin,
+    /// The closure.
+    Body,
+    /// The aborted-transaction check before `COMMIT`.
+    Check,
+    /// `COMMIT`.
+    Commit,
+}
+
+impl Phase {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Begin => "begin",
+            Self::Body => "body",
+            Self::Check => "check",
+            Self::Commit => "commit",
+        }
+    }
+}
+
+/// An attempt that did not commit.
+struct Failure<E> {
+    error: E,
+    phase: Phase,
+    /// The connection is in an unknown state (its rollback failed): close it rather than return
+    /// it to the pool.
+    broken: bool,
+}
+
+impl<E> Failure<E> {
+    fn new(phase: Phase, error: E) -> Self {
+        Self {
+            error,
+            phase,
+            broken: false,
+        }
+    }
+}
+
+async fn retry_loop<T, E, F>(
+    pool: &PgPool,
+    options: &TransactionOptions,
+    mut body: F,
+    span: tracing::Span,
+) -> Result<Committed<T>, E>
+where
+    E: From<sqlx::Error> + Retryable,
+    F: for<'c> FnMut(
+        &'c mut PgConnection,
+    ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
+{
+    let started = Instant::now();
+    // A deadline too far to represent is no deadline.
+    let deadline = started.checked_add(options.deadline);
+    let mut attempt: u32 = 0;
+    loop {
+        attempt = attempt.saturating_add(1);
+        span.record("attempt", attempt);
+
+        let failure = match run_attempt(pool, options, &mut body).await {
+            Ok(value) => {
+                span.record("attempts", attempt);
+                span.record("outcome", "committed");
+                tracing::debug!(attempts = attempt, "transaction committed");
+                return Ok(Committed {
+                    value,
+                    attempts: attempt,
+                });
+            }
+            Err(failure) => failure,
+        };
+
+        let sqlstate = failure.error.sqlstate();
+        let sqlstate = sqlstate.as_deref();
+        if let Some(sqlstate) = sqlstate {
+            span.record("sqlstate", sqlstate);
+        }
+        let phase = failure.phase.as_str();
+        let give_up = |outcome: &'static str| {
+            span.record("attempts", attempt);
+            span.record("outcome", outcome);
+        };
+
+        if !failure.error.is_retryable() {
+            give_up("failed");
+            tracing::debug!(
+                attempt,
+                sqlstate,
+                phase,
+                "transaction failed with an error that is not retried"
+            );
+            return Err(failure.error);
+        }
+        if attempt >= options.max_attempts {
+            give_up("exhausted");
+            tracing::warn!(
+                attempts = attempt,
+                sqlstate,
+                phase,
+                "transaction gave up: attempt budget spent"
+            );
+            return Err(failure.error);
+        }
+        // Sleep only if it ends before the deadline, and start no attempt after it (the timer
+        // may wake a little late).
+        let before_deadline = |instant: Option<Instant>| match (instant, deadline) {
+            (_, None) => true,
+            (Some(instant), Some(deadline)) => instant < deadline,
+            (None, Some(_)) => false,
+        };
+        let backoff = full_jitter(options.backoff_ceiling(attempt));
+        if before_deadline(Instant::now().checked_add(backoff)) {
+            span.record("backoff", debug_field(backoff));
+            tracing::warn!(
+                attempt,
+                sqlstate,
+                phase,
+                backoff = ?backoff,
+                "transaction failed with a retryable error; retrying"
+            );
+            tokio::time::sleep(backoff).await;
+            if before_deadline(Some(Instant::now())) {
+                continue;
+            }
+        }
+        give_up("deadline");
+        tracing::warn!(
+            attempts = attempt,
+            sqlstate,
+            phase,
+            elapsed = ?started.elapsed(),
+            "transaction gave up: deadline reached"
+        );
+        return Err(failure.error);
+    }
+}
+
+/// One attempt on its own pooled connection, which goes back to the pool (or is closed, when
+/// broken) before any backoff sleep, so that a sleeping retry holds no connection.
+async fn run_attempt<T, E, F>(
+    pool: &PgPool,
+    options: &TransactionOptions,
+    body: &mut F,
+) -> Result<T, Failure<E>>
+where
+    E: From<sqlx::Error> + Retryable,
+    F: for<'c> FnMut(
+        &'c mut PgConnection,
+    ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
+{
+    let mut connection: PoolConnection<Postgres> = pool
+        .acquire()
+        .await
+        .map_err(|error| Failure::new(Phase::Begin, E::from(error)))?;
+    let outcome = run_in_transaction(&mut connection, options, body).await;
+    if let Err(failure) = &outcome
+        && failure.broken
+    {
+        connection.close_on_drop();
+    }
+    outcome
+}
+
+/// `BEGIN`, statement timeout, body, aborted check and `COMMIT` on one connection; a rollback on
+/// any error before `COMMIT`.
+async fn run_in_transaction<T, E, F>(
+    connection: &mut PgConnection,
+    options: &TransactionOptions,
+    body: &mut F,
+) -> Result<T, Failure<E>>
+where
+    E: From<sqlx::Error> + Retryable,
+    F: for<'c> FnMut(
+        &'c mut PgConnection,
+    ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
+{
+    let mut transaction = connection
+        .begin_with(options.isolation.begin_statement(options.read_only))
+        .await
+        .map_err(|error| Failure::new(Phase::Begin, E::from(error)))?;
+
+    if let Some(timeout) = options.statement_timeout {
+        let set = sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+            .bind(statement_timeout_setting(timeout))
+            .execute(&mut *transaction)
+            .await;
+        if let Err(error) = set {
+            let broken = transaction.rollback().await.is_err();
+            return Err(Failure {
+                error: E::from(error),
+                phase: Phase::Begin,
+                broken,
+            });
+        }
+    }
+
+    let value = match body(&mut transaction).await {
+        Ok(value) => value,
+        Err(error) => {
+            let broken = transaction.rollback().await.is_err();
+            return Err(Failure {
+                error,
+                phase: Phase::Body,
+                broken,
+            });
+        }
+    };
+
+    // In an aborted transaction any statement fails with 25P02, whereas COMMIT would report
+    // success and roll back. The simple protocol keeps this to one round trip with no prepare.
+    if let Err(error) = sqlx::raw_sql("SELECT 1").execute(&mut *transaction).await {
+        let broken = transaction.rollback().await.is_err();
+        return Err(Failure {
+            error: E::from(error),
+            phase: Phase::Check,
+            broken,
+        });
+    }
+
+    // A failed COMMIT has ended the transaction on the server; sqlx queues a ROLLBACK (a no-op
+    // then) that runs, with a liveness check, when the connection goes back to the pool, and the
+    // pool closes the connection if that check fails.
+    transaction
+        .commit()
+        .await
+        .map_err(|error| Failure::new(Phase::Commit, E::from(error)))?;
+    Ok(value)
+}
+
+/// `statement_timeout` as PostgreSQL reads it: whole milliseconds, rounded up, between 1 ms and
+/// the server's limit of `i32::MAX` ms.
+fn statement_timeout_setting(timeout: Duration) -> String {
+    const MAX_MILLISECONDS: u128 = i32::MAX as u128;
+    let milliseconds = timeout
+        .as_nanos()
+        .div_ceil(1_000_000)
+        .clamp(1, MAX_MILLISECONDS);
+    format!("{milliseconds}ms")
+}
+
+/// A duration drawn uniformly from `[0, ceiling]`.
+fn full_jitter(ceiling: Duration) -> Duration {
+    let nanoseconds = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+    Duration::from_nanos(fastrand::u64(0..=nanoseconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_ceiling_doubles_from_initial_up_to_max() {
+        let options = TransactionOptions::default();
+        let ceilings: Vec<u128> = (1..=9)
+            .map(|failed| options.backoff_ceiling(failed).as_millis())
+            .collect();
+        assert_eq!(ceilings, [5, 10, 20, 40, 80, 160, 320, 500, 500]);
+    }
+
+    #[test]
+    fn backoff_ceiling_never_overflows() {
+        let options = TransactionOptions::default()
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX);
+        assert_eq!(options.backoff_ceiling(u32::MAX), Duration::MAX);
+        let options = TransactionOptions::default();
+        assert_eq!(
+            options.backoff_ceiling(u32::MAX),
+            Duration::from_millis(500)
+        );
+        assert_eq!(options.backoff_ceiling(0), Duration::from_millis(5));
+    }
+
+    #[test]
+    fn full_jitter_stays_within_the_ceiling() {
+        let ceiling = Duration::from_millis(3);
+        for _ in 0..1_000 {
+            assert!(full_jitter(ceiling) <= ceiling);
+        }
+        assert_eq!(full_jitter(Duration::ZERO), Duration::ZERO);
+        assert!(full_jitter(Duration::MAX) <= Duration::MAX);
+    }
+
+    #[test]
+    fn statement_timeout_is_whole_milliseconds_rounded_up() {
+        assert_eq!(
+            statement_timeout_setting(Duration::from_millis(100)),
+            "100ms"
+        );
+        assert_eq!(
+            statement_timeout_setting(Duration::from_micros(100_001)),
+            "101ms"
+        );
+        assert_eq!(statement_timeout_setting(Duration::ZERO), "1ms");
+        assert_eq!(statement_timeout_setting(Duration::MAX), "2147483647ms");
+    }
+
+    #[test]
+    fn begin_statements_name_the_level_and_mode() {
+        for level in [
+            IsolationLevel::Serializable,
+            IsolationLevel::RepeatableRead,
+            IsolationLevel::ReadCommitted,
+        ] {
+            let read_write = level.begin_statement(false);
+            assert_eq!(read_write, format!("BEGIN ISOLATION LEVEL {level}"));
+            assert_eq!(
+                level.begin_statement(true),
+                format!("{read_write} READ ONLY")
+            );
+        }
+    }
+
+    #[test]
+    fn max_attempts_is_at_least_one() {
+        assert_eq!(
+            TransactionOptions::new().max_attempts(0).get_max_attempts(),
+            1
+        );
+    }
+
+    #[test]
+    fn only_serialization_failures_and_deadlocks_are_retryable() {
+        assert!(is_retryable_sqlstate("40001"));
+        assert!(is_retryable_sqlstate("40P01"));
+        for other in ["23505", "23514", "57014", "25P02", "40002", "08006"] {
+            assert!(!is_retryable_sqlstate(other), "{other}");
+        }
+        assert!(!sqlx::Error::RowNotFound.is_retryable());
+        assert!(sqlx::Error::PoolTimedOut.sqlstate().is_none());
+    }
+}
