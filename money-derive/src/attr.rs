@@ -106,17 +106,12 @@ impl Container {
                         skip_value(&meta)?;
                         return Ok(());
                     }
-                    let mut fields = Vec::new();
-                    meta.parse_nested_meta(|inner| {
-                        match inner.path.get_ident() {
-                            Some(ident) if inner.input.is_empty() || inner.input.peek(Token![,]) => fields.push(ident.clone()),
-                            _ => {
-                                cx.error_spanned_by(&inner.path, "`unique(...)` takes field names, like `unique(settlement_id, account_id)`");
-                                skip_value(&inner)?;
-                            }
-                        }
-                        Ok(())
-                    })?;
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    let fields: Vec<syn::Ident> =
+                        syn::punctuated::Punctuated::<syn::Ident, Token![,]>::parse_terminated(&content)?
+                            .into_iter()
+                            .collect();
                     if fields.is_empty() {
                         cx.error_spanned_by(&meta.path, "`unique()` needs at least one field, like `unique(settlement_id)`");
                     }
