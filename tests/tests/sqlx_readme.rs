@@ -37,7 +37,9 @@ async fn readme_example() -> Result<(), Error> {
         Account::create_table_sql(Dialect::Postgres),
         Settlement::create_table_sql(Dialect::Postgres),
     ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(ddl)).execute(&pool).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
+            .execute(&pool)
+            .await?;
     }
 
     // Insert: validated first, every column bound for you.
