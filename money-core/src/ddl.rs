@@ -2,7 +2,7 @@
 //! way for every dialect.
 
 use crate::dialect::Dialect;
-use crate::table::{ColumnType, Table};
+use crate::table::{Column, ColumnType, Table};
 
 /// The complete `CREATE TABLE` statement for `table`: column types,
 /// `NOT NULL`, the primary key and one named CHECK constraint per rule.
@@ -33,12 +33,7 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
     let quote = |ident: &str| renderer.quote(ident);
     let mut items: Vec<String> = Vec::new();
     for column in table.columns() {
-        let mut item = format!("{} ", quote(column.name()));
-        match column.column_type() {
-            ColumnType::Money(spec) => item.push_str(&renderer.money_type(&spec)),
-            ColumnType::Scalar(scalar) => item.push_str(renderer.scalar_type(scalar)),
-            ColumnType::Custom(sql_type) => item.push_str(sql_type),
-        }
+        let mut item = format!("{} {}", quote(column.name()), column_type(column, dialect));
         if !column.nullable() {
             item.push_str(" NOT NULL");
         }
@@ -120,6 +115,18 @@ pub fn insert_sql(table: &Table, dialect: Dialect, returning: bool) -> String {
         sql.push_str(&column_list(table, dialect));
     }
     sql
+}
+
+/// The SQL type of a column, as `CREATE TABLE` declares it: what a value
+/// must be cast to for the database to treat it as it treats a stored one
+/// (rounded, in round mode).
+pub fn column_type(column: &Column, dialect: Dialect) -> String {
+    let renderer = dialect.renderer();
+    match column.column_type() {
+        ColumnType::Money(spec) => renderer.money_type(&spec),
+        ColumnType::Scalar(scalar) => renderer.scalar_type(scalar).to_owned(),
+        ColumnType::Custom(sql_type) => sql_type.to_owned(),
+    }
 }
 
 /// The quoted column names, in field order, comma separated.

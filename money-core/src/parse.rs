@@ -93,7 +93,22 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, ParseDecimalError> {
         let sign = if text.starts_with('-') { "-" } else { "" };
         Decimal::from_str_exact(&format!("{sign}{whole}.{significant_fraction}"))
     };
-    exact.map_err(|_| ParseDecimalError::Inexact)
+    match exact {
+        Ok(value) => Ok(value),
+        // Too many digits in all: trailing zeros after the point may be
+        // what overflows 96 bits (`999999999999999999.99999999990`).
+        Err(_) if significant_fraction.ends_with('0') => {
+            let sign = if text.starts_with('-') { "-" } else { "" };
+            let fraction = significant_fraction.trim_end_matches('0');
+            let trimmed = if fraction.is_empty() {
+                format!("{sign}{whole}")
+            } else {
+                format!("{sign}{whole}.{fraction}")
+            };
+            Decimal::from_str_exact(&trimmed).map_err(|_| ParseDecimalError::Inexact)
+        }
+        Err(_) => Err(ParseDecimalError::Inexact),
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +141,13 @@ mod tests {
         }
         let padded = format!("1.{}", "0".repeat(60));
         assert_eq!(parse_decimal(&padded), Ok(Decimal::ONE));
+        // 30 digits, the last a zero: exact once the zero is dropped.
+        assert_eq!(
+            parse_decimal("999999999999999999.99999999990")
+                .map(|value| value.to_string())
+                .as_deref(),
+            Ok("999999999999999999.9999999999")
+        );
     }
 
     #[test]

@@ -102,14 +102,18 @@ pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError
         }
     }
     let mut exponent = 4 * (weight - (i32::from(ndigits) - 1));
+    // The display scale is the scale PostgreSQL stored (`12.5` has 1 even
+    // though its last base-10000 group is `5000`); a Decimal keeps it where
+    // it can, up to 28.
+    let target_scale = display_scale.min(DECIMAL_MAX_SCALE);
     if mantissa == 0 {
-        return Ok(Decimal::ZERO);
+        return Ok(Decimal::from_parts(0, 0, 0, false, target_scale));
     }
-    // Drop trailing zeros while the value needs more than 28 places, or while
-    // the mantissa is too large for 96 bits.
+    // Drop trailing zeros down to the display scale, and further while the
+    // value needs more than 28 places or more than 96 bits.
     while exponent < 0
         && mantissa % 10 == 0
-        && (-exponent > DECIMAL_MAX_SCALE as i32 || mantissa > DECIMAL_MAX_MANTISSA)
+        && (exponent.unsigned_abs() > target_scale || mantissa > DECIMAL_MAX_MANTISSA)
     {
         mantissa /= 10;
         exponent += 1;
@@ -127,8 +131,7 @@ pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError
     if scale > DECIMAL_MAX_SCALE || mantissa > DECIMAL_MAX_MANTISSA {
         return Err(NumericDecodeError::Inexact);
     }
-    // Keep the stored display scale (trailing zeros) where it fits.
-    let target_scale = display_scale.min(DECIMAL_MAX_SCALE);
+    // Restore trailing zeros of the display scale that fit.
     while scale < target_scale {
         match mantissa.checked_mul(10) {
             Some(wider) if wider <= DECIMAL_MAX_MANTISSA => {
@@ -333,7 +336,14 @@ mod glue {
     /// declaration (written by another client, or edited by hand) is an
     /// error naming the type and the rule, never a silently accepted value.
     pub fn decode_value<T: MoneyValue>(value: PgValueRef<'_>) -> Result<T, BoxDynError> {
-        let decimal = decode_decimal(value)?;
+        let decoded = match value.format() {
+            PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
+            PgValueFormat::Text => decode_numeric_text(value.as_str()?),
+        };
+        let decimal = decoded.map_err(|source| ValueError::Stored {
+            type_name: T::NAME,
+            source,
+        })?;
         Ok(T::new(decimal)?)
     }
 
@@ -481,6 +491,12 @@ mod tests {
             "7922816251426433759354395033.5",
             "0.0000000000000000000000000005",
             "12345678901234567890.12345678",
+            "12.5",
+            "0.123",
+            "0.0000",
+            "-7.10",
+            "1234567890123456789.012345678",
+            "999999999999999999.9999999999",
         ] {
             let decoded = decode_numeric_binary(&numeric_send(text)).expect(text);
             assert_eq!(

@@ -77,6 +77,15 @@ pub enum ValueError {
         /// What is wrong with the text.
         source: ParseDecimalError,
     },
+    /// A value read from the database is not a `Decimal` at all (NaN, an
+    /// infinity, more digits than a `Decimal` holds exactly).
+    #[error("{type_name}: {source}")]
+    Stored {
+        /// The value type's name.
+        type_name: &'static str,
+        /// What is wrong with the stored value.
+        source: crate::pg::NumericDecodeError,
+    },
     /// The value breaks a rule of the declaration (the first one found, in
     /// the order of [`MoneySpec::rules`]).
     #[error("{type_name}: {}", Broken { rule: *rule, value: *value, stored: *stored })]

@@ -138,10 +138,15 @@ pub trait ModelExt:
     /// plain duplicate. The key is the first `#[money(unique(...))]`, else the
     /// primary key.
     ///
-    /// Under READ COMMITTED this is two statements: `INSERT ... ON CONFLICT
-    /// DO NOTHING RETURNING`, then, when nothing was inserted, a `SELECT` of
-    /// the stored row that also compares its payload in the database
-    /// (`IS NOT DISTINCT FROM`, so `1.20` equals `1.2000`). Under REPEATABLE
+    /// Under READ COMMITTED this is `INSERT ... ON CONFLICT DO NOTHING
+    /// RETURNING` (no conflict target: a concurrent writer of the same row
+    /// may hit the primary key before the idempotency key), then, when
+    /// nothing was inserted, a `SELECT` of the row stored under the key that
+    /// also compares its payload in the database, each value cast to its
+    /// column's type first (`IS NOT DISTINCT FROM`, so `1.20` equals `1.2000`,
+    /// and in round mode a replay of `2.34565` equals the stored `2.3457`).
+    /// When no row holds the key, the conflict was on another key: a plain
+    /// insert then reports that duplicate, mapped. Under REPEATABLE
     /// READ and SERIALIZABLE, PostgreSQL raises 40001 instead of doing
     /// nothing when another transaction has just committed the same key: run
     /// it inside [`transaction`](crate::transaction), which retries, and the
@@ -166,8 +171,13 @@ pub trait ModelExt:
                 .await
                 .map_err(|error| map_error(error, Some(self)))?;
             let Some(existing) = existing else {
-                // The conflicting row was deleted between the statements.
-                return Err(Error::Database(sqlx::Error::RowNotFound));
+                // Another unique key (or the primary key) conflicted, or the
+                // row went away in between: insert plainly and let the
+                // database say which.
+                return self
+                    .insert_returning(&mut *connection)
+                    .await
+                    .map(Idempotent::Inserted);
             };
             let same: bool = existing.try_get("__same_payload")?;
             let stored = Self::decode_row(&existing)?;
@@ -265,14 +275,9 @@ fn render(table: &Table, kind: Statement) -> String {
             )
         }
         Statement::IdempotentInsert => {
-            let key: Vec<String> = key_columns(table)
-                .iter()
-                .map(|column| quote(column))
-                .collect();
             format!(
-                "{} ON CONFLICT ({}) DO NOTHING RETURNING {columns}",
-                ddl::insert_sql(table, dialect, false),
-                key.join(", ")
+                "{} ON CONFLICT DO NOTHING RETURNING {columns}",
+                ddl::insert_sql(table, dialect, false)
             )
         }
         Statement::IdempotentSelect => {
@@ -289,8 +294,17 @@ fn render(table: &Table, kind: Statement) -> String {
                 .iter()
                 .map(|column| format!("{} = ${}", quote(column), position(column)))
                 .collect();
-            let parameters: Vec<String> = (1..=table.columns().len())
-                .map(|index| format!("${index}"))
+            let parameters: Vec<String> = table
+                .columns()
+                .iter()
+                .enumerate()
+                .map(|(index, column)| {
+                    format!(
+                        "CAST(${} AS {})",
+                        index + 1,
+                        ddl::column_type(column, dialect)
+                    )
+                })
                 .collect();
             format!(
                 "SELECT {columns}, (ROW({columns}) IS NOT DISTINCT FROM ROW({})) AS __same_payload FROM {} WHERE {}",
