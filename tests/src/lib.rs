@@ -1,3 +1,9 @@
 //! Shared support for the integration tests (not published).
 
 pub mod pg;
+
+/// A decimal literal, read exactly (a test's own constant, so a bad one
+/// panics).
+pub fn dec(text: &str) -> rust_decimal::Decimal {
+    rust_decimal::Decimal::from_str_exact(text).expect("test literal")
+}

@@ -547,3 +547,21 @@ fn log_tail(log_path: &Path) -> String {
         Err(error) => format!("(cannot read {}: {error})", log_path.display()),
     }
 }
+
+/// A [`fresh_schema`] with `ddl` run in it, statement by statement.
+pub async fn schema_with(ddl: &[String]) -> TestSchema {
+    let schema = fresh_schema().await;
+    for statement in ddl {
+        execute(&schema.pool, statement).await;
+    }
+    schema
+}
+
+/// Runs `sql` (one or more statements, no parameters), panicking with the
+/// statement and the error when it fails.
+pub async fn execute(pool: &PgPool, sql: &str) {
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(pool)
+        .await
+        .unwrap_or_else(|error| panic!("{sql}: {error}"));
+}

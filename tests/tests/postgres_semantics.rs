@@ -2,7 +2,8 @@
 //! through the generated DDL, next to what `validate()` says.
 
 use money_core::{Decimal, Dialect, MoneyModel, RuleKind};
-use money_tests::pg::{self, TestSchema};
+use money_tests::dec;
+use money_tests::pg::{TestSchema, schema_with};
 
 #[derive(Debug, MoneyModel)]
 #[allow(dead_code)] // fields exist to be stored, not read
@@ -50,21 +51,6 @@ struct LongNames {
     cache: Vec<u8>,
 }
 
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str_exact(text).expect("test literal")
-}
-
-async fn schema_with<const N: usize>(ddl: [String; N]) -> TestSchema {
-    let schema = pg::fresh_schema().await;
-    for statement in ddl {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
-            .execute(&schema.pool)
-            .await
-            .expect("the generated DDL runs");
-    }
-    schema
-}
-
 /// Inserts a row by raw SQL (the amounts as text, as another client would)
 /// and returns the stored balance, or the SQLSTATE and constraint name.
 async fn insert_text(
@@ -97,7 +83,7 @@ fn violation(code: &str, constraint: &str) -> Result<Decimal, (String, Option<St
 
 #[tokio::test]
 async fn excess_digits_are_rejected_by_default_and_rounded_on_request() {
-    let schema = schema_with([
+    let schema = schema_with(&[
         Account::create_table_sql(Dialect::Postgres),
         RoundedAccount::create_table_sql(Dialect::Postgres),
     ])
@@ -180,7 +166,7 @@ async fn excess_digits_are_rejected_by_default_and_rounded_on_request() {
 
 #[tokio::test]
 async fn nan_infinity_and_overflow_are_rejected_with_a_named_constraint() {
-    let schema = schema_with([
+    let schema = schema_with(&[
         Account::create_table_sql(Dialect::Postgres),
         RoundedAccount::create_table_sql(Dialect::Postgres),
     ])
@@ -266,7 +252,7 @@ async fn nan_infinity_and_overflow_are_rejected_with_a_named_constraint() {
 
 #[tokio::test]
 async fn decimal_is_not_null_and_option_is_nullable() {
-    let schema = schema_with([Account::create_table_sql(Dialect::Postgres)]).await;
+    let schema = schema_with(&[Account::create_table_sql(Dialect::Postgres)]).await;
     assert_eq!(
         insert_text(&schema, "accounts", Some("1"), None).await,
         Ok(dec("1"))
@@ -292,7 +278,7 @@ async fn decimal_is_not_null_and_option_is_nullable() {
 
 #[tokio::test]
 async fn constraint_names_survive_in_the_database() {
-    let schema = schema_with([
+    let schema = schema_with(&[
         Account::create_table_sql(Dialect::Postgres),
         LongNames::create_table_sql(Dialect::Postgres),
     ])

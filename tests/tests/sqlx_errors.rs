@@ -6,7 +6,8 @@
 
 use money_core::{Decimal, Dialect, MoneyModel, RuleKind};
 use money_sqlx::{Error, ModelExt, Retryable, map_error};
-use money_tests::pg::{self, TestSchema};
+use money_tests::dec;
+use money_tests::pg::{execute, schema_with};
 use sqlx::{AssertSqlSafe, PgPool};
 
 /// Both bounds, reject mode: four generated CHECKs on `balance`.
@@ -55,28 +56,6 @@ struct LongNames {
     counterparty_account_identifier: i64,
     #[money(precision = 12, scale = 2, min = "0")]
     counterparty_reserved_amount_in_minor_units: Decimal,
-}
-
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str_exact(text).expect("test literal")
-}
-
-async fn schema_with(ddl: &[String]) -> TestSchema {
-    let schema = pg::fresh_schema().await;
-    for statement in ddl {
-        sqlx::raw_sql(AssertSqlSafe(statement.clone()))
-            .execute(&schema.pool)
-            .await
-            .unwrap_or_else(|error| panic!("{statement}: {error}"));
-    }
-    schema
-}
-
-async fn execute(pool: &PgPool, sql: &str) {
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(pool)
-        .await
-        .unwrap_or_else(|error| panic!("{sql}: {error}"));
 }
 
 /// Inserts `(id, balance)` by raw SQL, the balance as text (another client,

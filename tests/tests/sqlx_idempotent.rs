@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use money_core::{Decimal, Dialect, MoneyModel};
 use money_sqlx::{Error, Idempotent, ModelExt, TransactionOptions, transaction};
-use money_tests::pg::{self, TestSchema};
+use money_tests::dec;
+use money_tests::pg::{TestSchema, schema_with};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgPool};
 use tokio::sync::Barrier;
@@ -56,10 +57,6 @@ struct Note {
     amount: Decimal,
 }
 
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str_exact(text).expect("test literal")
-}
-
 fn settlement(settlement_id: i64, amount: &str) -> Settlement {
     Settlement {
         settlement_id,
@@ -67,17 +64,6 @@ fn settlement(settlement_id: i64, amount: &str) -> Settlement {
         amount: dec(amount),
         currency: "EUR".to_owned(),
     }
-}
-
-async fn schema_with(ddl: &[String]) -> TestSchema {
-    let schema = pg::fresh_schema().await;
-    for statement in ddl {
-        sqlx::raw_sql(AssertSqlSafe(statement.clone()))
-            .execute(&schema.pool)
-            .await
-            .unwrap_or_else(|error| panic!("{statement}: {error}"));
-    }
-    schema
 }
 
 /// A pool on the test schema with a connection per task, so that all of

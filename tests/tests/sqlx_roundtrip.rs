@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use money_core::{Decimal, Dialect, MoneyModel, RuleKind, round_like_database};
 use money_sqlx::{Error, ModelExt};
-use money_tests::pg::{self, TestSchema};
+use money_tests::dec;
+use money_tests::pg::schema_with;
 use sqlx::{AssertSqlSafe, PgPool, Row};
 
 /// A non-negative amount in reject mode.
@@ -65,21 +66,6 @@ struct Holding {
     #[money(precision = 28, scale = 10)]
     maybe: Option<Decimal>,
     wide: Wide,
-}
-
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str_exact(text).expect("test literal")
-}
-
-async fn schema_with(ddl: &[String]) -> TestSchema {
-    let schema = pg::fresh_schema().await;
-    for statement in ddl {
-        sqlx::raw_sql(AssertSqlSafe(statement.clone()))
-            .execute(&schema.pool)
-            .await
-            .unwrap_or_else(|error| panic!("{statement}: {error}"));
-    }
-    schema
 }
 
 async fn count(pool: &PgPool, table: &str) -> i64 {
