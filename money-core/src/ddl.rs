@@ -140,29 +140,6 @@ pub fn column_list(table: &Table, dialect: Dialect) -> String {
     columns.join(", ")
 }
 
-/// `SELECT <columns> FROM t WHERE k1 = $1 AND k2 = $2`, for looking a row up
-/// by a key.
-pub fn select_by_sql(table: &Table, dialect: Dialect, key: &[&str]) -> String {
-    let renderer = dialect.renderer();
-    let conditions: Vec<String> = key
-        .iter()
-        .enumerate()
-        .map(|(position, column)| {
-            format!(
-                "{} = {}",
-                renderer.quote(column),
-                renderer.placeholder(position + 1)
-            )
-        })
-        .collect();
-    format!(
-        "SELECT {} FROM {} WHERE {}",
-        column_list(table, dialect),
-        renderer.quote(table.name()),
-        conditions.join(" AND ")
-    )
-}
-
 /// The quoted form of an identifier in `dialect`.
 pub fn quote(dialect: Dialect, ident: &str) -> String {
     dialect.renderer().quote(ident)

@@ -565,3 +565,11 @@ pub async fn execute(pool: &PgPool, sql: &str) {
         .await
         .unwrap_or_else(|error| panic!("{sql}: {error}"));
 }
+
+/// `SELECT count(*)` of a table of the test's own.
+pub async fn count(pool: &PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|error| panic!("count {table}: {error}"))
+}

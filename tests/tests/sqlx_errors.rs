@@ -7,7 +7,7 @@
 use money_core::{Decimal, Dialect, MoneyModel, RuleKind};
 use money_sqlx::{Error, ModelExt, Retryable, map_error};
 use money_tests::dec;
-use money_tests::pg::{execute, schema_with};
+use money_tests::pg::{count, execute, schema_with};
 use sqlx::{AssertSqlSafe, PgPool};
 
 /// Both bounds, reject mode: four generated CHECKs on `balance`.
@@ -68,13 +68,6 @@ async fn raw_insert_error(pool: &PgPool, table: &str, balance: Option<&str>) -> 
     .execute(pool)
     .await
     .expect_err("the database must refuse this row")
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-        .fetch_one(pool)
-        .await
-        .expect("count")
 }
 
 #[tokio::test]

@@ -10,9 +10,9 @@ use std::time::Instant;
 use money_core::{Decimal, Dialect, MoneyModel};
 use money_sqlx::{Error, Idempotent, ModelExt, TransactionOptions, transaction};
 use money_tests::dec;
-use money_tests::pg::{TestSchema, schema_with};
+use money_tests::pg::{TestSchema, count, schema_with};
+use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{AssertSqlSafe, PgPool};
 use tokio::sync::Barrier;
 
 const TASKS: usize = 32;
@@ -74,13 +74,6 @@ async fn wide_pool(schema: &TestSchema) -> PgPool {
         .connect_with((*schema.pool.connect_options()).clone())
         .await
         .expect("wide pool")
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-        .fetch_one(pool)
-        .await
-        .expect("count")
 }
 
 /// Runs `TASKS` idempotent inserts of `rows[i]` at once, each on its own

@@ -8,7 +8,7 @@ use std::time::Instant;
 use money_core::{Decimal, Dialect, MoneyModel, RuleKind, round_like_database};
 use money_sqlx::{Error, ModelExt};
 use money_tests::dec;
-use money_tests::pg::schema_with;
+use money_tests::pg::{count, schema_with};
 use sqlx::{AssertSqlSafe, PgPool, Row};
 
 /// A non-negative amount in reject mode.
@@ -66,13 +66,6 @@ struct Holding {
     #[money(precision = 28, scale = 10)]
     maybe: Option<Decimal>,
     wide: Wide,
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-        .fetch_one(pool)
-        .await
-        .expect("count")
 }
 
 /// Same value and same scale: what "exactly" means for a `Decimal`.

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use money_sqlx::{IsolationLevel, Retryable, TransactionOptions, transaction};
-use money_tests::pg::fresh_schema;
+use money_tests::pg::{execute, fresh_schema};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tokio::sync::{Barrier, Notify};
@@ -19,13 +19,6 @@ use tokio::sync::{Barrier, Notify};
 /// SQLSTATE of a database error, `None` for any other error.
 fn sqlstate(error: &sqlx::Error) -> Option<String> {
     error.sqlstate().map(Cow::into_owned)
-}
-
-async fn execute(pool: &PgPool, sql: &'static str) {
-    sqlx::query(sql)
-        .execute(pool)
-        .await
-        .unwrap_or_else(|error| panic!("{sql}: {error}"));
 }
 
 async fn count_rows(pool: &PgPool, sql: &'static str) -> i64 {
