@@ -2,7 +2,12 @@
 //! way for every dialect.
 
 use crate::dialect::Dialect;
+use crate::rules::RuleKind;
 use crate::table::{Column, ColumnType, Table};
+
+/// SQLite's exact conversions between an amount and the integer minor units
+/// its money columns store; see [`Dialect::Sqlite`].
+pub use crate::dialect::sqlite;
 
 /// The complete `CREATE TABLE` statement for `table`: column types,
 /// `NOT NULL`, the primary key and one named CHECK constraint per rule.
@@ -33,7 +38,12 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
     let quote = |ident: &str| renderer.quote(ident);
     let mut items: Vec<String> = Vec::new();
     for column in table.columns() {
-        let mut item = format!("{} {}", quote(column.name()), column_type(column, dialect));
+        let mut item = quote(column.name());
+        let sql_type = column_type(column, dialect);
+        if !sql_type.is_empty() {
+            item.push(' ');
+            item.push_str(&sql_type);
+        }
         if !column.nullable() {
             item.push_str(" NOT NULL");
         }
@@ -58,13 +68,8 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
             columns.join(", ")
         ));
     }
-    for constraint in table.constraints() {
-        let column = quote(constraint.column.name());
-        items.push(format!(
-            "CONSTRAINT {} CHECK ({})",
-            quote(&constraint.name),
-            renderer.check(&column, &constraint.rule)
-        ));
+    for (name, expression) in checks(table, dialect) {
+        items.push(format!("CONSTRAINT {} CHECK ({expression})", quote(&name)));
     }
     let mut sql = format!("CREATE TABLE {} (\n", quote(table.name()));
     for (position, item) in items.iter().enumerate() {
@@ -78,6 +83,61 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
     }
     sql.push_str(");");
     sql
+}
+
+/// The named CHECK constraints of `table` in `dialect`, as (name,
+/// expression): [`Table::constraints`], plus the dialect's guard rules
+/// (SQLite's integer-only CHECK in round mode), each column's in the order of
+/// [`RuleKind::ALL`], the order in which the database checks and reports
+/// them.
+fn checks(table: &Table, dialect: Dialect) -> Vec<(String, String)> {
+    let renderer = dialect.renderer();
+    let column_position = |column: &Column| {
+        table
+            .columns()
+            .iter()
+            .position(|candidate| std::ptr::eq(candidate, column))
+            .unwrap_or(usize::MAX)
+    };
+    let rule_position = |kind: RuleKind| {
+        RuleKind::ALL
+            .iter()
+            .position(|candidate| *candidate == kind)
+            .unwrap_or(usize::MAX)
+    };
+    let mut checks: Vec<(usize, usize, String, String)> = Vec::new();
+    for constraint in table.constraints() {
+        let Some(spec) = constraint.column.money_spec() else {
+            continue;
+        };
+        let column = renderer.quote(constraint.column.name());
+        checks.push((
+            column_position(constraint.column),
+            rule_position(constraint.rule.kind()),
+            constraint.name,
+            renderer.check(&column, spec, &constraint.rule),
+        ));
+    }
+    for (position, column) in table.columns().iter().enumerate() {
+        let Some(spec) = column.money_spec() else {
+            continue;
+        };
+        let quoted = renderer.quote(column.name());
+        for rule in renderer.guard_rules(spec) {
+            checks.push((
+                position,
+                rule_position(rule.kind()),
+                table.constraint_name(column, rule.kind()),
+                renderer.check(&quoted, spec, &rule),
+            ));
+        }
+    }
+    // Stable: the rules' own order among equals.
+    checks.sort_by_key(|(column, rule, ..)| (*column, *rule));
+    checks
+        .into_iter()
+        .map(|(_, _, name, expression)| (name, expression))
+        .collect()
 }
 
 /// `INSERT INTO t (c1, c2, ...) VALUES ($1, $2, ...)`, every column in
@@ -119,7 +179,8 @@ pub fn insert_sql(table: &Table, dialect: Dialect, returning: bool) -> String {
 
 /// The SQL type of a column, as `CREATE TABLE` declares it: what a value
 /// must be cast to for the database to treat it as it treats a stored one
-/// (rounded, in round mode).
+/// (rounded, in round mode). Empty for an SQLite money column, which has no
+/// declared type (see [`Dialect::Sqlite`]).
 pub fn column_type(column: &Column, dialect: Dialect) -> String {
     let renderer = dialect.renderer();
     match column.column_type() {

@@ -1,6 +1,8 @@
 //! SQL dialects: one renderer per database, each rendering every rule.
 
+mod mysql;
 mod postgres;
+pub mod sqlite;
 
 use crate::rules::Rule;
 use crate::spec::MoneySpec;
@@ -11,6 +13,9 @@ use crate::table::Scalar;
 /// ```
 /// use money_core::Dialect;
 /// assert_eq!(Dialect::Postgres.to_string(), "PostgreSQL");
+/// assert_eq!(Dialect::MySql.to_string(), "MySQL/MariaDB");
+/// assert_eq!(Dialect::Sqlite.to_string(), "SQLite");
+/// assert_eq!(Dialect::ALL.len(), 3);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -33,15 +38,81 @@ pub enum Dialect {
     /// lone `x >= min` would let through (PostgreSQL sorts NaN above every
     /// number).
     Postgres,
+    /// MariaDB 10.2.1 or newer, MySQL 8.0.16 or newer (older servers parse
+    /// CHECK constraints and ignore them).
+    ///
+    /// | mode | column type | CHECK constraints |
+    /// |---|---|---|
+    /// | `reject` | `decimal(65, 30)` | `abs(x) < 10^(P-S)`, `x = round(x, S)`, `x >= min`, `x <= max` |
+    /// | `round` | `decimal(29 + S, S)` | `abs(x) < 10^(P-S)`, `x >= min`, `x <= max` |
+    ///
+    /// Reject mode uses the widest `DECIMAL` there is: a `decimal(P, S)`
+    /// column rounds `123.45678` to `123.4568` on input, before any CHECK
+    /// runs, with only a note (1265) even in strict mode. `decimal(65, 30)`
+    /// holds every `rust_decimal` value exactly, so `x = round(x, S)` sees the
+    /// value as sent (another client's value with more than 30 digits after
+    /// the point is rounded to 30 first: no column keeps more). Round mode
+    /// lets the server round on input, half away from zero as Rust does in
+    /// that mode, with 29 digits before the point so that a value too large
+    /// fails the named digits CHECK rather than the type's range (1264, which
+    /// names no constraint). A violated CHECK is error 4025 on MariaDB
+    /// (``CONSTRAINT `name` failed for `db`.`table` ``) and 3819 on MySQL
+    /// (`Check constraint 'name' is violated.`); both report the first
+    /// failing CHECK in declaration order (digits, scale, min, max).
+    ///
+    /// The DDL assumes what both servers do by default:
+    /// - a strict `sql_mode` (`STRICT_TRANS_TABLES` or `STRICT_ALL_TABLES`)
+    ///   for every session that writes: without it `'abc'` or `'NaN'` is
+    ///   stored as 0 and a value out of the type's range is clipped, with a
+    ///   warning instead of an error. A stored procedure keeps the
+    ///   `sql_mode` of the session that created it.
+    /// - CHECK constraints enforced: MariaDB's `check_constraint_checks` on
+    ///   (the default), and no `INSERT IGNORE`/`UPDATE IGNORE` (MySQL turns a
+    ///   CHECK violation into a warning under `IGNORE`).
+    ///
+    /// Identifiers are quoted with backticks and parameters are `?`. A
+    /// `String` column is `text`, which MySQL cannot put in a primary or
+    /// unique key without a prefix length: declare such a column with
+    /// `sql_type = "varchar(n)"`.
+    MySql,
+    /// SQLite 3.35 or newer, amounts stored as integer minor units
+    /// (`v * 10^S`), exact and summed exactly. Precision at most 18 (see
+    /// [`sqlite::MAX_PRECISION`](crate::ddl::sqlite::MAX_PRECISION)).
+    ///
+    /// | mode | column type | CHECK constraints (on the units `x`) |
+    /// |---|---|---|
+    /// | `reject` | none (BLOB affinity) | `x` below `10^P` in magnitude, `typeof(x) IN ('integer', 'null')`, `x >= min * 10^S`, `x <= max * 10^S` |
+    /// | `round` | none (BLOB affinity) | the same; the `_scale` CHECK guards against other clients |
+    ///
+    /// SQLite has no exact decimal type, so the column holds an `INTEGER` of
+    /// minor units, converted by [`ddl::sqlite`](crate::ddl::sqlite)
+    /// (`to_units`, `stored_units`, `from_units`; in round mode Rust rounds
+    /// half away from zero before encoding). The column has no declared type:
+    /// with `integer` affinity SQLite would turn a text such as
+    /// `'12345678901234567.5'` into a float, then into the integer
+    /// `12345678901234568`, a silent rounding no CHECK could see; with none,
+    /// the CHECKs judge what the client sent, and the `_scale` CHECK refuses
+    /// anything but an `INTEGER` (a value with excess digits sent as the
+    /// exact text of its units, a float, a blob, any text). The `_digits`
+    /// CHECK compares integers exactly and judges a text only by its size
+    /// when it has no decimal point: a unit count beyond 64 bits, which can
+    /// only arrive as text, is too many digits, as validation says. SQLite
+    /// reports the first failing CHECK in declaration order (digits, scale,
+    /// min, max) as `CHECK constraint failed: name`. A spec with precision
+    /// above 18 cannot be stored: its largest values have no 64-bit form.
+    /// Identifiers are quoted with double quotes and parameters are `?N`.
+    Sqlite,
 }
 
 impl Dialect {
     /// Every dialect the toolkit renders.
-    pub const ALL: &'static [Dialect] = &[Dialect::Postgres];
+    pub const ALL: &'static [Dialect] = &[Dialect::Postgres, Dialect::MySql, Dialect::Sqlite];
 
     pub(crate) fn renderer(self) -> &'static dyn Renderer {
         match self {
             Dialect::Postgres => &postgres::Postgres,
+            Dialect::MySql => &mysql::MySql,
+            Dialect::Sqlite => &sqlite::Sqlite,
         }
     }
 }
@@ -50,6 +121,8 @@ impl std::fmt::Display for Dialect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Dialect::Postgres => "PostgreSQL",
+            Dialect::MySql => "MySQL/MariaDB",
+            Dialect::Sqlite => "SQLite",
         })
     }
 }
@@ -59,13 +132,20 @@ impl std::fmt::Display for Dialect {
 pub(crate) trait Renderer: Sync {
     /// `ident` quoted, so reserved words (`order`, `user`) work as names.
     fn quote(&self, ident: &str) -> String;
-    /// The column type of a money column.
+    /// The column type of a money column; empty for none (SQLite).
     fn money_type(&self, spec: &MoneySpec) -> String;
     /// The column type of a scalar.
     fn scalar_type(&self, scalar: Scalar) -> &'static str;
     /// The placeholder of the `index`-th bound parameter, from 1.
     fn placeholder(&self, index: usize) -> String;
-    /// The boolean expression that holds iff `rule` holds for the (already
-    /// quoted) column.
-    fn check(&self, column: &str, rule: &Rule) -> String;
+    /// The boolean expression that holds iff `rule`, one of `spec`'s rules,
+    /// holds for the (already quoted) column.
+    fn check(&self, column: &str, spec: &MoneySpec, rule: &Rule) -> String;
+    /// Rules a dialect enforces on a money column beyond `spec.rules()`,
+    /// rendered with [`Self::check`] and named like the rule of that kind:
+    /// integrity guards against other clients that Rust never trips (SQLite's
+    /// integer-only CHECK in round mode). None by default.
+    fn guard_rules(&self, _spec: &MoneySpec) -> Vec<Rule> {
+        Vec::new()
+    }
 }

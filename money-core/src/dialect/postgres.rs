@@ -55,7 +55,7 @@ impl Renderer for Postgres {
         format!("${index}")
     }
 
-    fn check(&self, column: &str, rule: &Rule) -> String {
+    fn check(&self, column: &str, _spec: &MoneySpec, rule: &Rule) -> String {
         match rule {
             Rule::Digits { bound, .. } => format!("abs({column}) < {bound}"),
             Rule::Scale { scale } => format!("{column} = round({column}, {scale})"),
