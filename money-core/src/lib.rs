@@ -38,6 +38,8 @@
 
 pub mod ddl;
 mod dialect;
+#[cfg(feature = "serde")]
+pub mod json;
 pub mod naming;
 mod parse;
 pub mod pg;
@@ -104,8 +106,14 @@ pub mod __private {
     pub use core::fmt::{Display, Formatter, Result as FmtResult};
     pub use core::str::FromStr;
 
+    #[cfg(feature = "serde")]
+    pub use crate::json;
     #[cfg(feature = "sqlx")]
     pub use crate::pg;
+    #[cfg(feature = "schemars")]
+    pub use schemars;
+    #[cfg(feature = "serde")]
+    pub use serde;
     #[cfg(feature = "sqlx")]
     pub use sqlx;
 
@@ -117,9 +125,40 @@ pub mod __private {
     pub use core::option::Option::{self, None, Some};
     pub use core::result::Result;
     pub use rust_decimal::Decimal;
+    pub use std::borrow::Cow;
 
     /// A `Decimal` built in a `const` from the parts the derive computed.
     pub const fn decimal(lo: u32, mid: u32, hi: u32, negative: bool, scale: u32) -> Decimal {
         Decimal::from_parts(lo, mid, hi, negative, scale)
     }
+}
+
+/// Without the `serde` feature a money value type gets no serde impls.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __serde_value {
+    ($ty:ident) => {};
+}
+
+/// Without the `serde` feature `#[money(serde)]` is a compile error that
+/// says how to turn it on.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __serde_model {
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`#[money(serde)]` needs money-core's `serde` feature: `money-core = { version = \"0.1\", features = [\"serde\"] }`"
+        );
+    };
+}
+
+/// Without the `schemars` feature models and value types get no
+/// `JsonSchema` impl.
+#[cfg(not(feature = "schemars"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schemars {
+    ($($tokens:tt)*) => {};
 }

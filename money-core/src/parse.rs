@@ -64,8 +64,10 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, ParseDecimalError> {
         return Err(ParseDecimalError::TooLong { len: text.len() });
     }
     let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let lowercase = unsigned.to_ascii_lowercase();
-    if matches!(lowercase.as_str(), "nan" | "inf" | "infinity") {
+    if ["nan", "inf", "infinity"]
+        .iter()
+        .any(|word| unsigned.eq_ignore_ascii_case(word))
+    {
         return Err(ParseDecimalError::NotFinite);
     }
     let (whole, fraction) = match unsigned.split_once('.') {

@@ -1,7 +1,7 @@
 //! syn's tree turned into our model of the struct, keeping the syn nodes for
 //! spans.
 
-use syn::{Data, DeriveInput, Fields, Generics, Ident, Type};
+use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Type};
 
 use crate::attr;
 use crate::ctxt::Ctxt;
@@ -9,6 +9,8 @@ use crate::ctxt::Ctxt;
 /// The struct being derived.
 pub struct Container<'a> {
     pub ident: &'a Ident,
+    /// Every attribute of the struct, for the serde attributes.
+    pub raw_attrs: &'a [Attribute],
     pub generics: &'a Generics,
     pub attrs: attr::Container,
     pub fields: Vec<Field<'a>>,
@@ -21,6 +23,8 @@ pub struct Field<'a> {
     pub member: &'a Ident,
     pub ty: &'a Type,
     pub attrs: attr::Field,
+    /// Every attribute of the field, for the serde attributes.
+    pub raw_attrs: &'a [Attribute],
 }
 
 impl<'a> Container<'a> {
@@ -72,11 +76,13 @@ impl<'a> Container<'a> {
                     member,
                     ty: &field.ty,
                     attrs: attr::Field::from_attrs(cx, &field.attrs),
+                    raw_attrs: &field.attrs,
                 })
             })
             .collect();
         Some(Container {
             ident: &input.ident,
+            raw_attrs: &input.attrs,
             generics: &input.generics,
             attrs,
             fields,

@@ -69,6 +69,9 @@ pub struct Container {
     pub table: Attr<LitStr>,
     /// `unique(a, b)`, once per key: the field names as written.
     pub unique: Vec<Vec<syn::Ident>>,
+    /// `serde`: generate `Serialize`/`Deserialize` (and `JsonSchema` with
+    /// money-core's `schemars` feature).
+    pub serde: Attr<()>,
 }
 
 /// `#[money(...)]` on a field.
@@ -93,6 +96,7 @@ impl Container {
         let mut container = Container {
             table: Attr::none(TABLE),
             unique: Vec::new(),
+            serde: Attr::none(SERDE),
         };
         for attr in money_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
@@ -116,6 +120,10 @@ impl Container {
                         cx.error_spanned_by(&meta.path, "`unique()` needs at least one field, like `unique(settlement_id)`");
                     }
                     container.unique.push(fields);
+                } else if meta.path.is_ident(SERDE) {
+                    if flag(cx, &meta, SERDE)? {
+                        container.serde.set(cx, &meta.path, ());
+                    }
                 } else {
                     unknown_key(cx, &meta, CONTAINER_KEYS, FIELD_KEYS, "the struct")?;
                 }
@@ -268,7 +276,7 @@ fn path_text(path: &syn::Path) -> String {
 }
 
 /// Consumes `= value` or `(...)` after a key whose value was not used.
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         meta.input.parse::<Token![=]>()?;
         while !meta.input.is_empty() && !meta.input.peek(Token![,]) {

@@ -20,8 +20,9 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let container = Container::from_ast(&mut cx, input);
     if let Some(container) = &container {
         if let Some(model) = check::check(&mut cx, container) {
+            let serde = crate::json::expand(&mut cx, container, &model);
             if !cx.has_errors() {
-                return expand(&model);
+                return expand(&model, serde);
             }
         }
     }
@@ -30,7 +31,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     quote! { #errors #fallback }
 }
 
-fn expand(model: &Model) -> TokenStream {
+fn expand(model: &Model, serde: TokenStream) -> TokenStream {
     let ident = model.ident;
     let (impl_generics, type_generics, where_clause) = model.generics.split_for_impl();
     let table = &model.table;
@@ -101,6 +102,7 @@ fn expand(model: &Model) -> TokenStream {
             }
 
             #sqlx
+            #serde
         };
     }
 }

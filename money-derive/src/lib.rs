@@ -14,6 +14,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod ident;
+mod json;
 mod symbol;
 mod value;
 
@@ -22,7 +23,7 @@ use syn::{DeriveInput, parse_macro_input};
 
 /// Derives `money_core::MoneyModel`. See money-core's documentation and the
 /// README for the attribute reference.
-#[proc_macro_derive(MoneyModel, attributes(money))]
+#[proc_macro_derive(MoneyModel, attributes(money, serde, schemars))]
 pub fn derive_money_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()

@@ -3,6 +3,7 @@
 /// Keys on the struct.
 pub const TABLE: &str = "table";
 pub const UNIQUE: &str = "unique";
+pub const SERDE: &str = "serde";
 /// Keys on a field.
 pub const PRECISION: &str = "precision";
 pub const SCALE: &str = "scale";
@@ -17,7 +18,7 @@ pub const PRIMARY_KEY: &str = "primary_key";
 /// The attribute's own name.
 pub const MONEY: &str = "money";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, UNIQUE];
+pub const CONTAINER_KEYS: &[&str] = &[TABLE, UNIQUE, SERDE];
 pub const FIELD_KEYS: &[&str] = &[
     PRECISION,
     SCALE,

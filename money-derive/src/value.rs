@@ -135,6 +135,21 @@ fn expand(input: &DeriveInput, field: &syn::Field, money: &check::Money) -> Toke
             }
 
             ::money_core::__sqlx_value!(#ident);
+            ::money_core::__serde_value!(#ident);
+            ::money_core::__schemars! {
+                #[automatically_derived]
+                impl #p::schemars::JsonSchema for #ident {
+                    fn schema_name() -> #p::Cow<'static, str> {
+                        #p::Cow::Borrowed(#name)
+                    }
+                    fn schema_id() -> #p::Cow<'static, str> {
+                        #p::Cow::Borrowed(::core::concat!(::core::module_path!(), "::", #name))
+                    }
+                    fn json_schema(_: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                        #p::json::amount_schema(&<Self as #p::MoneyValue>::SPEC, false)
+                    }
+                }
+            }
         };
     }
 }

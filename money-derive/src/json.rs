@@ -1,0 +1,334 @@
+//! `#[money(serde)]`: serde and JSON Schema impls for a model.
+//!
+//! The impls are serde's own derives, applied to a hidden copy of the
+//! struct declared with `#[serde(remote = "...")]`: every serde attribute
+//! the user wrote is copied to it and works as it always does (`rename`,
+//! `rename_all`, `default`, `skip`, `alias`, `deny_unknown_fields`, ...).
+//! Each money field gets `serialize_with`/`deserialize_with` functions that
+//! write the canonical string and read exactly, checking the declaration.
+//! The copy for schemars gets `schema_with` on the money fields instead.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Attribute, LitStr};
+
+use crate::ast::Container;
+use crate::attr::skip_value;
+use crate::check::{Kind, Model};
+use crate::ctxt::Ctxt;
+use crate::expand::money_spec;
+
+/// What we need to know of the serde attributes of the struct.
+#[derive(Default)]
+struct ContainerSerde {
+    rename_all: Option<String>,
+    default: bool,
+    rename: bool,
+}
+
+/// What we need to know of the serde attributes of a field.
+#[derive(Default)]
+struct FieldSerde {
+    /// The name the field has when deserializing.
+    rename: Option<String>,
+    default: bool,
+    skip_serializing: bool,
+    skip_deserializing: bool,
+    /// A key that would replace our (de)serializer: `with`, `flatten`, ...
+    replaced_by: Option<(String, Span)>,
+}
+
+fn serde_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(|attr| attr.path().is_ident("serde"))
+}
+
+/// `key = "value"`, or `key(deserialize = "value", ...)` for the
+/// deserializing side.
+fn deserialize_name(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Option<String>> {
+    if meta.input.peek(syn::Token![=]) {
+        let value: LitStr = meta.value()?.parse()?;
+        return Ok(Some(value.value()));
+    }
+    let mut name = None;
+    if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| {
+            if inner.path.is_ident("deserialize") {
+                let value: LitStr = inner.value()?.parse()?;
+                name = Some(value.value());
+            } else {
+                skip_value(&inner)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(name)
+}
+
+impl ContainerSerde {
+    /// Reads what it needs and ignores the rest; serde itself reports
+    /// malformed attributes, on the copy, with the user's spans.
+    fn from_attrs(attrs: &[Attribute]) -> Self {
+        let mut serde = ContainerSerde::default();
+        for attr in serde_attrs(attrs) {
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename_all") {
+                    serde.rename_all = deserialize_name(&meta)?;
+                } else if meta.path.is_ident("default") {
+                    serde.default = true;
+                    skip_value(&meta)?;
+                } else if meta.path.is_ident("rename") {
+                    serde.rename = true;
+                    skip_value(&meta)?;
+                } else {
+                    skip_value(&meta)?;
+                }
+                Ok(())
+            });
+        }
+        serde
+    }
+}
+
+impl FieldSerde {
+    fn from_attrs(attrs: &[Attribute]) -> Self {
+        let mut serde = FieldSerde::default();
+        for attr in serde_attrs(attrs) {
+            let _ = attr.parse_nested_meta(|meta| {
+                let key = meta
+                    .path
+                    .get_ident()
+                    .map(|ident| ident.to_string())
+                    .unwrap_or_default();
+                match key.as_str() {
+                    "rename" => {
+                        if let Some(name) = deserialize_name(&meta)? {
+                            serde.rename = Some(name);
+                        }
+                        return Ok(());
+                    }
+                    "default" => serde.default = true,
+                    "skip" => {
+                        serde.skip_serializing = true;
+                        serde.skip_deserializing = true;
+                    }
+                    "skip_serializing" => serde.skip_serializing = true,
+                    "skip_deserializing" => serde.skip_deserializing = true,
+                    "with" | "serialize_with" | "deserialize_with" | "flatten" | "getter" => {
+                        serde.replaced_by = Some((key.clone(), meta.path.span()));
+                    }
+                    _ => {}
+                }
+                skip_value(&meta)
+            });
+        }
+        serde
+    }
+}
+
+use syn::spanned::Spanned;
+
+/// serde's `rename_all` applied to a field name.
+fn rename_field(rule: &str, field: &str) -> String {
+    let pascal = || {
+        field
+            .split('_')
+            .map(|word| {
+                let mut chars = word.chars();
+                match chars.next() {
+                    Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                    None => String::new(),
+                }
+            })
+            .collect::<String>()
+    };
+    match rule {
+        "UPPERCASE" | "SCREAMING_SNAKE_CASE" => field.to_ascii_uppercase(),
+        "PascalCase" => pascal(),
+        "camelCase" => {
+            let pascal = pascal();
+            let mut chars = pascal.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => pascal,
+            }
+        }
+        "kebab-case" => field.replace('_', "-"),
+        "SCREAMING-KEBAB-CASE" => field.to_ascii_uppercase().replace('_', "-"),
+        _ => field.to_owned(),
+    }
+}
+
+/// The serde (and schemars) impls for `#[money(serde)]`, or nothing.
+pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStream {
+    let Some(span) = container.attrs.serde.key_span() else {
+        return TokenStream::new();
+    };
+    if !container.generics.params.is_empty() {
+        cx.syn_error(syn::Error::new(
+            span,
+            "`serde` is not supported on a generic struct yet; derive serde for a non-generic struct, or use money value types (`#[derive(MoneyValue)]`) as the field types",
+        ));
+        return TokenStream::new();
+    }
+    let p = quote! { ::money_core::__private };
+    let ident = container.ident;
+    let remote = LitStr::new(&ident.to_string(), ident.span());
+    let container_serde = ContainerSerde::from_attrs(container.raw_attrs);
+    let container_attrs: Vec<&Attribute> = serde_attrs(container.raw_attrs).collect();
+    let docs: Vec<&Attribute> = container
+        .raw_attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .collect();
+
+    let mut serde_fields = Vec::new();
+    let mut schema_fields = Vec::new();
+    let mut functions = Vec::new();
+    let mut schema_functions = Vec::new();
+    let mut post_checks = Vec::new();
+    for (index, field) in container.fields.iter().enumerate() {
+        let member = field.member;
+        let ty = field.ty;
+        let user_serde: Vec<&Attribute> = serde_attrs(field.raw_attrs).collect();
+        let user_schemars: Vec<&Attribute> = field
+            .raw_attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("schemars") || attr.path().is_ident("doc"))
+            .collect();
+        let money = model.columns.iter().find_map(|column| match &column.kind {
+            Kind::Money(money) if column.member == member => Some(money),
+            _ => None,
+        });
+        let Some(money) = money else {
+            serde_fields.push(quote! { #(#user_serde)* #member: #ty });
+            schema_fields.push(quote! { #(#user_serde)* #(#user_schemars)* #member: #ty });
+            continue;
+        };
+        let serde = FieldSerde::from_attrs(field.raw_attrs);
+        if let Some((key, span)) = &serde.replaced_by {
+            cx.syn_error(syn::Error::new(
+                *span,
+                format!(
+                    "`#[serde({key})]` on a money field would bypass its checks: with `#[money(serde)]` the field is read exactly and validated against its declaration; remove `{key}`"
+                ),
+            ));
+            continue;
+        }
+        let key = match (&serde.rename, &container_serde.rename_all) {
+            (Some(rename), _) => rename.clone(),
+            (None, Some(rule)) => rename_field(rule, &field.name),
+            (None, None) => field.name.clone(),
+        };
+        let spec = money_spec(money);
+        let nullable = quote! { <#ty as #p::MoneyField>::NULLABLE };
+        let serialize = format_ident!("__money_serialize_{}", index);
+        let deserialize = format_ident!("__money_deserialize_{}", index);
+        let schema = format_ident!("__money_schema_{}", index);
+        let mut extra = Vec::new();
+        if !serde.skip_serializing {
+            let path = LitStr::new(&serialize.to_string(), Span::call_site());
+            extra.push(quote! { #[serde(serialize_with = #path)] });
+        }
+        if !serde.skip_deserializing {
+            let path = LitStr::new(&deserialize.to_string(), Span::call_site());
+            extra.push(quote! { #[serde(deserialize_with = #path)] });
+        }
+        // An absent `Option` amount is `None`, as serde does for `Option`
+        // fields it reads itself.
+        let implied_default = crate::ast::is_option(ty) && !serde.default;
+        if implied_default {
+            extra.push(quote! { #[serde(default)] });
+        }
+        if serde.default || container_serde.default || serde.skip_deserializing {
+            post_checks.push(quote! {{
+                const SPEC: #p::MoneySpec = #spec;
+                #p::json::check_field::<_, __D::Error>(&value.#member, &SPEC, #key)?;
+            }});
+        }
+        let schema_path = LitStr::new(&schema.to_string(), Span::call_site());
+        let schema_default = implied_default.then(|| quote! { #[serde(default)] });
+        serde_fields.push(quote! { #(#user_serde)* #(#extra)* #member: #ty });
+        schema_fields.push(quote! {
+            #(#user_serde)* #(#user_schemars)* #schema_default
+            #[schemars(schema_with = #schema_path)]
+            #member: #ty
+        });
+        functions.push(quote! {
+            fn #serialize<__S: #p::serde::Serializer>(value: &#ty, serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
+                const SPEC: #p::MoneySpec = #spec;
+                #p::json::serialize_field(value, &SPEC, serializer)
+            }
+            fn #deserialize<'de, __D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<#ty, __D::Error> {
+                const SPEC: #p::MoneySpec = #spec;
+                #p::json::deserialize_field(deserializer, &SPEC, #key)
+            }
+        });
+        schema_functions.push(quote! {
+            fn #schema(_: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                const SPEC: #p::MoneySpec = #spec;
+                #p::json::amount_schema(&SPEC, #nullable)
+            }
+        });
+    }
+    let schema_name = if container_serde.rename {
+        TokenStream::new()
+    } else {
+        quote! { #[schemars(rename = #remote)] }
+    };
+    quote! {
+        ::money_core::__serde_model! {
+            #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
+            #[serde(crate = "::money_core::__private::serde", remote = #remote)]
+            #(#container_attrs)*
+            #[allow(dead_code)]
+            struct __MoneySerde {
+                #(#serde_fields,)*
+            }
+
+            #[automatically_derived]
+            impl #p::serde::Serialize for #ident {
+                fn serialize<__S: #p::serde::Serializer>(&self, serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
+                    __MoneySerde::serialize(self, serializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> #p::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<Self, __D::Error> {
+                    let value = __MoneySerde::deserialize(deserializer)?;
+                    #(#post_checks)*
+                    #p::Result::Ok(value)
+                }
+            }
+
+            #(#functions)*
+        }
+
+        ::money_core::__schemars! {
+            #[derive(#p::schemars::JsonSchema)]
+            #[schemars(crate = "::money_core::__private::schemars")]
+            #schema_name
+            #(#container_attrs)*
+            #(#docs)*
+            #[allow(dead_code)]
+            struct __MoneySchema {
+                #(#schema_fields,)*
+            }
+
+            #[automatically_derived]
+            impl #p::schemars::JsonSchema for #ident {
+                fn schema_name() -> #p::Cow<'static, str> {
+                    <__MoneySchema as #p::schemars::JsonSchema>::schema_name()
+                }
+                fn schema_id() -> #p::Cow<'static, str> {
+                    #p::Cow::Borrowed(::core::concat!(::core::module_path!(), "::", #remote))
+                }
+                fn json_schema(generator: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                    <__MoneySchema as #p::schemars::JsonSchema>::json_schema(generator)
+                }
+            }
+
+            #(#schema_functions)*
+        }
+    }
+}
