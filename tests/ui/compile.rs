@@ -13,6 +13,7 @@ fn ui() {
         "names",
         "shape",
         "values",
+        "serde",
     ] {
         t.compile_fail(format!("{category}/*.rs"));
     }

@@ -25,7 +25,8 @@ mod shadowed {
     trait MoneyField {}
 
     #[derive(MoneyModel)]
-    #[money(table = "accounts")]
+    #[money(table = "accounts", serde)]
+    #[serde(rename_all = "camelCase")]
     pub struct Account {
         #[money(primary_key)]
         pub id: ::core::primitive::i64,
