@@ -130,13 +130,11 @@ where
     D: Deserializer<'de>,
 {
     let visitor = AmountVisitor {
-        key: Some(key),
+        label: key,
+        spec,
         nullable: F::NULLABLE,
     };
     let amount = read(deserializer, visitor, F::NULLABLE)?;
-    if let Some(value) = amount {
-        check(spec, value).map_err(|broken| de::Error::custom(format_args!("{key}: {broken}")))?;
-    }
     F::from_amount(amount)
         .ok_or_else(|| de::Error::custom(format_args!("{key}: null is not an amount")))
 }
@@ -172,9 +170,11 @@ pub fn deserialize_value<'de, V: MoneyValue, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<V, D::Error> {
     let visitor = AmountVisitor {
-        key: None,
+        label: V::NAME,
+        spec: &V::SPEC,
         nullable: false,
     };
+    // The visitor checked the rules; `new` only rounds in round mode.
     match read(deserializer, visitor, false)? {
         Some(value) => V::new(value).map_err(de::Error::custom),
         None => Err(de::Error::custom(format_args!(
@@ -186,7 +186,7 @@ pub fn deserialize_value<'de, V: MoneyValue, D: Deserializer<'de>>(
 
 fn read<'de, D: Deserializer<'de>>(
     deserializer: D,
-    visitor: AmountVisitor,
+    visitor: AmountVisitor<'_>,
     nullable: bool,
 ) -> Result<Option<Decimal>, D::Error> {
     if deserializer.is_human_readable() {
@@ -211,20 +211,19 @@ fn check(spec: &MoneySpec, value: Decimal) -> Result<(), Broken> {
     }
 }
 
-/// Reads one amount: a string, an exact JSON number, or null.
-struct AmountVisitor {
-    /// The field's JSON name, for messages; `None` for a value type, whose
-    /// errors carry the type's name.
-    key: Option<&'static str>,
+/// Reads one amount (a string, an exact JSON number, or null) and checks
+/// it, so that errors carry the position of the value.
+struct AmountVisitor<'a> {
+    /// What messages start with: the field's JSON name, or the value type's
+    /// name.
+    label: &'static str,
+    spec: &'a MoneySpec,
     nullable: bool,
 }
 
-impl AmountVisitor {
+impl AmountVisitor<'_> {
     fn error<E: de::Error>(&self, message: impl fmt::Display) -> E {
-        match self.key {
-            Some(key) => E::custom(format_args!("{key}: {message}")),
-            None => E::custom(message),
-        }
+        E::custom(format_args!("{}: {message}", self.label))
     }
 
     fn text<E: de::Error>(&self, text: &str) -> Result<Option<Decimal>, E> {
@@ -238,6 +237,7 @@ impl AmountVisitor {
                 "{value} has more than {MAX_SIGNIFICANT_DIGITS} significant digits"
             )));
         }
+        check(self.spec, value).map_err(|broken| self.error(broken))?;
         Ok(Some(value))
     }
 
@@ -267,7 +267,7 @@ fn significant_digits(value: Decimal) -> u32 {
     }
 }
 
-impl<'de> Visitor<'de> for AmountVisitor {
+impl<'de> Visitor<'de> for AmountVisitor<'_> {
     type Value = Option<Decimal>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -334,8 +334,8 @@ impl<'de> Visitor<'de> for AmountVisitor {
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         let inner = AmountVisitor {
-            key: self.key,
             nullable: false,
+            ..self
         };
         read(deserializer, inner, false)
     }
