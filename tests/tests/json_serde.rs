@@ -51,17 +51,23 @@ fn amounts_are_strings_with_exactly_the_scale_and_none_is_null() {
         r#"{"accountId":7,"balance":"123.4500","overdraftLimit":null,"fee_cap":"99.50","monthlyFee":"1.50","note":"n"}"#
     );
     let back: Account = serde_json::from_str(&text).unwrap();
-    assert_eq!(back, Account { cached: None, ..account() });
+    assert_eq!(
+        back,
+        Account {
+            cached: None,
+            ..account()
+        }
+    );
 }
 
 #[test]
 fn reading_validates_and_names_the_json_field() {
     let error = |document: serde_json::Value| {
-        serde_json::from_value::<Account>(document).unwrap_err().to_string()
+        serde_json::from_value::<Account>(document)
+            .unwrap_err()
+            .to_string()
     };
-    let base = || {
-        json!({"accountId": 1, "balance": "1", "fee_cap": "1", "monthlyFee": "0"})
-    };
+    let base = || json!({"accountId": 1, "balance": "1", "fee_cap": "1", "monthlyFee": "0"});
     let mut document = base();
     document["balance"] = json!("1.23456");
     assert_eq!(
@@ -82,11 +88,9 @@ fn reading_validates_and_names_the_json_field() {
     assert!(error(document).starts_with("overdraftLimit: not a plain decimal number"));
     let mut document = base();
     document["balance"] = json!(1.5);
-    assert!(
-        error(document).starts_with(
-            "balance: a JSON number with a fraction or an exponent cannot be read exactly"
-        )
-    );
+    assert!(error(document).starts_with(
+        "balance: a JSON number with a fraction or an exponent cannot be read exactly"
+    ));
     let mut document = base();
     document["balance"] = json!(null);
     assert_eq!(error(document), "balance: null is not an amount");
@@ -156,7 +160,10 @@ fn bad_text_gets_a_clear_error_and_long_text_is_refused_unread() {
     let huge = "9".repeat(1 << 20);
     let started = std::time::Instant::now();
     let error = amount(&huge).unwrap_err();
-    assert!(error.starts_with("balance: 1048576 characters, more than the 100"), "{error}");
+    assert!(
+        error.starts_with("balance: 1048576 characters, more than the 100"),
+        "{error}"
+    );
     // Not a timing assertion: a sanity bound that catches quadratic work.
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
@@ -168,7 +175,9 @@ fn money_value_types_serialize_canonically_and_read_validated() {
     assert_eq!(serde_json::from_str::<Fee>(r#""3.0""#).unwrap(), fee);
     assert_eq!(serde_json::from_str::<Fee>("3").unwrap(), fee);
     assert_eq!(
-        serde_json::from_str::<Fee>(r#""3.001""#).unwrap_err().to_string(),
+        serde_json::from_str::<Fee>(r#""3.001""#)
+            .unwrap_err()
+            .to_string(),
         "Fee: 3.001 has 3 digits after the point, at most 2 allowed at line 1 column 7"
     );
     assert!(serde_json::from_str::<Fee>("null").is_err());
@@ -187,12 +196,22 @@ fn number_text_from_arbitrary_precision_is_read_exactly() {
     };
     let read = |number: &str| serde_json::from_str::<Account>(&document(number));
     assert_eq!(read("12.5e-1").unwrap().balance, dec("1.25"));
-    assert_eq!(read("0.10000000000000000000000000000000").unwrap().balance, dec("0.1"));
     assert_eq!(
-        read("1.00000000000000000000000000001").unwrap_err().to_string(),
+        read("0.10000000000000000000000000000000").unwrap().balance,
+        dec("0.1")
+    );
+    assert_eq!(
+        read("1.00000000000000000000000000001")
+            .unwrap_err()
+            .to_string(),
         "balance: more digits than a decimal amount holds exactly (at most 28 after the point, magnitude below 7.9e28) at line 1 column 91"
     );
-    assert!(read("1.23456").unwrap_err().to_string().starts_with("balance: 1.23456 has 5 digits"));
+    assert!(
+        read("1.23456")
+            .unwrap_err()
+            .to_string()
+            .starts_with("balance: 1.23456 has 5 digits")
+    );
 }
 
 /// A round-mode field keeps what was sent; the database rounds it, as
@@ -216,10 +235,15 @@ fn round_mode_is_not_rounded_in_json_and_defaults_are_checked() {
     let quote: Quote = serde_json::from_str(r#"{"price":"1.005"}"#).unwrap();
     assert_eq!(quote.price, dec("1.005"));
     assert_eq!(quote.quantity, Decimal::ONE);
-    assert_eq!(serde_json::to_string(&quote).unwrap(), r#"{"price":"1.005","quantity":"1.00"}"#);
+    assert_eq!(
+        serde_json::to_string(&quote).unwrap(),
+        r#"{"price":"1.005","quantity":"1.00"}"#
+    );
     // 10.005 rounds to 10.01, above the maximum.
     assert_eq!(
-        serde_json::from_str::<Quote>(r#"{"price":"10.005"}"#).unwrap_err().to_string(),
+        serde_json::from_str::<Quote>(r#"{"price":"10.005"}"#)
+            .unwrap_err()
+            .to_string(),
         "price: 10.005 (rounded to 10.01) is above the maximum 10 at line 1 column 17"
     );
 }
@@ -235,8 +259,15 @@ struct Defaulted {
 #[test]
 fn a_default_that_breaks_a_rule_is_an_error() {
     assert_eq!(
-        serde_json::from_str::<Defaulted>("{}").unwrap_err().to_string(),
+        serde_json::from_str::<Defaulted>("{}")
+            .unwrap_err()
+            .to_string(),
         "quantity: 0 is below the minimum 1"
     );
-    assert_eq!(serde_json::from_str::<Defaulted>(r#"{"quantity":"2"}"#).unwrap().quantity, dec("2"));
+    assert_eq!(
+        serde_json::from_str::<Defaulted>(r#"{"quantity":"2"}"#)
+            .unwrap()
+            .quantity,
+        dec("2")
+    );
 }
