@@ -154,8 +154,20 @@ macro_rules! __serde_model {
     };
 }
 
-/// Without the `schemars` feature models and value types get no
-/// `JsonSchema` impl.
+/// Without the `schemars` feature `#[money(json_schema)]` is a compile
+/// error that says how to turn it on.
+#[cfg(not(feature = "schemars"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schemars_model {
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`#[money(json_schema)]` needs money-core's `schemars` feature: `money-core = { version = \"0.1\", features = [\"schemars\"] }`"
+        );
+    };
+}
+
+/// Without the `schemars` feature value types get no `JsonSchema` impl.
 #[cfg(not(feature = "schemars"))]
 #[doc(hidden)]
 #[macro_export]

@@ -72,6 +72,8 @@ pub struct Container {
     /// `serde`: generate `Serialize`/`Deserialize` (and `JsonSchema` with
     /// money-core's `schemars` feature).
     pub serde: Attr<()>,
+    /// `json_schema`: with `serde`, generate `schemars::JsonSchema`.
+    pub json_schema: Attr<()>,
 }
 
 /// `#[money(...)]` on a field.
@@ -97,6 +99,7 @@ impl Container {
             table: Attr::none(TABLE),
             unique: Vec::new(),
             serde: Attr::none(SERDE),
+            json_schema: Attr::none(JSON_SCHEMA),
         };
         for attr in money_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
@@ -123,6 +126,10 @@ impl Container {
                 } else if meta.path.is_ident(SERDE) {
                     if flag(cx, &meta, SERDE)? {
                         container.serde.set(cx, &meta.path, ());
+                    }
+                } else if meta.path.is_ident(JSON_SCHEMA) {
+                    if flag(cx, &meta, JSON_SCHEMA)? {
+                        container.json_schema.set(cx, &meta.path, ());
                     }
                 } else {
                     unknown_key(cx, &meta, CONTAINER_KEYS, FIELD_KEYS, "the struct")?;

@@ -6,7 +6,8 @@
 //! `rename_all`, `default`, `skip`, `alias`, `deny_unknown_fields`, ...).
 //! Each money field gets `serialize_with`/`deserialize_with` functions that
 //! write the canonical string and read exactly, checking the declaration.
-//! The copy for schemars gets `schema_with` on the money fields instead.
+//! With `json_schema`, a copy for schemars gets `schema_with` on the money
+//! fields instead.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -161,6 +162,12 @@ fn rename_field(rule: &str, field: &str) -> String {
 /// The serde (and schemars) impls for `#[money(serde)]`, or nothing.
 pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStream {
     let Some(span) = container.attrs.serde.key_span() else {
+        if let Some(span) = container.attrs.json_schema.key_span() {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`json_schema` describes the JSON that `serde` reads and writes: write `#[money(serde, json_schema)]`",
+            ));
+        }
         return TokenStream::new();
     };
     if !container.generics.params.is_empty() {
@@ -275,6 +282,34 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
     } else {
         quote! { #[schemars(rename = #remote)] }
     };
+    let schema = container.attrs.json_schema.get().map(|()| quote! {
+        ::money_core::__schemars_model! {
+            #[derive(#p::schemars::JsonSchema)]
+            #[schemars(crate = "::money_core::__private::schemars")]
+            #schema_name
+            #(#container_attrs)*
+            #(#docs)*
+            #[allow(dead_code)]
+            struct __MoneySchema {
+                #(#schema_fields,)*
+            }
+
+            #[automatically_derived]
+            impl #p::schemars::JsonSchema for #ident {
+                fn schema_name() -> #p::Cow<'static, str> {
+                    <__MoneySchema as #p::schemars::JsonSchema>::schema_name()
+                }
+                fn schema_id() -> #p::Cow<'static, str> {
+                    #p::Cow::Borrowed(::core::concat!(::core::module_path!(), "::", #remote))
+                }
+                fn json_schema(generator: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                    <__MoneySchema as #p::schemars::JsonSchema>::json_schema(generator)
+                }
+            }
+
+            #(#schema_functions)*
+        }
+    });
     quote! {
         ::money_core::__serde_model! {
             #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
@@ -304,31 +339,6 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
             #(#functions)*
         }
 
-        ::money_core::__schemars! {
-            #[derive(#p::schemars::JsonSchema)]
-            #[schemars(crate = "::money_core::__private::schemars")]
-            #schema_name
-            #(#container_attrs)*
-            #(#docs)*
-            #[allow(dead_code)]
-            struct __MoneySchema {
-                #(#schema_fields,)*
-            }
-
-            #[automatically_derived]
-            impl #p::schemars::JsonSchema for #ident {
-                fn schema_name() -> #p::Cow<'static, str> {
-                    <__MoneySchema as #p::schemars::JsonSchema>::schema_name()
-                }
-                fn schema_id() -> #p::Cow<'static, str> {
-                    #p::Cow::Borrowed(::core::concat!(::core::module_path!(), "::", #remote))
-                }
-                fn json_schema(generator: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
-                    <__MoneySchema as #p::schemars::JsonSchema>::json_schema(generator)
-                }
-            }
-
-            #(#schema_functions)*
-        }
+        #schema
     }
 }

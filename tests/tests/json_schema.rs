@@ -11,7 +11,7 @@ struct Fee(Decimal);
 
 /// A settlement.
 #[derive(Debug, MoneyModel)]
-#[money(table = "settlements", serde)]
+#[money(table = "settlements", serde, json_schema)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
 struct Settlement {

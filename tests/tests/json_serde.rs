@@ -271,3 +271,36 @@ fn a_default_that_breaks_a_rule_is_an_error() {
         dec("2")
     );
 }
+
+#[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Audit {
+    created_by: String,
+}
+
+/// `flatten` on a field that is not money works as serde documents it.
+#[derive(Debug, PartialEq, MoneyModel)]
+#[money(serde)]
+struct Invoice {
+    #[money(precision = 10, scale = 2)]
+    total: Decimal,
+    #[money(skip)]
+    #[serde(flatten)]
+    audit: Audit,
+}
+
+#[test]
+fn flatten_on_other_fields_works() {
+    let invoice: Invoice = serde_json::from_str(r#"{"total":"1.5","created_by":"ann"}"#).unwrap();
+    assert_eq!(invoice.total, dec("1.5"));
+    assert_eq!(invoice.audit.created_by, "ann");
+    assert_eq!(
+        serde_json::to_string(&invoice).unwrap(),
+        r#"{"total":"1.50","created_by":"ann"}"#
+    );
+    assert_eq!(
+        serde_json::from_str::<Invoice>(r#"{"total":"1.555","created_by":"ann"}"#)
+            .unwrap_err()
+            .to_string(),
+        "total: 1.555 has 3 digits after the point, at most 2 allowed at line 1 column 16"
+    );
+}

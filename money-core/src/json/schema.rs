@@ -67,8 +67,18 @@ pub fn amount_schema(spec: &MoneySpec, nullable: bool) -> Schema {
     Schema::from(schema)
 }
 
-/// Emits the `JsonSchema` impls (feature `schemars`). Generated code calls
-/// it.
+/// Emits a model's `JsonSchema` impl (feature `schemars`). Generated code
+/// calls it for `#[money(serde, json_schema)]`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schemars_model {
+    ($($tokens:tt)*) => {
+        $($tokens)*
+    };
+}
+
+/// Emits a value type's `JsonSchema` impl (feature `schemars`). Generated
+/// code calls it.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __schemars {
