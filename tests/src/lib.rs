@@ -1,6 +1,10 @@
 //! Shared support for the integration tests (not published).
 
+pub mod matrix;
+pub mod mysql;
 pub mod pg;
+mod server;
+pub mod sqlite;
 
 /// A decimal literal, read exactly (a test's own constant, so a bad one
 /// panics).

@@ -27,17 +27,21 @@
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
-use std::os::unix::fs::{PermissionsExt, chown};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+
+use crate::server::{
+    effective_uid_is_root, log_tail, make_private_dir, nanos_since_epoch, random_u64,
+    record_server_pid, run_as, spawn_watchdog, unprivileged_user,
+};
 
 /// How long the private server may take to accept connections before we give up.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -172,34 +176,15 @@ pub async fn fresh_schema() -> TestSchema {
     TestSchema { pool, name }
 }
 
-/// 64 random bits from the standard library's randomly seeded hasher.
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::hash::RandomState::new().build_hasher();
-    hasher.write_u128(nanos_since_epoch());
-    hasher.finish()
-}
-
-fn nanos_since_epoch() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_nanos())
-        .unwrap_or_default()
-}
-
-/// An unprivileged account to run the server as (when the tests run as root).
-struct ServerUser {
-    name: String,
-    uid: u32,
-    gid: u32,
-}
-
 /// Starts the private server and returns its URL.
 fn start_private_server() -> Result<String, String> {
     let started = Instant::now();
     let bindir = find_server_bindir()?;
     let user = if effective_uid_is_root() {
-        Some(unprivileged_user()?)
+        Some(unprivileged_user(
+            "postgres",
+            "initdb refuses to run as root, so create one of them or set DATABASE_URL",
+        )?)
     } else {
         None
     };
@@ -213,7 +198,7 @@ fn start_private_server() -> Result<String, String> {
     make_private_dir(&dir, owner)?;
     // From here on the watchdog removes `dir` (and stops the server once its pid is recorded)
     // when this process exits, whatever happens next.
-    if let Err(error) = spawn_watchdog(&dir) {
+    if let Err(error) = spawn_watchdog(WATCHDOG_SCRIPT, "money-pg-watchdog", &dir) {
         let _ = fs::remove_dir(&dir);
         return Err(error);
     }
@@ -279,7 +264,7 @@ fn start_private_server() -> Result<String, String> {
                 bindir.join("postgres").display()
             )
         })?;
-    record_server_pid(&dir, child.id())?;
+    record_server_pid(&dir, "postgres.pid", child.id())?;
 
     wait_until_ready(&sock_dir, &mut child, &log_path)?;
     eprintln!(
@@ -365,67 +350,6 @@ fn find_server_bindir() -> Result<PathBuf, String> {
     )
 }
 
-/// Whether this process runs with effective uid 0, read from `/proc/self/status`.
-fn effective_uid_is_root() -> bool {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|line| line.starts_with("Uid:"))?;
-            // `Uid:` real, effective, saved, filesystem.
-            line.split_whitespace().nth(2)?.parse::<u32>().ok()
-        })
-        == Some(0)
-}
-
-/// The `postgres` system user if `/etc/passwd` has it, else `nobody`.
-fn unprivileged_user() -> Result<ServerUser, String> {
-    let passwd = fs::read_to_string("/etc/passwd")
-        .map_err(|error| format!("running as root, cannot read /etc/passwd: {error}"))?;
-    let find = |wanted: &str| {
-        passwd.lines().find_map(|line| {
-            let mut fields = line.split(':');
-            let name = fields.next()?;
-            if name != wanted {
-                return None;
-            }
-            let _password = fields.next()?;
-            let uid = fields.next()?.parse().ok()?;
-            let gid = fields.next()?.parse().ok()?;
-            Some(ServerUser {
-                name: name.to_owned(),
-                uid,
-                gid,
-            })
-        })
-    };
-    find("postgres").or_else(|| find("nobody")).ok_or_else(|| {
-        "running as root, and /etc/passwd has neither a `postgres` nor a `nobody` user to run \
-         the test PostgreSQL as (initdb refuses to run as root); create one or set DATABASE_URL"
-            .to_owned()
-    })
-}
-
-/// Creates `dir` (which must not exist yet) with mode 0700, owned by `owner` when given.
-fn make_private_dir(dir: &Path, owner: Option<(u32, u32)>) -> Result<(), String> {
-    fs::create_dir(dir).map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .map_err(|error| format!("cannot chmod 0700 {}: {error}", dir.display()))?;
-    if let Some((uid, gid)) = owner {
-        chown(dir, Some(uid), Some(gid))
-            .map_err(|error| format!("cannot chown {} to {uid}:{gid}: {error}", dir.display()))?;
-    }
-    Ok(())
-}
-
-/// Runs `command` in `dir` (which the server user can enter, unlike perhaps the test's working
-/// directory) and as `user` when given.
-fn run_as(command: &mut Command, dir: &Path, user: Option<&ServerUser>) {
-    command.current_dir(dir);
-    if let Some(user) = user {
-        command.uid(user.uid).gid(user.gid);
-    }
-}
-
 /// Shell script of the watchdog. `$1`: pid of the test process, `$2`: the server's directory.
 /// Once the test process is gone, it stops the server whose pid is in `$2/postgres.pid` (or, should
 /// that be missing, in the server's own `postmaster.pid`) with a fast shutdown, then SIGKILL after
@@ -449,35 +373,6 @@ if [ -n "$pid" ]; then
 fi
 rm -rf "$2"
 "#;
-
-/// Starts the watchdog (as the current user) for the server in `dir`.
-fn spawn_watchdog(dir: &Path) -> Result<(), String> {
-    Command::new("/bin/sh")
-        .arg("-c")
-        .arg(WATCHDOG_SCRIPT)
-        .arg("money-pg-watchdog")
-        .arg(std::process::id().to_string())
-        .arg(dir)
-        // `sleep`, `cat` and `rm` from the system, whatever PATH the tests run with.
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        // No handle on the test's stdout/stderr: `cargo test` waits for those pipes to close.
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        // Its own process group, so a Ctrl-C that kills the test run leaves it to clean up.
-        .process_group(0)
-        .spawn()
-        .map_err(|error| format!("cannot start the cleanup watchdog (/bin/sh): {error}"))?;
-    Ok(())
-}
-
-/// Writes the server's pid where the watchdog reads it (written whole, then renamed into place).
-fn record_server_pid(dir: &Path, pid: u32) -> Result<(), String> {
-    let partial = dir.join("postgres.pid.partial");
-    fs::write(&partial, format!("{pid}\n"))
-        .and_then(|()| fs::rename(&partial, dir.join("postgres.pid")))
-        .map_err(|error| format!("cannot record the server pid in {}: {error}", dir.display()))
-}
 
 /// Polls the server's socket until it accepts a connection, the server exits, or
 /// [`STARTUP_TIMEOUT`] passes.
@@ -535,17 +430,6 @@ fn accepts_connections(socket: &Path) -> bool {
         let _ = stream.write_all(&[b'X', 0, 0, 0, 4]);
     }
     ready
-}
-
-/// The last lines of the server log, for error messages.
-fn log_tail(log_path: &Path) -> String {
-    match fs::read_to_string(log_path) {
-        Ok(log) => {
-            let lines: Vec<&str> = log.lines().collect();
-            lines[lines.len().saturating_sub(40)..].join("\n")
-        }
-        Err(error) => format!("(cannot read {}: {error})", log_path.display()),
-    }
 }
 
 /// A [`fresh_schema`] with `ddl` run in it, statement by statement.
