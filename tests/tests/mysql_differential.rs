@@ -11,8 +11,9 @@
 //! (a `NEWDECIMAL` parameter holding `Decimal::to_string()`); a handler
 //! records each row's error number and message instead of stopping. One value
 //! in 32 is also inserted directly as an sqlx `Decimal` parameter, and must
-//! get the same verdict. `INSERT IGNORE` would not do: MySQL turns a CHECK
-//! violation into a warning under `IGNORE`.
+//! get the same verdict. `INSERT IGNORE` would not do: it turns errors into
+//! warnings (a text that is no number is stored as 0, and MySQL documents
+//! that a CHECK violation becomes a warning too).
 
 use money_core::{Decimal, Dialect, ddl};
 use money_tests::matrix::{self, Case, Summary, Tally, Verdict};

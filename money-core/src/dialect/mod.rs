@@ -57,32 +57,37 @@ pub enum Dialect {
     /// fails the named digits CHECK rather than the type's range (1264, which
     /// names no constraint). A violated CHECK is error 4025 on MariaDB
     /// (``CONSTRAINT `name` failed for `db`.`table` ``) and 3819 on MySQL
-    /// (`Check constraint 'name' is violated.`); both report the first
+    /// (`Check constraint 'name' is violated.`). MariaDB reports the first
     /// failing CHECK in declaration order (digits, scale, min, max).
     ///
     /// The DDL assumes what both servers do by default:
     /// - a strict `sql_mode` (`STRICT_TRANS_TABLES` or `STRICT_ALL_TABLES`)
-    ///   for every session that writes: without it `'abc'` or `'NaN'` is
-    ///   stored as 0 and a value out of the type's range is clipped, with a
-    ///   warning instead of an error. A stored procedure keeps the
-    ///   `sql_mode` of the session that created it.
+    ///   for every session that writes: without it a text that is no number,
+    ///   such as `'abc'` or `'NaN'`, is stored as 0 with a warning instead of
+    ///   failing (error 1366), and a value beyond the type's range is clipped
+    ///   (the digits CHECK still refuses the clipped value). A stored
+    ///   procedure keeps the `sql_mode` of the session that created it.
+    /// - no `INSERT IGNORE`/`UPDATE IGNORE`, which do the same as a lax mode
+    ///   for that statement; MariaDB 10.11 still enforces CHECKs under
+    ///   `IGNORE`, MySQL documents that it turns a CHECK violation into a
+    ///   warning.
     /// - CHECK constraints enforced: MariaDB's `check_constraint_checks` on
-    ///   (the default), and no `INSERT IGNORE`/`UPDATE IGNORE` (MySQL turns a
-    ///   CHECK violation into a warning under `IGNORE`).
+    ///   (the default).
     ///
     /// Identifiers are quoted with backticks and parameters are `?`. A
     /// `String` column is `text`, which MySQL cannot put in a primary or
     /// unique key without a prefix length: declare such a column with
     /// `sql_type = "varchar(n)"`.
     MySql,
-    /// SQLite 3.35 or newer, amounts stored as integer minor units
-    /// (`v * 10^S`), exact and summed exactly. Precision at most 18 (see
+    /// SQLite (the tests run the 3.51 that sqlx bundles), amounts stored as
+    /// integer minor units (`v * 10^S`): exact, and summed exactly.
+    /// Precision at most 18 (see
     /// [`sqlite::MAX_PRECISION`](crate::ddl::sqlite::MAX_PRECISION)).
     ///
-    /// | mode | column type | CHECK constraints (on the units `x`) |
+    /// | mode | column type | CHECK constraints, on the units `x` |
     /// |---|---|---|
-    /// | `reject` | none (BLOB affinity) | `x` below `10^P` in magnitude, `typeof(x) IN ('integer', 'null')`, `x >= min * 10^S`, `x <= max * 10^S` |
-    /// | `round` | none (BLOB affinity) | the same; the `_scale` CHECK guards against other clients |
+    /// | `reject` | none (BLOB affinity) | `abs(x) < 10^P` (`_digits`, exact for integers, see below), `typeof(x) IN ('integer', 'null')` (`_scale`), `x >= min * 10^S`, `x <= max * 10^S` |
+    /// | `round` | none (BLOB affinity) | the same; `_scale` guards against other clients (Rust rounds before encoding) |
     ///
     /// SQLite has no exact decimal type, so the column holds an `INTEGER` of
     /// minor units, converted by [`ddl::sqlite`](crate::ddl::sqlite)

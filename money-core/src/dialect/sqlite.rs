@@ -43,6 +43,8 @@
 //!   so it is reported as too many digits, as validation reports it. A text
 //!   with a decimal point is left to `_scale`: read as a float it can round
 //!   up to `10^P` near the bound, and validation would not call it too large.
+//!   A float is judged by its magnitude (an infinity is too many digits), a
+//!   blob counts as 0; `_scale` refuses both.
 //! - SQLite checks the CHECKs of a row in the order they are declared and
 //!   reports the first that fails (`CHECK constraint failed: name`); they are
 //!   declared digits, scale, min, max, the order validation reports them.
