@@ -5,10 +5,6 @@ use crate::dialect::Dialect;
 use crate::rules::RuleKind;
 use crate::table::{Column, ColumnType, Table};
 
-/// SQLite's exact conversions between an amount and the integer minor units
-/// its money columns store; see [`Dialect::Sqlite`].
-pub use crate::dialect::sqlite;
-
 /// The complete `CREATE TABLE` statement for `table`: column types,
 /// `NOT NULL`, the primary key and one named CHECK constraint per rule.
 ///

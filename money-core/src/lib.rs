@@ -37,7 +37,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ddl;
-mod dialect;
+pub mod dialect;
 #[cfg(feature = "serde")]
 pub mod json;
 pub mod naming;

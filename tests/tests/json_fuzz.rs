@@ -47,7 +47,10 @@ fn check(bytes: &[u8]) -> bool {
     assert_eq!(written(&value["amount"]), Some(document.amount), "{value}");
     match document.rounded {
         Some(rounded) => assert_eq!(written(&value["rounded"]), Some(rounded), "{value}"),
-        None => assert!(matches!(value.get("rounded"), None | Some(Value::Null)), "{value}"),
+        None => assert!(
+            matches!(value.get("rounded"), None | Some(Value::Null)),
+            "{value}"
+        ),
     }
     if let Some(fee) = document.fee {
         assert_eq!(written(&value["fee"]), Some(*fee.as_ref()), "{value}");
@@ -87,7 +90,8 @@ fn no_panic_and_nothing_accepted_that_differs_from_its_input() {
                 }
                 3 => {
                     let at = rng.usize(..=bytes.len());
-                    let digits: Vec<u8> = (0..rng.usize(1..40)).map(|_| rng.u8(b'0'..=b'9')).collect();
+                    let digits: Vec<u8> =
+                        (0..rng.usize(1..40)).map(|_| rng.u8(b'0'..=b'9')).collect();
                     bytes.splice(at..at, digits);
                 }
                 _ => {
@@ -107,5 +111,8 @@ fn no_panic_and_nothing_accepted_that_differs_from_its_input() {
     let long = format!(r#"{{"amount":"{}"}}"#, "1".repeat(1 << 20));
     assert!(!check(long.as_bytes()));
     eprintln!("json fuzz: {rounds} mangled documents, {accepted} accepted and checked");
-    assert!(accepted > rounds / 20, "too few accepted documents: {accepted}");
+    assert!(
+        accepted > rounds / 20,
+        "too few accepted documents: {accepted}"
+    );
 }

@@ -81,9 +81,18 @@ fn the_schema_and_the_deserializer_agree_on_documents() {
         ),
         (
             "adjustment",
-            vec![json!(null), json!("0"), json!("-0"), json!("-5.5"), json!("0.01")],
+            vec![
+                json!(null),
+                json!("0"),
+                json!("-0"),
+                json!("-5.5"),
+                json!("0.01"),
+            ],
         ),
-        ("fee", vec![json!("0"), json!("-0.01"), json!("1.234"), json!(null)]),
+        (
+            "fee",
+            vec![json!("0"), json!("-0.01"), json!("1.234"), json!(null)],
+        ),
     ] {
         for value in values {
             let mut document = base.clone();

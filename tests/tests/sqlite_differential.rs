@@ -12,7 +12,8 @@
 //! must refuse under the right name. Specs with precision above 18 cannot be
 //! stored on SQLite and are left out, each with a line saying so.
 
-use money_core::ddl::{self, sqlite as units};
+use money_core::ddl;
+use money_core::dialect::sqlite as units;
 use money_core::{Decimal, Dialect};
 use money_tests::matrix::{self, Case, Summary, Tally, Verdict};
 use money_tests::sqlite;

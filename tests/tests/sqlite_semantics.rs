@@ -1,7 +1,7 @@
 //! The SQLite facts the SQLite dialect's DDL rests on, each checked against
 //! sqlx's bundled SQLite, next to what `validate()` says.
 
-use money_core::ddl::sqlite::{from_units, stored_units, to_units};
+use money_core::dialect::sqlite::{from_units, stored_units, to_units};
 use money_core::{Decimal, Dialect, MoneyModel, RuleKind};
 use money_tests::dec;
 use money_tests::sqlite;

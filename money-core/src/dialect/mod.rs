@@ -82,7 +82,7 @@ pub enum Dialect {
     /// SQLite (the tests run the 3.51 that sqlx bundles), amounts stored as
     /// integer minor units (`v * 10^S`): exact, and summed exactly.
     /// Precision at most 18 (see
-    /// [`sqlite::MAX_PRECISION`](crate::ddl::sqlite::MAX_PRECISION)).
+    /// [`sqlite::MAX_PRECISION`](crate::dialect::sqlite::MAX_PRECISION)).
     ///
     /// | mode | column type | CHECK constraints, on the units `x` |
     /// |---|---|---|
@@ -90,7 +90,7 @@ pub enum Dialect {
     /// | `round` | none (BLOB affinity) | the same; `_scale` guards against other clients (Rust rounds before encoding) |
     ///
     /// SQLite has no exact decimal type, so the column holds an `INTEGER` of
-    /// minor units, converted by [`ddl::sqlite`](crate::ddl::sqlite)
+    /// minor units, converted by [`dialect::sqlite`](crate::dialect::sqlite)
     /// (`to_units`, `stored_units`, `from_units`; in round mode Rust rounds
     /// half away from zero before encoding). The column has no declared type:
     /// with `integer` affinity SQLite would turn a text such as

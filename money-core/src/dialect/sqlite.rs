@@ -66,7 +66,7 @@ pub const MAX_PRECISION: u32 = 18;
 /// precision is at most [`MAX_PRECISION`].
 ///
 /// ```
-/// use money_core::{MoneyModel, Decimal, ddl::sqlite};
+/// use money_core::{MoneyModel, Decimal, dialect::sqlite};
 ///
 /// #[derive(MoneyModel)]
 /// struct Wide {
@@ -132,7 +132,7 @@ impl std::error::Error for UnitsError {}
 /// beyond the scale is an error, never rounded away.
 ///
 /// ```
-/// use money_core::{Decimal, ddl::sqlite::{to_units, UnitsError}};
+/// use money_core::{Decimal, dialect::sqlite::{to_units, UnitsError}};
 ///
 /// let value: Decimal = "-12.340".parse().unwrap();
 /// assert_eq!(to_units(value, 2), Ok(-1234));
@@ -170,7 +170,7 @@ pub fn to_units(value: Decimal, scale: u32) -> Result<i64, UnitsError> {
 /// [`ExcessScale::Reject`] mode a digit beyond the scale is an error.
 ///
 /// ```
-/// use money_core::{MoneyModel, Decimal, ddl::sqlite::stored_units};
+/// use money_core::{MoneyModel, Decimal, dialect::sqlite::stored_units};
 ///
 /// #[derive(MoneyModel)]
 /// struct Price {
@@ -189,7 +189,7 @@ pub fn stored_units(spec: &MoneySpec, value: Decimal) -> Result<i64, UnitsError>
 /// point: `1234` at scale 2 is `12.34`.
 ///
 /// ```
-/// use money_core::ddl::sqlite::from_units;
+/// use money_core::dialect::sqlite::from_units;
 ///
 /// assert_eq!(from_units(-1234, 2).unwrap().to_string(), "-12.34");
 /// assert_eq!(from_units(i64::MIN, 18).unwrap().to_string(), "-9.223372036854775808");
@@ -210,7 +210,7 @@ pub fn from_units(units: i64, scale: u32) -> Result<Decimal, UnitsError> {
 /// [`to_units`] form; the CHECKs refuse it (see the module docs).
 ///
 /// ```
-/// use money_core::{Decimal, ddl::sqlite::units_text};
+/// use money_core::{Decimal, dialect::sqlite::units_text};
 ///
 /// let value: Decimal = "-12.3450".parse().unwrap();
 /// assert_eq!(units_text(value, 2).unwrap(), "-1234.5");
