@@ -11,6 +11,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::spanned::Spanned;
 use syn::{Attribute, LitStr};
 
 use crate::ast::Container;
@@ -125,8 +126,6 @@ impl FieldSerde {
         serde
     }
 }
-
-use syn::spanned::Spanned;
 
 /// serde's `rename_all` applied to a field name.
 fn rename_field(rule: &str, field: &str) -> String {

@@ -144,9 +144,7 @@ impl Interval {
         } else {
             (self.low, self.low_closed)
         };
-        let empty = self.high < low
-            || (self.high == low && !(low_closed && self.high_closed))
-            || (low == 0 && !low_closed && self.high == 0);
+        let empty = self.high < low || (self.high == low && !(low_closed && self.high_closed));
         (!empty).then_some(Interval {
             low,
             low_closed,
