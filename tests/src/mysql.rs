@@ -36,15 +36,14 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Executor, MySqlConnection, MySqlPool};
 
 use crate::server::{
-    ServerUser, effective_uid_is_root, log_tail, make_private_dir, nanos_since_epoch, random_u64,
-    record_server_pid, run_as, spawn_watchdog, unprivileged_user,
+    ServerUser, effective_uid_is_root, log_tail, make_private_dir, nanos_since_epoch,
+    record_server_pid, run_as, spawn_watchdog, unique_name, unprivileged_user,
 };
 
 /// The `sql_mode` every test connection sets: strict, so that a value the column cannot hold is
@@ -71,9 +70,6 @@ const SOCKET_NAME: &str = "mysqld.sock";
 /// The server URL, or why there is none; computed once per process, an error kept so that a
 /// broken setup fails every test with the same message instead of starting several servers.
 static SERVER_URL: OnceLock<Result<String, String>> = OnceLock::new();
-
-/// Numbers the databases made by this process.
-static DATABASE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// URL of the MariaDB or MySQL server the tests use: `MYSQL_URL` when set, otherwise a private
 /// throwaway MariaDB started once per test process.
@@ -167,12 +163,7 @@ impl TestDatabase {
 /// connect.
 pub async fn fresh_database() -> TestDatabase {
     let url = server_url_async().await;
-    let name = format!(
-        "t_{}_{}_{:016x}",
-        std::process::id(),
-        DATABASE_COUNTER.fetch_add(1, Ordering::Relaxed),
-        random_u64()
-    );
+    let name = unique_name();
     let mut connection = MySqlConnection::connect_with(&options(url))
         .await
         .unwrap_or_else(|error| panic!("cannot connect to the test MariaDB at {url}: {error}"));

@@ -32,15 +32,14 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 
 use crate::server::{
-    effective_uid_is_root, log_tail, make_private_dir, nanos_since_epoch, random_u64,
-    record_server_pid, run_as, spawn_watchdog, unprivileged_user,
+    effective_uid_is_root, log_tail, make_private_dir, nanos_since_epoch, record_server_pid,
+    run_as, spawn_watchdog, unique_name, unprivileged_user,
 };
 
 /// How long the private server may take to accept connections before we give up.
@@ -53,9 +52,6 @@ const POOL_MAX_CONNECTIONS: u32 = 8;
 /// retried by the next caller) so that a broken setup fails every test with the same message
 /// instead of starting several servers.
 static SERVER_URL: OnceLock<Result<String, String>> = OnceLock::new();
-
-/// Numbers the schemas made by this process.
-static SCHEMA_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// URL of the PostgreSQL server the tests use: `DATABASE_URL` when set, otherwise a private
 /// throwaway server started once per test process.
@@ -148,12 +144,7 @@ impl TestSchema {
 /// When the server cannot be provided, the schema cannot be created, or the pool cannot connect.
 pub async fn fresh_schema() -> TestSchema {
     let url = database_url_async().await;
-    let name = format!(
-        "t_{}_{}_{:016x}",
-        std::process::id(),
-        SCHEMA_COUNTER.fetch_add(1, Ordering::Relaxed),
-        random_u64()
-    );
+    let name = unique_name();
 
     let mut conn = connect().await;
     sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA \"{name}\"")))

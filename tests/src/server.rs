@@ -10,6 +10,17 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Numbers the schemas and databases made by this process.
+static NAME_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A name for a test's own schema or database, `t_<pid>_<counter>_<random>`:
+/// lowercase ASCII letters, digits and underscores, so it needs no quoting,
+/// and unique even against a server other processes share.
+pub(crate) fn unique_name() -> String {
+    let counter = NAME_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("t_{}_{counter}_{:016x}", std::process::id(), random_u64())
+}
+
 /// 64 random bits from the standard library's randomly seeded hasher.
 pub(crate) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};

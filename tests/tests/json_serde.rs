@@ -158,14 +158,13 @@ fn bad_text_gets_a_clear_error_and_long_text_is_refused_unread() {
         assert!(error.starts_with(message), "{text:?}: {error}");
     }
     let huge = "9".repeat(1 << 20);
-    let started = std::time::Instant::now();
     let error = amount(&huge).unwrap_err();
     assert!(
         error.starts_with("balance: 1048576 characters, more than the 100"),
         "{error}"
     );
-    // Not a timing assertion: a sanity bound that catches quadratic work.
-    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    // The message gives the length: the text was refused on its length,
+    // before any digit was looked at (no timing assertion in tests).
 }
 
 #[test]
