@@ -36,6 +36,8 @@
 //! README.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "sqlx")]
+pub mod db;
 pub mod ddl;
 pub mod dialect;
 #[cfg(feature = "serde")]
@@ -106,10 +108,10 @@ pub mod __private {
     pub use core::fmt::{Display, Formatter, Result as FmtResult};
     pub use core::str::FromStr;
 
+    #[cfg(feature = "sqlx")]
+    pub use crate::db;
     #[cfg(feature = "serde")]
     pub use crate::json;
-    #[cfg(feature = "sqlx")]
-    pub use crate::pg;
     #[cfg(feature = "schemars")]
     pub use schemars;
     #[cfg(feature = "serde")]
@@ -131,6 +133,39 @@ pub mod __private {
     pub const fn decimal(lo: u32, mid: u32, hi: u32, negative: bool, scale: u32) -> Decimal {
         Decimal::from_parts(lo, mid, hi, negative, scale)
     }
+}
+
+/// Without the `sqlx` feature money values have no sqlx impls.
+#[cfg(not(feature = "sqlx"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sqlx_value {
+    ($($tokens:tt)*) => {};
+}
+
+/// Without the `sqlx` feature models have no sqlx impls.
+#[cfg(not(feature = "sqlx"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sqlx_model {
+    ($($tokens:tt)*) => {};
+}
+
+/// Without the `postgres` feature money values are no PostgreSQL array
+/// elements.
+#[cfg(not(feature = "postgres"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pg_value {
+    ($($tokens:tt)*) => {};
+}
+
+/// Without the `postgres` feature models have no PostgreSQL batch impl.
+#[cfg(not(feature = "postgres"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pg_model {
+    ($($tokens:tt)*) => {};
 }
 
 /// Without the `serde` feature a money value type gets no serde impls.

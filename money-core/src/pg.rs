@@ -1,5 +1,5 @@
-//! PostgreSQL `numeric` to [`Decimal`], exactly, and the sqlx glue that
-//! generated code reaches (feature `sqlx`).
+//! PostgreSQL `numeric` to [`Decimal`], exactly (the sqlx glue built on it
+//! is in `db`, feature `postgres`).
 //!
 //! sqlx's own `Decimal` decode can keep a stored scale above 28, and binding
 //! such a value back panics inside sqlx; it also builds the value from
@@ -35,6 +35,16 @@ pub enum NumericDecodeError {
     /// The text is not a plain decimal.
     #[error("malformed text numeric: {0}")]
     Text(ParseDecimalError),
+    /// SQLite: the money column holds something other than an `INTEGER` of
+    /// minor units.
+    #[error("the stored value is {found}, not an INTEGER of minor units")]
+    NotUnits {
+        /// What was found, such as `a REAL (float)`.
+        found: &'static str,
+    },
+    /// SQLite: the stored units have no exact amount at the column's scale.
+    #[error("{0}")]
+    Units(crate::dialect::sqlite::UnitsError),
 }
 
 const SIGN_POSITIVE: u16 = 0x0000;
@@ -164,265 +174,6 @@ pub fn decode_numeric_text(text: &str) -> Result<Decimal, NumericDecodeError> {
         }
         other => NumericDecodeError::Text(other),
     })
-}
-
-/// Implements sqlx's `Type`, `Encode`, `Decode` and `PgHasArrayType` for a
-/// [`MoneyValue`](crate::MoneyValue) newtype (feature `sqlx`; nothing
-/// without it). Generated code calls it; it is not part of the API.
-#[cfg(feature = "sqlx")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __sqlx_value {
-    ($ty:ident) => {
-        #[automatically_derived]
-        impl ::money_core::__private::sqlx::Type<::money_core::__private::sqlx::Postgres> for $ty {
-            fn type_info() -> ::money_core::__private::sqlx::postgres::PgTypeInfo {
-                ::money_core::__private::pg::numeric_type_info()
-            }
-        }
-
-        #[automatically_derived]
-        impl ::money_core::__private::sqlx::postgres::PgHasArrayType for $ty {
-            fn array_type_info() -> ::money_core::__private::sqlx::postgres::PgTypeInfo {
-                ::money_core::__private::pg::numeric_array_type_info()
-            }
-        }
-
-        #[automatically_derived]
-        impl<'q> ::money_core::__private::sqlx::Encode<'q, ::money_core::__private::sqlx::Postgres>
-            for $ty
-        {
-            fn encode_by_ref(
-                &self,
-                buffer: &mut ::money_core::__private::sqlx::postgres::PgArgumentBuffer,
-            ) -> ::money_core::__private::Result<
-                ::money_core::__private::sqlx::encode::IsNull,
-                ::money_core::__private::sqlx::error::BoxDynError,
-            > {
-                ::money_core::__private::pg::encode_value(self, buffer)
-            }
-        }
-
-        #[automatically_derived]
-        impl<'r> ::money_core::__private::sqlx::Decode<'r, ::money_core::__private::sqlx::Postgres>
-            for $ty
-        {
-            fn decode(
-                value: ::money_core::__private::sqlx::postgres::PgValueRef<'r>,
-            ) -> ::money_core::__private::Result<
-                Self,
-                ::money_core::__private::sqlx::error::BoxDynError,
-            > {
-                ::money_core::__private::pg::decode_value(value)
-            }
-        }
-    };
-}
-
-/// Without the `sqlx` feature, money values have no sqlx impls.
-#[cfg(not(feature = "sqlx"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __sqlx_value {
-    ($ty:ident) => {};
-}
-
-/// Implements `PgModel` and a validating `sqlx::FromRow` for a model
-/// (feature `sqlx`; nothing without it). Generated code calls it.
-#[cfg(feature = "sqlx")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __sqlx_model {
-    (
-        $ty:ident;
-        money [$($money:ident $money_column:literal),*];
-        other [$($other:ident $other_column:literal),*];
-        skipped [$($skipped:ident),*];
-        bind [$($bind:ident),*];
-    ) => {
-        #[automatically_derived]
-        impl ::money_core::__private::pg::PgModel for $ty {
-            fn bind_columns(
-                &self,
-                arguments: &mut ::money_core::__private::sqlx::postgres::PgArguments,
-            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
-                $( ::money_core::__private::sqlx::Arguments::add(arguments, &self.$bind)?; )*
-                ::money_core::__private::Result::Ok(())
-            }
-
-            fn bind_column_arrays(
-                rows: &[Self],
-                arguments: &mut ::money_core::__private::sqlx::postgres::PgArguments,
-            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
-                $(
-                    ::money_core::__private::sqlx::Arguments::add(
-                        arguments,
-                        ::money_core::__private::pg::column_array(rows, |row| &row.$bind),
-                    )?;
-                )*
-                ::money_core::__private::Result::Ok(())
-            }
-
-            fn decode_row(
-                row: &::money_core::__private::sqlx::postgres::PgRow,
-            ) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
-                let model = $ty {
-                    $( $money: ::money_core::__private::pg::get_money(row, $money_column)?, )*
-                    $( $other: ::money_core::__private::sqlx::Row::try_get(row, $other_column)?, )*
-                    $( $skipped: ::core::default::Default::default(), )*
-                };
-                ::money_core::__private::pg::validated(model)
-            }
-        }
-
-        #[automatically_derived]
-        impl<'r> ::money_core::__private::sqlx::FromRow<'r, ::money_core::__private::sqlx::postgres::PgRow> for $ty {
-            fn from_row(
-                row: &'r ::money_core::__private::sqlx::postgres::PgRow,
-            ) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
-                <Self as ::money_core::__private::pg::PgModel>::decode_row(row)
-            }
-        }
-    };
-}
-
-/// Without the `sqlx` feature, models have no sqlx impls.
-#[cfg(not(feature = "sqlx"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __sqlx_model {
-    ($($tokens:tt)*) => {};
-}
-
-#[cfg(feature = "sqlx")]
-pub use glue::*;
-
-/// The bodies of the generated sqlx impls.
-#[cfg(feature = "sqlx")]
-mod glue {
-    use rust_decimal::Decimal;
-    use sqlx::encode::IsNull;
-    use sqlx::error::BoxDynError;
-    use sqlx::postgres::{
-        PgArgumentBuffer, PgArguments, PgRow, PgTypeInfo, PgValueFormat, PgValueRef, Postgres,
-    };
-    use sqlx::{Decode, Encode, Row, Type};
-
-    use crate::table::MoneyField;
-
-    use super::{decode_numeric_binary, decode_numeric_text};
-    use crate::value::{MoneyValue, ValueError};
-
-    /// `numeric`.
-    pub fn numeric_type_info() -> PgTypeInfo {
-        <Decimal as Type<Postgres>>::type_info()
-    }
-
-    /// `numeric[]`.
-    pub fn numeric_array_type_info() -> PgTypeInfo {
-        <Decimal as sqlx::postgres::PgHasArrayType>::array_type_info()
-    }
-
-    /// Decodes a `numeric` exactly, in either wire format.
-    pub fn decode_decimal(value: PgValueRef<'_>) -> Result<Decimal, BoxDynError> {
-        let decoded = match value.format() {
-            PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
-            PgValueFormat::Text => decode_numeric_text(value.as_str()?),
-        };
-        Ok(decoded?)
-    }
-
-    /// Decodes and checks a money value: a stored value that breaks the
-    /// declaration (written by another client, or edited by hand) is an
-    /// error naming the type and the rule, never a silently accepted value.
-    pub fn decode_value<T: MoneyValue>(value: PgValueRef<'_>) -> Result<T, BoxDynError> {
-        let decoded = match value.format() {
-            PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
-            PgValueFormat::Text => decode_numeric_text(value.as_str()?),
-        };
-        let decimal = decoded.map_err(|source| ValueError::Stored {
-            type_name: T::NAME,
-            source,
-        })?;
-        Ok(T::new(decimal)?)
-    }
-
-    /// Encodes a money value, checking it first: a value built around the
-    /// constructor (inside its own module) is refused, not sent.
-    pub fn encode_value<T: MoneyValue>(
-        value: &T,
-        buffer: &mut PgArgumentBuffer,
-    ) -> Result<IsNull, BoxDynError> {
-        let amount = value.amount();
-        let checked = T::new(amount)?;
-        if checked.amount() != amount || checked.amount().scale() != amount.scale() {
-            return Err(Box::new(ValueError::Broken {
-                type_name: T::NAME,
-                rule: crate::rules::Rule::Scale {
-                    scale: T::SPEC.scale(),
-                },
-                value: amount,
-                stored: checked.amount(),
-            }));
-        }
-        <Decimal as Encode<'_, Postgres>>::encode_by_ref(&amount, buffer)
-    }
-
-    /// A `numeric` decoded exactly, for model fields of type `Decimal`.
-    pub struct ExactDecimal(pub Decimal);
-
-    impl Type<Postgres> for ExactDecimal {
-        fn type_info() -> PgTypeInfo {
-            numeric_type_info()
-        }
-    }
-
-    impl<'r> Decode<'r, Postgres> for ExactDecimal {
-        fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-            decode_decimal(value).map(ExactDecimal)
-        }
-    }
-
-    /// A model whose rows sqlx can bind and read: implemented by
-    /// `#[derive(MoneyModel)]` when money-core's `sqlx` feature is on (for
-    /// structs without generic parameters). money-sqlx builds inserts,
-    /// batch inserts and idempotent writes on it.
-    pub trait PgModel: crate::MoneyModel + Sized {
-        /// Binds every column of `self`, in column order.
-        fn bind_columns(&self, arguments: &mut PgArguments) -> Result<(), BoxDynError>;
-        /// Binds one array per column, holding that column of every row,
-        /// in column order: the arguments of an `UNNEST` batch insert.
-        fn bind_column_arrays(
-            rows: &[Self],
-            arguments: &mut PgArguments,
-        ) -> Result<(), BoxDynError>;
-        /// Reads a row and checks it with `validate()`: a stored value that
-        /// breaks the declaration is an error naming the field and rule.
-        fn decode_row(row: &PgRow) -> Result<Self, sqlx::Error>;
-    }
-
-    /// One column of every row, as an array argument.
-    pub fn column_array<M, T: Clone>(rows: &[M], column: impl Fn(&M) -> &T) -> Vec<T> {
-        rows.iter().map(|row| column(row).clone()).collect()
-    }
-
-    /// Reads a `Decimal` or `Option<Decimal>` column exactly.
-    pub fn get_money<F: MoneyField>(row: &PgRow, column: &str) -> Result<F, sqlx::Error> {
-        let value: Option<ExactDecimal> = row.try_get(column)?;
-        F::from_amount(value.map(|exact| exact.0)).ok_or_else(|| sqlx::Error::ColumnDecode {
-            index: column.to_owned(),
-            source: Box::new(sqlx::error::UnexpectedNullError),
-        })
-    }
-
-    /// `Ok(model)` if it passes `validate()`, else a decode error carrying
-    /// the [`ValidationErrors`](crate::ValidationErrors).
-    pub fn validated<M: crate::MoneyModel>(model: M) -> Result<M, sqlx::Error> {
-        match model.validate() {
-            Ok(()) => Ok(model),
-            Err(errors) => Err(sqlx::Error::Decode(Box::new(errors))),
-        }
-    }
 }
 
 #[cfg(test)]

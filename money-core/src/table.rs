@@ -141,6 +141,25 @@ impl Table {
             .find(|constraint| constraint.name == name)
     }
 
+    /// The constraint named `name` among the guards `dialect` adds to the
+    /// rules (SQLite's round-mode `_scale` CHECK, which refuses anything but
+    /// an `INTEGER`), with the rule it enforces.
+    pub fn find_guard(&self, dialect: crate::Dialect, name: &str) -> Option<Constraint<'static>> {
+        let renderer = dialect.renderer();
+        self.columns.iter().find_map(|column| {
+            let spec = column.money_spec()?;
+            renderer
+                .guard_rules(spec)
+                .into_iter()
+                .map(|rule| Constraint {
+                    name: self.constraint_name(column, rule.kind()),
+                    column,
+                    rule,
+                })
+                .find(|constraint| constraint.name == name)
+        })
+    }
+
     /// The name of the constraint that enforces `rule` on `column`.
     pub fn constraint_name(&self, column: &Column, rule: RuleKind) -> String {
         naming::constraint_name(self.name, column.name, rule.suffix())

@@ -115,28 +115,26 @@ fn sqlx_impls(model: &Model) -> TokenStream {
         return TokenStream::new();
     }
     let ident = model.ident;
-    let is_money = |column: &&check::Column| matches!(column.kind, Kind::Money(_));
-    let money = model.columns.iter().filter(is_money).map(|column| {
-        let (member, name) = (column.member, &column.name);
-        quote! { #member #name }
+    let columns = model.columns.iter().enumerate().map(|(index, column)| {
+        let (member, name, ty) = (column.member, &column.name, column.ty);
+        let kind = match column.kind {
+            Kind::Money(_) => quote! { money },
+            _ => quote! { other },
+        };
+        quote! { #kind #member #index #name #ty }
     });
-    let other = model
+    let other_types = model
         .columns
         .iter()
-        .filter(|column| !is_money(column))
-        .map(|column| {
-            let (member, name) = (column.member, &column.name);
-            quote! { #member #name }
-        });
+        .filter(|column| !matches!(column.kind, Kind::Money(_)))
+        .map(|column| column.ty);
     let skipped = &model.skipped;
-    let bind = model.columns.iter().map(|column| column.member);
     quote! {
         ::money_core::__sqlx_model! {
             #ident;
-            money [#(#money),*];
-            other [#(#other),*];
+            columns [#(#columns),*];
+            other_types [#(#other_types),*];
             skipped [#(#skipped),*];
-            bind [#(#bind),*];
         }
     }
 }

@@ -1,21 +1,27 @@
 //! One error type that says what happened in the model's terms.
 //!
-//! | SQLSTATE | becomes |
-//! |---|---|
-//! | 23514 check_violation, on a constraint the model declares | [`Error::Invalid`] (the same [`ValidationError`](money_core::ValidationError)s `validate()` gives, when the row is at hand) or [`Error::Check`] (field and rule, when it is not) |
-//! | 23514 on a constraint the model does not declare | [`Error::UnknownConstraint`] |
-//! | 23514 on a declared constraint that the row passes in Rust | [`Error::SchemaDrift`] |
-//! | 23502 not_null_violation | [`Error::NotNull`], with the field |
-//! | 23505 unique_violation | [`Error::Duplicate`], with the key's columns |
-//! | 22003 numeric_value_out_of_range | [`Error::NumericOverflow`]: PostgreSQL names no column |
-//! | 40001, 40P01 | [`Error::Conflict`], retryable |
-//! | anything else | [`Error::Database`], untouched |
+//! | PostgreSQL | MariaDB/MySQL | SQLite | becomes |
+//! |---|---|---|---|
+//! | 23514 check_violation, on a constraint the model declares | 4025 (MariaDB), 3819 (MySQL) | `CHECK constraint failed: name` | [`Error::Invalid`] (the same [`ValidationError`](money_core::ValidationError)s `validate()` gives, when the row is at hand) or [`Error::Check`] (field and rule, when it is not) |
+//! | 23514 on a constraint the model does not declare | the same | the same | [`Error::UnknownConstraint`] |
+//! | 23514 on a declared constraint that the row passes in Rust | the same | the same | [`Error::SchemaDrift`] |
+//! | 23502 not_null_violation | 1048 | `NOT NULL constraint failed` | [`Error::NotNull`], with the field |
+//! | 23505 unique_violation | 1062 | `UNIQUE constraint failed` | [`Error::Duplicate`], with the key's columns |
+//! | 22003 numeric_value_out_of_range | 1264 (SQLSTATE 22003) | | [`Error::NumericOverflow`]: PostgreSQL names no column |
+//! | 40001, 40P01 | 1213 (SQLSTATE 40001) | | [`Error::Conflict`], retryable |
+//! | anything else | | | [`Error::Database`], untouched |
+//!
+//! MariaDB, MySQL and SQLite name the constraint only in the message; it is
+//! read from there. SQLite's round-mode `_scale` guard (an `INTEGER`-only
+//! CHECK that no value Rust binds can break) maps like a scale rule.
 
 use std::borrow::Cow;
 
-use money_core::{MoneyModel, Rule, Table, ValidationErrors};
+use money_core::{Dialect, MoneyModel, Rule, Table, ValidationErrors};
+use sqlx::error::ErrorKind;
 
-use crate::transaction::Retryable;
+use crate::driver::error_details;
+use crate::retry::Retryable;
 
 /// What went wrong, in the model's terms.
 #[derive(Debug, thiserror::Error)]
@@ -199,31 +205,33 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
         return Error::from(error);
     };
     let code = database.code().map(Cow::into_owned).unwrap_or_default();
-    let constraint = database.constraint().map(str::to_owned);
-    let error_table = database.table().map(str::to_owned);
-    let column = database
-        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-        .and_then(|postgres| postgres.column())
-        .map(str::to_owned);
+    let kind = database.kind();
+    let (dialect, details) = error_details(database);
     tracing::warn!(
-        sqlstate = %code,
-        constraint = constraint.as_deref().unwrap_or(""),
-        table = error_table.as_deref().unwrap_or(""),
+        code = %code,
+        constraint = details.constraint.as_deref().unwrap_or(""),
+        table = details.table.as_deref().unwrap_or(""),
         model = table.name(),
         "database error"
     );
-    let ours = error_table
+    // MySQL's 3819 and SQLite's messages name no table: the constraint's
+    // name, which starts with the table's, is then what decides.
+    let ours = details
+        .table
         .as_deref()
-        .is_none_or(|name| name == table.name());
-    match (code.as_str(), constraint) {
-        ("23514", Some(constraint)) if ours => map_check(error, table, constraint, row),
-        ("23514", Some(constraint)) => Error::UnknownConstraint {
+        .is_none_or(|name| name.eq_ignore_ascii_case(table.name()));
+    let error_table = details.table.clone();
+    match (kind, details.constraint) {
+        (ErrorKind::CheckViolation, Some(constraint)) if ours => {
+            map_check(error, table, dialect, constraint, row)
+        }
+        (ErrorKind::CheckViolation, Some(constraint)) => Error::UnknownConstraint {
             table: error_table.unwrap_or_default(),
             constraint,
             source: error,
         },
-        ("23502", _) => {
-            let column = column.unwrap_or_default();
+        (ErrorKind::NotNullViolation, _) => {
+            let column = details.columns.into_iter().next().unwrap_or_default();
             let field = ours
                 .then(|| table.column(&column))
                 .flatten()
@@ -234,17 +242,44 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
                 field,
             }
         }
-        ("23505", Some(constraint)) => {
-            let columns = if !ours {
-                Vec::new()
-            } else if constraint == table.primary_key_name() {
-                table.primary_key().map(|column| column.name()).collect()
+        (ErrorKind::UniqueViolation, constraint) => {
+            let primary: Vec<&'static str> =
+                table.primary_key().map(|column| column.name()).collect();
+            let key = if !ours {
+                None
+            } else if let Some(constraint) = &constraint {
+                // MariaDB/MySQL name the primary key `PRIMARY`.
+                if *constraint == table.primary_key_name() || constraint == "PRIMARY" {
+                    Some((table.primary_key_name(), primary))
+                } else {
+                    table
+                        .unique_keys()
+                        .find(|key| key.name == *constraint)
+                        .map(|key| (key.name, key.columns.to_vec()))
+                }
             } else {
-                table
-                    .unique_keys()
-                    .find(|key| key.name == constraint)
-                    .map(|key| key.columns.to_vec())
-                    .unwrap_or_default()
+                // SQLite names the columns, not the constraint.
+                let named = |columns: &[&str]| {
+                    columns.len() == details.columns.len()
+                        && columns
+                            .iter()
+                            .all(|column| details.columns.iter().any(|c| c == column))
+                };
+                if !primary.is_empty() && named(&primary) {
+                    Some((table.primary_key_name(), primary))
+                } else {
+                    table
+                        .unique_keys()
+                        .find(|key| named(key.columns))
+                        .map(|key| (key.name, key.columns.to_vec()))
+                }
+            };
+            let (constraint, columns) = match key {
+                Some((name, columns)) => (name, columns),
+                None => (
+                    constraint.unwrap_or_else(|| details.columns.join(", ")),
+                    Vec::new(),
+                ),
             };
             Error::Duplicate {
                 table: error_table.unwrap_or_else(|| table.name().to_owned()),
@@ -259,10 +294,15 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
 fn map_check<M: MoneyModel>(
     error: sqlx::Error,
     table: &'static Table,
+    dialect: Option<Dialect>,
     constraint: String,
     row: Option<&M>,
 ) -> Error {
-    let Some(found) = table.find_constraint(&constraint) else {
+    // SQLite's round-mode `_scale` CHECK is a guard, not one of the rules.
+    let found = table
+        .find_constraint(&constraint)
+        .or_else(|| dialect.and_then(|dialect| table.find_guard(dialect, &constraint)));
+    let Some(found) = found else {
         return Error::UnknownConstraint {
             table: table.name().to_owned(),
             constraint,

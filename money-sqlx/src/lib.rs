@@ -19,11 +19,18 @@
 
 pub use money_core;
 
+pub mod driver;
 pub mod error;
 pub mod model;
+mod retry;
+#[cfg(feature = "postgres")]
 pub mod transaction;
 
+pub use driver::{AsConnection, Driver};
 pub use error::{Error, map_error};
-pub use model::{Idempotent, ModelExt};
+pub use model::{Idempotent, InsertMany, ModelExt};
+pub use money_core::db::{MoneyDatabase, SqlModel};
+pub use retry::{DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate};
 
-pub use transaction::{Committed, IsolationLevel, Retryable, TransactionOptions, transaction};
+#[cfg(feature = "postgres")]
+pub use transaction::{Committed, IsolationLevel, TransactionOptions, transaction};

@@ -1,16 +1,18 @@
-//! Inserts, batch inserts and idempotent writes for every model, built on
-//! the row impls `#[derive(MoneyModel)]` generates (`PgModel`, a validating
-//! `sqlx::FromRow`).
+//! Inserts, batch inserts and idempotent writes for every model, on every
+//! database, built on the row impls `#[derive(MoneyModel)]` generates
+//! (`SqlModel`, a validating `sqlx::FromRow`).
 
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-use money_core::__private::pg::PgModel;
+use money_core::__private::db::SqlModel;
 use money_core::{Dialect, MoneyModel, Table, ddl};
-use sqlx::postgres::{PgArguments, PgConnection, PgRow, Postgres};
-use sqlx::{Executor, Row};
+use sqlx::error::ErrorKind;
+use sqlx::{Acquire, Executor};
 
+use crate::driver::{AsConnection, Driver};
 use crate::error::{Error, map_error};
 
 /// What [`ModelExt::insert_idempotent`] found.
@@ -38,8 +40,9 @@ impl<M> Idempotent<M> {
 }
 
 /// Inserts for every `#[derive(MoneyModel)]` struct (without generic
-/// parameters). Each validates first and maps database errors back to the
-/// model with [`map_error`].
+/// parameters), on PostgreSQL, MariaDB/MySQL and SQLite alike. Each
+/// validates first and maps database errors back to the model with
+/// [`map_error`].
 ///
 /// ```no_run
 /// use money_core::{Decimal, MoneyModel};
@@ -62,18 +65,19 @@ impl<M> Idempotent<M> {
 ///     .await?;
 /// # Ok(()) }
 /// ```
-pub trait ModelExt:
-    PgModel + for<'r> sqlx::FromRow<'r, PgRow> + Send + Sync + Unpin + 'static
-{
+pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
     /// Validates, then inserts every column.
     fn insert<'e, E>(&self, executor: E) -> impl Future<Output = Result<(), Error>> + Send
     where
-        E: Executor<'e, Database = Postgres>,
+        E: Executor<'e>,
+        E::Database: Driver,
+        Self: SqlModel<E::Database>,
     {
         async move {
             self.validate()?;
-            let arguments = row_arguments(self)?;
-            sqlx::query_with(statement::<Self>(Statement::Insert), arguments)
+            let arguments = row_arguments::<E::Database, Self>(self)?;
+            let sql = statement::<E::Database, Self>(Statement::Insert);
+            sqlx::query_with(sql, arguments)
                 .execute(executor)
                 .await
                 .map_err(|error| map_error(error, Some(self)))?;
@@ -82,35 +86,47 @@ pub trait ModelExt:
     }
 
     /// Validates, inserts, and returns the row as stored (read back and
-    /// validated: in round mode, with the rounded amounts).
+    /// validated: in round mode, with the rounded amounts). Uses `INSERT
+    /// ... RETURNING`: PostgreSQL, SQLite 3.35+ and MariaDB 10.5+ have it,
+    /// MySQL does not.
     fn insert_returning<'e, E>(
         &self,
         executor: E,
     ) -> impl Future<Output = Result<Self, Error>> + Send
     where
-        E: Executor<'e, Database = Postgres>,
+        E: Executor<'e>,
+        E::Database: Driver,
+        Self: SqlModel<E::Database>,
     {
         async move {
             self.validate()?;
-            let arguments = row_arguments(self)?;
-            sqlx::query_as_with(statement::<Self>(Statement::InsertReturning), arguments)
+            let arguments = row_arguments::<E::Database, Self>(self)?;
+            let sql = statement::<E::Database, Self>(Statement::InsertReturning);
+            let row = sqlx::query_with(sql, arguments)
                 .fetch_one(executor)
                 .await
-                .map_err(|error| map_error(error, Some(self)))
+                .map_err(|error| map_error(error, Some(self)))?;
+            Ok(Self::decode_row(&row)?)
         }
     }
 
-    /// Validates every row, then inserts them all in one statement
-    /// (`INSERT ... SELECT * FROM UNNEST($1, $2, ...)`, one array per
-    /// column). Invalid rows are all reported, with their indexes, and
-    /// nothing is sent. Field types must be `Clone` (the arrays own their
-    /// values).
-    fn insert_many<'e, E>(
-        rows: &[Self],
-        executor: E,
-    ) -> impl Future<Output = Result<u64, Error>> + Send
+    /// Validates every row, then inserts them all, atomically. Invalid rows
+    /// are all reported, with their indexes, and nothing is sent.
+    ///
+    /// PostgreSQL takes them in one statement, `INSERT ... SELECT * FROM
+    /// UNNEST($1, $2, ...)` with one array per column (field types must be
+    /// `Clone`: the arrays own their values). MariaDB/MySQL and SQLite take
+    /// multi-row `VALUES` statements of as many rows as their parameter
+    /// limit allows, in one transaction (a savepoint when `acquire` is
+    /// already in one). Returns the number of rows inserted.
+    fn insert_many<'a, A>(
+        rows: &'a [Self],
+        acquire: A,
+    ) -> impl Future<Output = Result<u64, Error>> + Send + 'a
     where
-        E: Executor<'e, Database = Postgres>,
+        A: Acquire<'a> + Send + 'a,
+        A::Database: Driver,
+        Self: InsertMany<A::Database>,
     {
         async move {
             let invalid: Vec<_> = rows
@@ -124,79 +140,234 @@ pub trait ModelExt:
             if rows.is_empty() {
                 return Ok(0);
             }
-            let mut arguments = PgArguments::default();
-            Self::bind_column_arrays(rows, &mut arguments).map_err(Error::Encode)?;
-            let done = sqlx::query_with(statement::<Self>(Statement::InsertMany), arguments)
-                .execute(executor)
-                .await
-                .map_err(|error| map_error::<Self>(error, None))?;
-            Ok(done.rows_affected())
+            let mut statements = Self::batch_statements(rows)?;
+            let map = |error| map_error::<Self>(error, None);
+            if statements.len() == 1 {
+                let (sql, arguments) = statements.remove(0);
+                let mut connection = acquire.acquire().await?;
+                <A::Database as Driver>::execute(&mut connection, sql, arguments)
+                    .await
+                    .map_err(map)?;
+            } else {
+                let mut transaction = acquire.begin().await?;
+                for (sql, arguments) in statements {
+                    <A::Database as Driver>::execute(&mut transaction, sql, arguments)
+                        .await
+                        .map_err(map)?;
+                }
+                transaction.commit().await?;
+            }
+            Ok(rows.len() as u64)
         }
     }
 
     /// Inserts unless a row with the same key exists; never an error for a
     /// plain duplicate. The key is the first `#[money(unique(...))]`, else the
-    /// primary key.
+    /// primary key. `connection` is a driver connection, a pooled connection
+    /// or an open transaction.
     ///
-    /// Under READ COMMITTED this is `INSERT ... ON CONFLICT DO NOTHING
+    /// On PostgreSQL and SQLite this is `INSERT ... ON CONFLICT DO NOTHING
     /// RETURNING` (no conflict target: a concurrent writer of the same row
     /// may hit the primary key before the idempotency key), then, when
     /// nothing was inserted, a `SELECT` of the row stored under the key that
-    /// also compares its payload in the database, each value cast to its
-    /// column's type first (`IS NOT DISTINCT FROM`, so `1.20` equals `1.2000`,
-    /// and in round mode a replay of `2.34565` equals the stored `2.3457`).
-    /// When no row holds the key, the conflict was on another key: a plain
-    /// insert then reports that duplicate, mapped. Under REPEATABLE
-    /// READ and SERIALIZABLE, PostgreSQL raises 40001 instead of doing
-    /// nothing when another transaction has just committed the same key: run
-    /// it inside [`transaction`](crate::transaction), which retries, and the
-    /// retry sees the row.
-    fn insert_idempotent<'c>(
+    /// also compares its payload in the database. On MariaDB/MySQL, which
+    /// has no `ON CONFLICT DO NOTHING` (and whose `INSERT IGNORE` would also
+    /// turn CHECK violations into warnings), it is a plain `INSERT`, and the
+    /// same `SELECT` after a duplicate-key error (the error does not end a
+    /// MariaDB transaction). PostgreSQL compares each value cast to its
+    /// column's type (`1.20` equals `1.2000`, and in round mode a replay of
+    /// `2.34565` equals the stored `2.3457`); MariaDB/MySQL and SQLite
+    /// compare the values as bound, which are already as stored. When no row
+    /// holds the key, the conflict was on another key: a plain insert then
+    /// reports that duplicate, mapped.
+    ///
+    /// Under REPEATABLE READ and SERIALIZABLE, PostgreSQL raises 40001
+    /// instead of doing nothing when another transaction has just committed
+    /// the same key: run it inside [`transaction`](crate::transaction), which
+    /// retries, and the retry sees the row.
+    fn insert_idempotent<'c, C>(
         &'c self,
-        connection: &'c mut PgConnection,
-    ) -> impl Future<Output = Result<Idempotent<Self>, Error>> + Send + 'c {
+        connection: &'c mut C,
+    ) -> impl Future<Output = Result<Idempotent<Self>, Error>> + Send + 'c
+    where
+        C: AsConnection + ?Sized,
+        Self: SqlModel<C::Database>,
+    {
         async move {
             self.validate()?;
-            let statements = idempotent_statements::<Self>()?;
-            let inserted: Option<Self> =
-                sqlx::query_as_with(statements.insert, row_arguments(self)?)
-                    .fetch_optional(&mut *connection)
-                    .await
-                    .map_err(|error| map_error(error, Some(self)))?;
-            if let Some(row) = inserted {
-                return Ok(Idempotent::Inserted(row));
-            }
-            let existing: Option<PgRow> = sqlx::query_with(statements.select, row_arguments(self)?)
-                .fetch_optional(&mut *connection)
-                .await
-                .map_err(|error| map_error(error, Some(self)))?;
-            let Some(existing) = existing else {
-                // Another unique key (or the primary key) conflicted, or the
-                // row went away in between: insert plainly and let the
-                // database say which.
-                return self
-                    .insert_returning(&mut *connection)
-                    .await
-                    .map(Idempotent::Inserted);
-            };
-            let same: bool = existing.try_get("__same_payload")?;
-            let stored = Self::decode_row(&existing)?;
-            Ok(if same {
-                Idempotent::AlreadyExists(stored)
-            } else {
-                Idempotent::Conflict { existing: stored }
-            })
+            let connection = connection.as_connection();
+            idempotent::<C::Database, Self>(self, connection).await
         }
     }
 }
 
-impl<M> ModelExt for M where
-    M: PgModel + for<'r> sqlx::FromRow<'r, PgRow> + Send + Sync + Unpin + 'static
-{
+impl<M> ModelExt for M where M: MoneyModel + Send + Sync + Unpin + Sized + 'static {}
+
+/// How a database takes a batch of rows (see [`ModelExt::insert_many`]):
+/// implemented for every model on every database.
+pub trait InsertMany<DB: Driver>: SqlModel<DB> {
+    /// The statements that insert `rows`, in order, with their arguments.
+    #[doc(hidden)]
+    fn batch_statements(rows: &[Self]) -> Result<Vec<(Cow<'static, str>, DB::Arguments)>, Error>;
 }
 
-fn row_arguments<M: PgModel>(row: &M) -> Result<PgArguments, Error> {
-    let mut arguments = PgArguments::default();
+#[cfg(feature = "postgres")]
+impl<M> InsertMany<sqlx::Postgres> for M
+where
+    M: money_core::__private::db::PgBatch + 'static,
+{
+    fn batch_statements(
+        rows: &[Self],
+    ) -> Result<Vec<(Cow<'static, str>, sqlx::postgres::PgArguments)>, Error> {
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        M::bind_column_arrays(rows, &mut arguments).map_err(Error::Encode)?;
+        let sql = statement::<sqlx::Postgres, M>(Statement::InsertMany);
+        Ok(vec![(Cow::Borrowed(sql), arguments)])
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl<M: SqlModel<sqlx::MySql> + 'static> InsertMany<sqlx::MySql> for M {
+    fn batch_statements(
+        rows: &[Self],
+    ) -> Result<Vec<(Cow<'static, str>, sqlx::mysql::MySqlArguments)>, Error> {
+        values_batches(rows)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl<M: SqlModel<sqlx::Sqlite> + 'static> InsertMany<sqlx::Sqlite> for M {
+    fn batch_statements(
+        rows: &[Self],
+    ) -> Result<Vec<(Cow<'static, str>, sqlx::sqlite::SqliteArguments)>, Error> {
+        values_batches(rows)
+    }
+}
+
+/// Multi-row `VALUES` statements of at most `DB::MAX_PARAMETERS` parameters.
+#[cfg_attr(not(any(feature = "mysql", feature = "sqlite")), allow(dead_code))]
+fn values_batches<DB: Driver, M: SqlModel<DB> + 'static>(
+    rows: &[M],
+) -> Result<Vec<(Cow<'static, str>, DB::Arguments)>, Error> {
+    let width = M::DEFINITION.columns().len().max(1);
+    let per_statement = (DB::MAX_PARAMETERS / width).max(1);
+    let mut statements = Vec::with_capacity(rows.len().div_ceil(per_statement));
+    for chunk in rows.chunks(per_statement) {
+        let mut arguments = DB::Arguments::default();
+        for row in chunk {
+            row.bind_columns(&mut arguments).map_err(Error::Encode)?;
+        }
+        let sql = if chunk.len() == per_statement {
+            Cow::Borrowed(statement::<DB, M>(Statement::InsertValues(per_statement)))
+        } else {
+            Cow::Owned(render(
+                M::DEFINITION,
+                DB::DIALECT,
+                Statement::InsertValues(chunk.len()),
+            ))
+        };
+        statements.push((sql, arguments));
+    }
+    Ok(statements)
+}
+
+async fn idempotent<DB: Driver, M: ModelExt + SqlModel<DB>>(
+    row: &M,
+    connection: &mut DB::Connection,
+) -> Result<Idempotent<M>, Error> {
+    if key_columns(M::DEFINITION).is_empty() {
+        return Err(Error::NoKey {
+            table: M::DEFINITION.name(),
+        });
+    }
+    let map = |error| map_error(error, Some(row));
+    let insert = statement::<DB, M>(Statement::IdempotentInsert);
+    let select = || -> Result<(Cow<'static, str>, DB::Arguments), Error> {
+        let mut arguments = row_arguments::<DB, M>(row)?;
+        if DB::DIALECT == Dialect::MySql {
+            // `?` placeholders cannot be reused: the key is bound again.
+            for column in key_columns(M::DEFINITION) {
+                let index = column_position(M::DEFINITION, column);
+                row.bind_column(index, &mut arguments)
+                    .map_err(Error::Encode)?;
+            }
+        }
+        Ok((
+            Cow::Borrowed(statement::<DB, M>(Statement::IdempotentSelect)),
+            arguments,
+        ))
+    };
+    let duplicate = if DB::DIALECT == Dialect::MySql {
+        match DB::execute(
+            connection,
+            Cow::Borrowed(insert),
+            row_arguments::<DB, M>(row)?,
+        )
+        .await
+        {
+            Ok(()) => None,
+            Err(error) if is_unique_violation(&error) => Some(error),
+            Err(error) => return Err(map(error)),
+        }
+    } else {
+        let inserted = DB::fetch_optional(
+            connection,
+            Cow::Borrowed(insert),
+            row_arguments::<DB, M>(row)?,
+        )
+        .await
+        .map_err(map)?;
+        if let Some(inserted) = inserted {
+            return Ok(Idempotent::Inserted(M::decode_row(&inserted)?));
+        }
+        None
+    };
+    let (sql, arguments) = select()?;
+    let existing = DB::fetch_optional(connection, sql, arguments)
+        .await
+        .map_err(map)?;
+    let inserted_here = DB::DIALECT == Dialect::MySql && duplicate.is_none();
+    let Some(existing) = existing else {
+        if let Some(error) = duplicate {
+            // Another unique key (or the primary key) conflicted.
+            return Err(map(error));
+        }
+        if inserted_here {
+            // Deleted between our insert and our read.
+            return Err(Error::Database(sqlx::Error::RowNotFound));
+        }
+        // Another unique key (or the primary key) conflicted, or the row
+        // went away in between: insert plainly and let the database say
+        // which.
+        let row_arguments = row_arguments::<DB, M>(row)?;
+        let returning = statement::<DB, M>(Statement::InsertReturning);
+        let inserted = DB::fetch_optional(connection, Cow::Borrowed(returning), row_arguments)
+            .await
+            .map_err(map)?;
+        return match inserted {
+            Some(inserted) => Ok(Idempotent::Inserted(M::decode_row(&inserted)?)),
+            None => Err(Error::Database(sqlx::Error::RowNotFound)),
+        };
+    };
+    let stored = M::decode_row(&existing)?;
+    if inserted_here {
+        return Ok(Idempotent::Inserted(stored));
+    }
+    Ok(if DB::same_payload(&existing)? {
+        Idempotent::AlreadyExists(stored)
+    } else {
+        Idempotent::Conflict { existing: stored }
+    })
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|database| database.kind() == ErrorKind::UniqueViolation)
+}
+
+fn row_arguments<DB: Driver, M: SqlModel<DB>>(row: &M) -> Result<DB::Arguments, Error> {
+    let mut arguments = DB::Arguments::default();
     row.bind_columns(&mut arguments).map_err(Error::Encode)?;
     Ok(arguments)
 }
@@ -206,25 +377,9 @@ enum Statement {
     Insert,
     InsertReturning,
     InsertMany,
+    InsertValues(usize),
     IdempotentInsert,
     IdempotentSelect,
-}
-
-struct IdempotentStatements {
-    insert: &'static str,
-    select: &'static str,
-}
-
-fn idempotent_statements<M: MoneyModel + 'static>() -> Result<IdempotentStatements, Error> {
-    if key_columns(M::DEFINITION).is_empty() {
-        return Err(Error::NoKey {
-            table: M::DEFINITION.name(),
-        });
-    }
-    Ok(IdempotentStatements {
-        insert: statement::<M>(Statement::IdempotentInsert),
-        select: statement::<M>(Statement::IdempotentSelect),
-    })
 }
 
 /// The first unique key, else the primary key.
@@ -235,13 +390,23 @@ fn key_columns(table: &Table) -> Vec<&'static str> {
     }
 }
 
-/// The SQL of a statement of model `M`, rendered once per process and kept:
-/// `&'static str` is what sqlx's statement cache keys on, with no
-/// allocation per call.
-fn statement<M: MoneyModel + 'static>(kind: Statement) -> &'static str {
-    static CACHE: OnceLock<RwLock<HashMap<(TypeId, Statement), &'static str>>> = OnceLock::new();
+/// The 0-based position of a column.
+fn column_position(table: &Table, name: &str) -> usize {
+    table
+        .columns()
+        .iter()
+        .position(|column| column.name() == name)
+        .unwrap_or(usize::MAX)
+}
+
+/// The SQL of a statement of model `M` on database `DB`, rendered once per
+/// process and kept: `&'static str` is what sqlx's statement cache keys on,
+/// with no allocation per call.
+fn statement<DB: Driver, M: MoneyModel + 'static>(kind: Statement) -> &'static str {
+    type Cache = HashMap<(TypeId, Dialect, Statement), &'static str>;
+    static CACHE: OnceLock<RwLock<Cache>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let key = (TypeId::of::<M>(), kind);
+    let key = (TypeId::of::<M>(), DB::DIALECT, kind);
     if let Some(sql) = cache
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -249,7 +414,7 @@ fn statement<M: MoneyModel + 'static>(kind: Statement) -> &'static str {
     {
         return sql;
     }
-    let sql: &'static str = Box::leak(render(M::DEFINITION, kind).into_boxed_str());
+    let sql: &'static str = Box::leak(render(M::DEFINITION, DB::DIALECT, kind).into_boxed_str());
     cache
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -257,22 +422,43 @@ fn statement<M: MoneyModel + 'static>(kind: Statement) -> &'static str {
         .or_insert(sql)
 }
 
-fn render(table: &Table, kind: Statement) -> String {
-    let dialect = Dialect::Postgres;
+fn render(table: &Table, dialect: Dialect, kind: Statement) -> String {
     let quote = |ident: &str| ddl::quote(dialect, ident);
     let columns = ddl::column_list(table, dialect);
+    let width = table.columns().len();
+    let placeholder = |index: usize| match dialect {
+        Dialect::Postgres => format!("${index}"),
+        Dialect::Sqlite => format!("?{index}"),
+        _ => "?".to_owned(),
+    };
     match kind {
         Statement::Insert => ddl::insert_sql(table, dialect, false),
         Statement::InsertReturning => ddl::insert_sql(table, dialect, true),
         Statement::InsertMany => {
-            let arrays: Vec<String> = (1..=table.columns().len())
-                .map(|index| format!("${index}"))
-                .collect();
+            let arrays: Vec<String> = (1..=width).map(placeholder).collect();
             format!(
                 "INSERT INTO {} ({columns}) SELECT * FROM UNNEST({})",
                 quote(table.name()),
                 arrays.join(", ")
             )
+        }
+        Statement::InsertValues(rows) => {
+            let tuples: Vec<String> = (0..rows)
+                .map(|row| {
+                    let parameters: Vec<String> = (1..=width)
+                        .map(|column| placeholder(row * width + column))
+                        .collect();
+                    format!("({})", parameters.join(", "))
+                })
+                .collect();
+            format!(
+                "INSERT INTO {} ({columns}) VALUES {}",
+                quote(table.name()),
+                tuples.join(", ")
+            )
+        }
+        Statement::IdempotentInsert if dialect == Dialect::MySql => {
+            ddl::insert_sql(table, dialect, false)
         }
         Statement::IdempotentInsert => {
             format!(
@@ -281,34 +467,63 @@ fn render(table: &Table, kind: Statement) -> String {
             )
         }
         Statement::IdempotentSelect => {
-            // Every column is bound, in order, so `$n` is column n; the key
-            // picks its own, and the payload compares them all.
-            let position = |name: &str| {
-                table
-                    .columns()
-                    .iter()
-                    .position(|column| column.name() == name)
-                    .map_or(0, |index| index + 1)
-            };
-            let conditions: Vec<String> = key_columns(table)
-                .iter()
-                .map(|column| format!("{} = ${}", quote(column), position(column)))
-                .collect();
-            let parameters: Vec<String> = table
-                .columns()
+            let keys = key_columns(table);
+            // Every column is bound, in order, so parameter n is column n;
+            // MariaDB/MySQL binds the key columns again after them.
+            let conditions: Vec<String> = keys
                 .iter()
                 .enumerate()
-                .map(|(index, column)| {
-                    format!(
-                        "CAST(${} AS {})",
-                        index + 1,
-                        ddl::column_type(column, dialect)
-                    )
+                .map(|(key_index, column)| {
+                    let parameter = match dialect {
+                        Dialect::MySql => "?".to_owned(),
+                        _ => placeholder(column_position(table, column) + 1),
+                    };
+                    let _ = key_index;
+                    format!("{} = {parameter}", quote(column))
                 })
                 .collect();
+            let same = match dialect {
+                Dialect::Postgres => {
+                    let parameters: Vec<String> = table
+                        .columns()
+                        .iter()
+                        .enumerate()
+                        .map(|(index, column)| {
+                            format!(
+                                "CAST({} AS {})",
+                                placeholder(index + 1),
+                                ddl::column_type(column, dialect)
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "(ROW({columns}) IS NOT DISTINCT FROM ROW({}))",
+                        parameters.join(", ")
+                    )
+                }
+                _ => {
+                    let operator = if dialect == Dialect::MySql {
+                        "<=>"
+                    } else {
+                        "IS"
+                    };
+                    let comparisons: Vec<String> = table
+                        .columns()
+                        .iter()
+                        .enumerate()
+                        .map(|(index, column)| {
+                            format!(
+                                "{} {operator} {}",
+                                quote(column.name()),
+                                placeholder(index + 1)
+                            )
+                        })
+                        .collect();
+                    format!("({})", comparisons.join(" AND "))
+                }
+            };
             format!(
-                "SELECT {columns}, (ROW({columns}) IS NOT DISTINCT FROM ROW({})) AS __same_payload FROM {} WHERE {}",
-                parameters.join(", "),
+                "SELECT {columns}, {same} AS __same_payload FROM {} WHERE {}",
                 quote(table.name()),
                 conditions.join(" AND ")
             )

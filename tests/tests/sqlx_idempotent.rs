@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use money_core::{Decimal, Dialect, MoneyModel};
-use money_sqlx::{Error, Idempotent, ModelExt, TransactionOptions, transaction};
+use money_sqlx::{Error, Idempotent, ModelExt, SqlModel, TransactionOptions, transaction};
 use money_tests::dec;
 use money_tests::pg::{TestSchema, count, schema_with};
-use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres};
 use tokio::sync::Barrier;
 
 const TASKS: usize = 32;
@@ -78,7 +78,7 @@ async fn wide_pool(schema: &TestSchema) -> PgPool {
 
 /// Runs `TASKS` idempotent inserts of `rows[i]` at once, each on its own
 /// READ COMMITTED connection, released together by a barrier.
-async fn race<M: ModelExt + Clone>(
+async fn race<M: ModelExt + SqlModel<Postgres> + Clone>(
     pool: &PgPool,
     rows: Vec<M>,
 ) -> Vec<Result<Idempotent<M>, Error>> {

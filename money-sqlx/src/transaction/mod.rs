@@ -28,7 +28,6 @@
 //! a `WARN` event too, an error that is not retried a `DEBUG` event, a commit a `DEBUG` event.
 //! The library never prints.
 
-use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -42,94 +41,9 @@ mod options;
 
 pub use options::{IsolationLevel, TransactionOptions};
 
-/// SQLSTATE `40001`, `serialization_failure`: PostgreSQL aborted the transaction to keep the
-/// SERIALIZABLE (or REPEATABLE READ) guarantee; running it again may succeed.
-pub const SERIALIZATION_FAILURE: &str = "40001";
-
-/// SQLSTATE `40P01`, `deadlock_detected`: PostgreSQL aborted this transaction to break a
-/// deadlock; running it again may succeed.
-pub const DEADLOCK_DETECTED: &str = "40P01";
-
-/// Whether a SQLSTATE names a failure that running the whole transaction again may cure:
-/// [`SERIALIZATION_FAILURE`] or [`DEADLOCK_DETECTED`].
-///
-/// ```
-/// use money_sqlx::transaction::is_retryable_sqlstate;
-///
-/// assert!(is_retryable_sqlstate("40001"));
-/// assert!(is_retryable_sqlstate("40P01"));
-/// assert!(!is_retryable_sqlstate("23505")); // unique_violation
-/// ```
-pub fn is_retryable_sqlstate(sqlstate: &str) -> bool {
-    sqlstate == SERIALIZATION_FAILURE || sqlstate == DEADLOCK_DETECTED
-}
-
-/// Whether an error is worth retrying: SQLSTATE `40001` (serialization_failure) or `40P01`
-/// (deadlock_detected).
-///
-/// [`transaction`] needs it on the closure's error type. Implemented for [`sqlx::Error`]; an
-/// application error type that wraps `sqlx::Error` delegates to it, and says `false` for its
-/// own domain errors:
-///
-/// ```
-/// use std::borrow::Cow;
-/// use money_sqlx::Retryable;
-///
-/// #[derive(Debug)]
-/// enum TransferError {
-///     Database(sqlx::Error),
-///     InsufficientFunds,
-/// }
-///
-/// impl From<sqlx::Error> for TransferError {
-///     fn from(error: sqlx::Error) -> Self {
-///         Self::Database(error)
-///     }
-/// }
-///
-/// impl Retryable for TransferError {
-///     fn is_retryable(&self) -> bool {
-///         match self {
-///             Self::Database(error) => error.is_retryable(),
-///             Self::InsufficientFunds => false,
-///         }
-///     }
-///
-///     fn sqlstate(&self) -> Option<Cow<'_, str>> {
-///         match self {
-///             Self::Database(error) => error.sqlstate(),
-///             Self::InsufficientFunds => None,
-///         }
-///     }
-/// }
-///
-/// assert!(!TransferError::InsufficientFunds.is_retryable());
-/// assert!(!TransferError::Database(sqlx::Error::RowNotFound).is_retryable());
-/// ```
-pub trait Retryable {
-    /// `true` when running the whole transaction again may succeed.
-    fn is_retryable(&self) -> bool;
-
-    /// The SQLSTATE of the database error behind this error, if any, for the `tracing` records.
-    /// The default says there is none.
-    fn sqlstate(&self) -> Option<Cow<'_, str>> {
-        None
-    }
-}
-
-/// Retryable when the database answered `40001` or `40P01`. Errors of the connection itself
-/// (I/O, TLS, pool timeouts) are not: after an I/O error at `COMMIT` the transaction may or may
-/// not have committed, and running it again could apply it twice.
-impl Retryable for sqlx::Error {
-    fn is_retryable(&self) -> bool {
-        self.sqlstate()
-            .is_some_and(|sqlstate| is_retryable_sqlstate(&sqlstate))
-    }
-
-    fn sqlstate(&self) -> Option<Cow<'_, str>> {
-        self.as_database_error()?.code()
-    }
-}
+pub use crate::retry::{
+    DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate,
+};
 
 /// What a successful [`transaction`] returns: the closure's value from the attempt that
 /// committed, and how many attempts it took (1 when the first one committed).

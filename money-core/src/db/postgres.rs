@@ -1,0 +1,141 @@
+//! PostgreSQL: amounts as `numeric`, read exactly by [`crate::pg`]'s
+//! decoders; batch inserts bind one array per column.
+
+use rust_decimal::Decimal;
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{
+    PgArgumentBuffer, PgArguments, PgRow, PgTypeInfo, PgValueFormat, PgValueRef, Postgres,
+};
+use sqlx::{Decode, Encode, Row, Type, TypeInfo, ValueRef};
+
+use super::{MoneyDatabase, SqlModel};
+use crate::dialect::Dialect;
+use crate::pg::{NumericDecodeError, decode_numeric_binary, decode_numeric_text};
+use crate::spec::MoneySpec;
+
+impl MoneyDatabase for Postgres {
+    const DIALECT: Dialect = Dialect::Postgres;
+
+    fn amount_type_info() -> PgTypeInfo {
+        <Decimal as Type<Postgres>>::type_info()
+    }
+
+    fn amount_compatible(ty: &PgTypeInfo) -> bool {
+        <Decimal as Type<Postgres>>::compatible(ty)
+    }
+
+    fn encode_amount(
+        amount: Decimal,
+        _spec: &MoneySpec,
+        buffer: &mut PgArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        <Decimal as Encode<'_, Postgres>>::encode_by_ref(&amount, buffer)
+    }
+
+    fn decode_amount(
+        value: PgValueRef<'_>,
+        _spec: &MoneySpec,
+    ) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError> {
+        Ok(match value.format() {
+            PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
+            PgValueFormat::Text => decode_numeric_text(value.as_str()?),
+        })
+    }
+
+    fn get<'r, T>(row: &'r PgRow, column: &str) -> Result<T, sqlx::Error>
+    where
+        T: Decode<'r, Postgres> + Type<Postgres>,
+    {
+        row.try_get(column)
+    }
+
+    fn get_amount_raw<'r>(row: &'r PgRow, column: &str) -> Result<PgValueRef<'r>, sqlx::Error> {
+        let value = row.try_get_raw(column)?;
+        if !value.is_null() && !Self::amount_compatible(&value.type_info()) {
+            return Err(sqlx::Error::ColumnDecode {
+                index: column.to_owned(),
+                source: format!(
+                    "column {column} is {}, an amount needs NUMERIC",
+                    value.type_info().name()
+                )
+                .into(),
+            });
+        }
+        Ok(value)
+    }
+}
+
+/// A `numeric` decoded exactly, for reading a `Decimal` outside a model:
+/// `let total: ExactDecimal = sqlx::query_scalar("SELECT sum(...)")`.
+pub struct ExactDecimal(pub Decimal);
+
+impl Type<Postgres> for ExactDecimal {
+    fn type_info() -> PgTypeInfo {
+        Postgres::amount_type_info()
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for ExactDecimal {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        let decoded = match value.format() {
+            PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
+            PgValueFormat::Text => decode_numeric_text(value.as_str()?),
+        };
+        Ok(ExactDecimal(decoded?))
+    }
+}
+
+/// Models whose rows PostgreSQL can take as one array per column: the
+/// arguments of an `INSERT ... SELECT * FROM UNNEST($1, $2, ...)` batch.
+/// Implemented by `#[derive(MoneyModel)]` with the `postgres` feature.
+pub trait PgBatch: SqlModel<Postgres> {
+    /// Binds one array per column, holding that column of every row, in
+    /// column order.
+    fn bind_column_arrays(rows: &[Self], arguments: &mut PgArguments) -> Result<(), BoxDynError>;
+}
+
+/// One column of every row, as an array argument.
+pub fn column_array<M, T: Clone>(rows: &[M], column: impl Fn(&M) -> &T) -> Vec<T> {
+    rows.iter().map(|row| column(row).clone()).collect()
+}
+
+/// The implementation behind the `postgres` feature's macros.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pg_value {
+    ($ty:ident) => {
+        #[automatically_derived]
+        impl ::money_core::__private::sqlx::postgres::PgHasArrayType for $ty {
+            fn array_type_info() -> ::money_core::__private::sqlx::postgres::PgTypeInfo {
+                <::money_core::__private::Decimal as ::money_core::__private::sqlx::postgres::PgHasArrayType>::array_type_info()
+            }
+        }
+    };
+}
+
+/// The batch impl of a model (generated code).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pg_model {
+    (
+        $ty:ident;
+        columns [$($kind:ident $member:ident $field_ty:ty),*];
+    ) => {
+        #[automatically_derived]
+        impl ::money_core::__private::db::PgBatch for $ty {
+            fn bind_column_arrays(
+                rows: &[Self],
+                arguments: &mut ::money_core::__private::sqlx::postgres::PgArguments,
+            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
+                $(
+                    ::money_core::__private::sqlx::Arguments::add(
+                        arguments,
+                        ::money_core::__private::db::column_array(rows, |row| &row.$member),
+                    )?;
+                )*
+                ::money_core::__private::Result::Ok(())
+            }
+        }
+    };
+}
