@@ -2,9 +2,7 @@
 //!
 //! sqlx's own `Decimal` decode parses with `Decimal::from_str`, which rounds
 //! a text with more digits than a `Decimal` holds; the decode here refuses
-//! such a value instead ([`decode_numeric_text`]). A `decimal(65, 30)`
-//! column returns 30 digits after the point; the trailing zeros past 28 are
-//! dropped, exactly.
+//! such a value instead ([`decode_numeric_text`]).
 
 use rust_decimal::Decimal;
 use sqlx::encode::IsNull;
@@ -36,12 +34,22 @@ impl MoneyDatabase for MySql {
         <Decimal as Encode<'_, MySql>>::encode_by_ref(&amount, buffer)
     }
 
+    /// A reject-mode column is `decimal(65, 30)`, so the server pads every
+    /// value to 30 digits after the point: the trailing zeros past the
+    /// declared scale are dropped, so `7.5` at scale 2 reads `7.50`, as on
+    /// SQLite. Digits beyond the scale that are not zeros are kept, for
+    /// validation to refuse.
     fn decode_amount(
         value: MySqlValueRef<'_>,
-        _spec: &MoneySpec,
+        spec: &MoneySpec,
     ) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError> {
         let text = <&str as Decode<'_, MySql>>::decode(value)?;
-        Ok(decode_numeric_text(text))
+        Ok(decode_numeric_text(text).map(|mut amount| {
+            if amount.scale() > spec.scale() && amount.normalize().scale() <= spec.scale() {
+                amount.rescale(spec.scale());
+            }
+            amount
+        }))
     }
 
     fn get<'r, T>(row: &'r MySqlRow, column: &str) -> Result<T, sqlx::Error>
