@@ -129,6 +129,29 @@ pub mod __private {
     pub use rust_decimal::Decimal;
     pub use std::borrow::Cow;
 
+    /// Fails the build when a value-type column of a model that targets
+    /// SQLite (`dialects(.., sqlite)`) has a precision SQLite cannot store.
+    pub const fn sqlite_column(column_type: crate::table::ColumnType) {
+        if let crate::table::ColumnType::Money(spec) = column_type {
+            if spec.precision() > crate::dialect::sqlite::MAX_PRECISION {
+                panic!(
+                    "this money value type's precision is above 18, which SQLite (a target of this model, `dialects(.., sqlite)`) cannot store as 64-bit integer minor units"
+                );
+            }
+        }
+    }
+
+    /// Fails the build when a key column of a model that targets
+    /// MariaDB/MySQL (`dialects(.., mysql)`) is TEXT, which they cannot
+    /// index without a prefix length.
+    pub const fn mysql_key_column(column_type: crate::table::ColumnType) {
+        if let crate::table::ColumnType::Scalar(crate::table::Scalar::Text) = column_type {
+            panic!(
+                "MariaDB/MySQL (a target of this model, `dialects(.., mysql)`) cannot put a key on a TEXT column: declare the column's type, like `#[money(sql_type = \"varchar(64)\")]`"
+            );
+        }
+    }
+
     /// A `Decimal` built in a `const` from the parts the derive computed.
     pub const fn decimal(lo: u32, mid: u32, hi: u32, negative: bool, scale: u32) -> Decimal {
         Decimal::from_parts(lo, mid, hi, negative, scale)

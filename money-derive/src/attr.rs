@@ -74,6 +74,9 @@ pub struct Container {
     pub serde: Attr<()>,
     /// `json_schema`: with `serde`, generate `schemars::JsonSchema`.
     pub json_schema: Attr<()>,
+    /// `dialects(postgres, mysql, sqlite)`: the databases the model must
+    /// fit, checked at compile time.
+    pub dialects: Attr<Vec<syn::Ident>>,
 }
 
 /// `#[money(...)]` on a field.
@@ -100,6 +103,7 @@ impl Container {
             unique: Vec::new(),
             serde: Attr::none(SERDE),
             json_schema: Attr::none(JSON_SCHEMA),
+            dialects: Attr::none(DIALECTS),
         };
         for attr in money_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
@@ -123,6 +127,22 @@ impl Container {
                         cx.error_spanned_by(&meta.path, "`unique()` needs at least one field, like `unique(settlement_id)`");
                     }
                     container.unique.push(fields);
+                } else if meta.path.is_ident(DIALECTS) {
+                    if !meta.input.peek(syn::token::Paren) {
+                        cx.error_spanned_by(&meta.path, "`dialects` lists the databases the model must fit, like `dialects(postgres, sqlite)`");
+                        skip_value(&meta)?;
+                        return Ok(());
+                    }
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    let dialects: Vec<syn::Ident> =
+                        syn::punctuated::Punctuated::<syn::Ident, Token![,]>::parse_terminated(&content)?
+                            .into_iter()
+                            .collect();
+                    if dialects.is_empty() {
+                        cx.error_spanned_by(&meta.path, "`dialects()` needs at least one of postgres, mysql, sqlite");
+                    }
+                    container.dialects.set(cx, &meta.path, dialects);
                 } else if meta.path.is_ident(SERDE) {
                     if flag(cx, &meta, SERDE)? {
                         container.serde.set(cx, &meta.path, ());

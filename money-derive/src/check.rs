@@ -23,6 +23,16 @@ pub struct Model<'a> {
     pub unique: Vec<Vec<String>>,
     /// Fields left out of the table (`skip`).
     pub skipped: Vec<&'a Ident>,
+    /// The databases `dialects(...)` names, for the checks only the field
+    /// types can answer (made by the compiler, see `expand`).
+    pub targets: Targets,
+}
+
+/// The databases a model targets beyond PostgreSQL.
+#[derive(Clone, Copy, Default)]
+pub struct Targets {
+    pub sqlite: bool,
+    pub mysql: bool,
 }
 
 /// A checked column.
@@ -125,6 +135,7 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
         }
     }
     let unique = check_unique(cx, container, &used);
+    let targets = check_dialects(cx, container);
     if cx.has_errors() {
         return None;
     }
@@ -140,7 +151,47 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
             .filter(|field| field.attrs.skip.get().is_some())
             .map(|field| field.member)
             .collect(),
+        targets,
     })
+}
+
+/// The most digits SQLite's 64-bit integer minor units hold.
+const SQLITE_MAX_PRECISION: u32 = 18;
+
+/// `dialects(...)`: every named database must hold every money column.
+fn check_dialects(cx: &mut Ctxt, container: &Container) -> Targets {
+    let mut targets = Targets::default();
+    let Some(dialects) = container.attrs.dialects.get() else {
+        return targets;
+    };
+    for dialect in dialects {
+        match dialect.to_string().as_str() {
+            "postgres" => {}
+            "sqlite" => {
+                targets.sqlite = true;
+                for field in &container.fields {
+                    let Some(precision) = field.attrs.precision.get() else {
+                        continue;
+                    };
+                    if precision.value > SQLITE_MAX_PRECISION && field.attrs.skip.get().is_none() {
+                        cx.error_spanned_by(
+                            &precision.literal,
+                            format!(
+                                "precision {} cannot be stored on SQLite, which this model targets (`dialects(.., sqlite)`): amounts are stored there as 64-bit integer minor units, which hold at most {SQLITE_MAX_PRECISION} digits; declare a precision of at most {SQLITE_MAX_PRECISION} or drop sqlite",
+                                precision.value
+                            ),
+                        );
+                    }
+                }
+            }
+            "mysql" => targets.mysql = true,
+            other => cx.error_spanned_by(
+                dialect,
+                format!("unknown dialect `{other}`: expected postgres, mysql or sqlite"),
+            ),
+        }
+    }
+    targets
 }
 
 /// Each `unique(...)` names stored fields, each once.

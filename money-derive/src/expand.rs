@@ -84,6 +84,7 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
             })
         });
     let sqlx = sqlx_impls(model);
+    let dialect_checks = dialect_checks(model);
     quote! {
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
         const _: () = {
@@ -101,10 +102,43 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
                 }
             }
 
+            #dialect_checks
             #sqlx
             #serde
         };
     }
+}
+
+/// What only a field's type knows, checked by the compiler for the
+/// databases `dialects(...)` names: a value type's precision on SQLite, a
+/// key on a TEXT column on MariaDB/MySQL.
+fn dialect_checks(model: &Model) -> TokenStream {
+    let targets = model.targets;
+    let checks = model
+        .columns
+        .iter()
+        .filter(|column| matches!(column.kind, Kind::Scalar))
+        .flat_map(|column| {
+            let ty = column.ty;
+            let keyed =
+                column.primary_key || model.unique.iter().any(|key| key.contains(&column.name));
+            let sqlite = targets.sqlite.then(|| {
+                quote_spanned! {ty.span()=>
+                    const _: () = ::money_core::__private::sqlite_column(
+                        <#ty as ::money_core::__private::SqlColumn>::COLUMN_TYPE,
+                    );
+                }
+            });
+            let mysql = (targets.mysql && keyed).then(|| {
+                quote_spanned! {ty.span()=>
+                    const _: () = ::money_core::__private::mysql_key_column(
+                        <#ty as ::money_core::__private::SqlColumn>::COLUMN_TYPE,
+                    );
+                }
+            });
+            sqlite.into_iter().chain(mysql)
+        });
+    quote! { #(#checks)* }
 }
 
 /// The sqlx row impls, through a macro of money-core that expands to nothing

@@ -5,6 +5,7 @@ pub const TABLE: &str = "table";
 pub const UNIQUE: &str = "unique";
 pub const SERDE: &str = "serde";
 pub const JSON_SCHEMA: &str = "json_schema";
+pub const DIALECTS: &str = "dialects";
 /// Keys on a field.
 pub const PRECISION: &str = "precision";
 pub const SCALE: &str = "scale";
@@ -19,7 +20,7 @@ pub const PRIMARY_KEY: &str = "primary_key";
 /// The attribute's own name.
 pub const MONEY: &str = "money";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, UNIQUE, SERDE, JSON_SCHEMA];
+pub const CONTAINER_KEYS: &[&str] = &[TABLE, UNIQUE, SERDE, JSON_SCHEMA, DIALECTS];
 pub const FIELD_KEYS: &[&str] = &[
     PRECISION,
     SCALE,

@@ -14,6 +14,7 @@ fn ui() {
         "shape",
         "values",
         "serde",
+        "dialects",
     ] {
         t.compile_fail(format!("{category}/*.rs"));
     }
