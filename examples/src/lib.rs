@@ -7,26 +7,27 @@ use money_core::{Decimal, MoneyModel};
 
 /// A customer account. The balance may not go below zero.
 #[derive(Debug, Clone, MoneyModel)]
-#[money(table = "accounts")]
+#[money(table = "accounts", dialects(postgres, mysql, sqlite))]
 pub struct Account {
     /// Primary key.
     #[money(primary_key)]
     pub id: i64,
-    /// Current balance: 15 digits before the point, 4 after, never negative.
-    #[money(precision = 19, scale = 4, min = "0")]
+    /// Current balance: 14 digits before the point, 4 after, never negative
+    /// (18 digits in all: what SQLite's 64-bit minor units hold).
+    #[money(precision = 18, scale = 4, min = "0")]
     pub balance: Decimal,
     /// ISO 4217 code.
     #[money(sql_type = "char(3)")]
     pub currency: String,
     /// Optional overdraft limit.
-    #[money(precision = 19, scale = 4)]
+    #[money(precision = 18, scale = 4)]
     pub overdraft_limit: Option<Decimal>,
 }
 
 /// One settlement line, as the seed design's `settlements` table: the range
 /// is stated once, so it cannot disagree with the column type.
 #[derive(Debug, Clone, MoneyModel)]
-#[money(table = "settlements")]
+#[money(table = "settlements", dialects(postgres, mysql, sqlite))]
 pub struct Settlement {
     /// Primary key.
     #[money(primary_key)]
@@ -36,7 +37,7 @@ pub struct Settlement {
     /// The account settled.
     pub account_id: i64,
     /// A positive amount of at most 13 integer digits.
-    #[money(precision = 19, scale = 4, min = "0.0001", max = "9999999999999.9999")]
+    #[money(precision = 18, scale = 4, min = "0.0001", max = "9999999999999.9999")]
     pub amount: Decimal,
     /// Free text, not stored.
     #[money(skip)]
@@ -46,7 +47,7 @@ pub struct Settlement {
 /// An exchange rate: excess digits are rounded half away from zero, in Rust
 /// exactly as in the database.
 #[derive(Debug, Clone, MoneyModel)]
-#[money(table = "fx_rates")]
+#[money(table = "fx_rates", dialects(postgres, mysql, sqlite))]
 pub struct FxRate {
     /// Primary key.
     #[money(primary_key)]

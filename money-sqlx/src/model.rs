@@ -203,12 +203,15 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
 
 impl<M> ModelExt for M where M: MoneyModel + Send + Sync + Unpin + Sized + 'static {}
 
+/// A statement to run, with its arguments.
+pub type Bound<DB> = (Cow<'static, str>, <DB as sqlx::Database>::Arguments);
+
 /// How a database takes a batch of rows (see [`ModelExt::insert_many`]):
 /// implemented for every model on every database.
 pub trait InsertMany<DB: Driver>: SqlModel<DB> {
     /// The statements that insert `rows`, in order, with their arguments.
     #[doc(hidden)]
-    fn batch_statements(rows: &[Self]) -> Result<Vec<(Cow<'static, str>, DB::Arguments)>, Error>;
+    fn batch_statements(rows: &[Self]) -> Result<Vec<Bound<DB>>, Error>;
 }
 
 #[cfg(feature = "postgres")]
@@ -216,9 +219,7 @@ impl<M> InsertMany<sqlx::Postgres> for M
 where
     M: money_core::__private::db::PgBatch + 'static,
 {
-    fn batch_statements(
-        rows: &[Self],
-    ) -> Result<Vec<(Cow<'static, str>, sqlx::postgres::PgArguments)>, Error> {
+    fn batch_statements(rows: &[Self]) -> Result<Vec<Bound<sqlx::Postgres>>, Error> {
         let mut arguments = sqlx::postgres::PgArguments::default();
         M::bind_column_arrays(rows, &mut arguments).map_err(Error::Encode)?;
         let sql = statement::<sqlx::Postgres, M>(Statement::InsertMany);
@@ -228,18 +229,14 @@ where
 
 #[cfg(feature = "mysql")]
 impl<M: SqlModel<sqlx::MySql> + 'static> InsertMany<sqlx::MySql> for M {
-    fn batch_statements(
-        rows: &[Self],
-    ) -> Result<Vec<(Cow<'static, str>, sqlx::mysql::MySqlArguments)>, Error> {
+    fn batch_statements(rows: &[Self]) -> Result<Vec<Bound<sqlx::MySql>>, Error> {
         values_batches(rows)
     }
 }
 
 #[cfg(feature = "sqlite")]
 impl<M: SqlModel<sqlx::Sqlite> + 'static> InsertMany<sqlx::Sqlite> for M {
-    fn batch_statements(
-        rows: &[Self],
-    ) -> Result<Vec<(Cow<'static, str>, sqlx::sqlite::SqliteArguments)>, Error> {
+    fn batch_statements(rows: &[Self]) -> Result<Vec<Bound<sqlx::Sqlite>>, Error> {
         values_batches(rows)
     }
 }
@@ -248,7 +245,7 @@ impl<M: SqlModel<sqlx::Sqlite> + 'static> InsertMany<sqlx::Sqlite> for M {
 #[cfg_attr(not(any(feature = "mysql", feature = "sqlite")), allow(dead_code))]
 fn values_batches<DB: Driver, M: SqlModel<DB> + 'static>(
     rows: &[M],
-) -> Result<Vec<(Cow<'static, str>, DB::Arguments)>, Error> {
+) -> Result<Vec<Bound<DB>>, Error> {
     let width = M::DEFINITION.columns().len().max(1);
     let per_statement = (DB::MAX_PARAMETERS / width).max(1);
     let mut statements = Vec::with_capacity(rows.len().div_ceil(per_statement));
@@ -376,6 +373,8 @@ fn row_arguments<DB: Driver, M: SqlModel<DB>>(row: &M) -> Result<DB::Arguments, 
 enum Statement {
     Insert,
     InsertReturning,
+    /// PostgreSQL's `UNNEST` batch.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     InsertMany,
     InsertValues(usize),
     IdempotentInsert,
@@ -472,13 +471,11 @@ fn render(table: &Table, dialect: Dialect, kind: Statement) -> String {
             // MariaDB/MySQL binds the key columns again after them.
             let conditions: Vec<String> = keys
                 .iter()
-                .enumerate()
-                .map(|(key_index, column)| {
+                .map(|column| {
                     let parameter = match dialect {
                         Dialect::MySql => "?".to_owned(),
                         _ => placeholder(column_position(table, column) + 1),
                     };
-                    let _ = key_index;
                     format!("{} = {parameter}", quote(column))
                 })
                 .collect();

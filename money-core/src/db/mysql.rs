@@ -34,21 +34,21 @@ impl MoneyDatabase for MySql {
         <Decimal as Encode<'_, MySql>>::encode_by_ref(&amount, buffer)
     }
 
-    /// A reject-mode column is `decimal(65, 30)`, so the server pads every
-    /// value to 30 digits after the point: the trailing zeros past the
-    /// declared scale are dropped, so `7.5` at scale 2 reads `7.50`, as on
-    /// SQLite. Digits beyond the scale that are not zeros are kept, for
-    /// validation to refuse.
+    /// A reject-mode column is `decimal(65, 30)`, whose text has as many
+    /// digits after the point as the server chooses: the amount is read at
+    /// the declared scale (`7.5` at scale 2 reads `7.50`, as on SQLite),
+    /// dropping or adding zeros only. Digits beyond the scale that are not
+    /// zeros are kept, for validation to refuse.
     fn decode_amount(
         value: MySqlValueRef<'_>,
         spec: &MoneySpec,
     ) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError> {
         let text = <&str as Decode<'_, MySql>>::decode(value)?;
-        Ok(decode_numeric_text(text).map(|mut amount| {
-            if amount.scale() > spec.scale() && amount.normalize().scale() <= spec.scale() {
-                amount.rescale(spec.scale());
-            }
-            amount
+        Ok(decode_numeric_text(text).map(|amount| {
+            let mut declared = amount;
+            declared.rescale(spec.scale());
+            // Equal in value: only zeros were dropped or added.
+            if declared == amount { declared } else { amount }
         }))
     }
 
