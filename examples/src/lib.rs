@@ -3,7 +3,7 @@
 //! rounds instead of rejecting excess digits.
 #![forbid(unsafe_code)]
 
-use money_core::{Decimal, MoneyModel};
+use money_core::{Decimal, MoneyModel, Table};
 
 /// A customer account. The balance may not go below zero.
 #[derive(Debug, Clone, MoneyModel)]
@@ -64,3 +64,21 @@ pub struct FxRate {
     )]
     pub rate: Decimal,
 }
+
+/// Every table of this crate's models, in the order a database creates
+/// them: the one list that build scripts, migrations and tests iterate, so a
+/// new model cannot be forgotten in one of them.
+///
+/// ```
+/// use money_core::{Dialect, ddl};
+///
+/// for table in money_examples::TABLES {
+///     let sql = ddl::create_table(table, Dialect::Postgres);
+///     assert!(sql.starts_with(&format!("CREATE TABLE \"{}\"", table.name())));
+/// }
+/// ```
+pub const TABLES: &[&Table] = &[
+    Account::DEFINITION,
+    Settlement::DEFINITION,
+    FxRate::DEFINITION,
+];

@@ -1,0 +1,83 @@
+//! Applies the migrations embedded in this binary to the database named by
+//! `DATABASE_URL` and prints what it applied; without `DATABASE_URL`, prints
+//! the migrations it would apply.
+//!
+//! ```text
+//! cargo run -p money-migrations-example
+//! DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo run -p money-migrations-example
+//! ```
+//!
+//! The tables and `_sqlx_migrations` go into the first schema of the
+//! connection's `search_path`; to use another one, add
+//! `?options=-csearch_path%3Dmy_schema` to the URL.
+
+use std::process::ExitCode;
+
+use money_migrations_example::{MIGRATOR, apply};
+use sqlx::PgPool;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let url = std::env::var("DATABASE_URL").unwrap_or_default();
+    if url.is_empty() {
+        print_plan();
+        return ExitCode::SUCCESS;
+    }
+    match run(&url).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Without a database: every embedded migration, with its SQL.
+fn print_plan() {
+    println!(
+        "DATABASE_URL is not set. With it, this binary applies these {} migration(s), \
+         skipping the ones the database has already applied:\n",
+        MIGRATOR.iter().count()
+    );
+    for migration in MIGRATOR.iter() {
+        println!(
+            "-- version {} ({})\n{}\n",
+            migration.version,
+            migration.description,
+            migration.sql.as_str().trim_end()
+        );
+    }
+}
+
+async fn run(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = PgPool::connect(url).await?;
+    let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(&pool)
+        .await?;
+    let outcome = apply(&pool).await?;
+    for migration in &outcome {
+        println!(
+            "{} {:>4} {}",
+            if migration.applied_now {
+                "applied        "
+            } else {
+                "already applied"
+            },
+            migration.version,
+            migration.description
+        );
+    }
+    let applied = outcome
+        .iter()
+        .filter(|migration| migration.applied_now)
+        .count();
+    println!(
+        "{applied} migration(s) applied, {} already there, in schema {}",
+        outcome.len() - applied,
+        schema
+            .as_deref()
+            .unwrap_or("(none: the search_path names no existing schema)")
+    );
+    pool.close().await;
+    Ok(())
+}
