@@ -8,9 +8,9 @@ CREATE TABLE "accounts" (
     "currency" char(3) NOT NULL,
     "overdraft_limit" numeric,
     CONSTRAINT "accounts_pkey" PRIMARY KEY ("id"),
-    CONSTRAINT "accounts_balance_digits" CHECK (abs("balance") < 1000000000000000),
+    CONSTRAINT "accounts_balance_digits" CHECK (abs("balance") < 100000000000000),
     CONSTRAINT "accounts_balance_scale" CHECK ("balance" = round("balance", 4)),
     CONSTRAINT "accounts_balance_min" CHECK ("balance" >= 0),
-    CONSTRAINT "accounts_overdraft_limit_digits" CHECK (abs("overdraft_limit") < 1000000000000000),
+    CONSTRAINT "accounts_overdraft_limit_digits" CHECK (abs("overdraft_limit") < 100000000000000),
     CONSTRAINT "accounts_overdraft_limit_scale" CHECK ("overdraft_limit" = round("overdraft_limit", 4))
 );

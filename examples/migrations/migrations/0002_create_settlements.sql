@@ -8,7 +8,7 @@ CREATE TABLE "settlements" (
     "account_id" bigint NOT NULL,
     "amount" numeric NOT NULL,
     CONSTRAINT "settlements_pkey" PRIMARY KEY ("id"),
-    CONSTRAINT "settlements_amount_digits" CHECK (abs("amount") < 1000000000000000),
+    CONSTRAINT "settlements_amount_digits" CHECK (abs("amount") < 100000000000000),
     CONSTRAINT "settlements_amount_scale" CHECK ("amount" = round("amount", 4)),
     CONSTRAINT "settlements_amount_min" CHECK ("amount" >= 0.0001),
     CONSTRAINT "settlements_amount_max" CHECK ("amount" <= 9999999999999.9999)

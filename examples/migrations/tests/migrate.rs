@@ -289,11 +289,11 @@ fn simple(version: i64, description: &str, sql: &str) -> Migration {
 struct AccountV2 {
     #[money(primary_key)]
     id: i64,
-    #[money(precision = 19, scale = 4, min = "-500")]
+    #[money(precision = 18, scale = 4, min = "-500")]
     balance: Decimal,
     #[money(sql_type = "char(3)")]
     currency: String,
-    #[money(precision = 19, scale = 4, min = "0")]
+    #[money(precision = 18, scale = 4, min = "0")]
     overdraft_limit: Option<Decimal>,
     closed_on: Option<i32>,
 }
