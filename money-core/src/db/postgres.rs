@@ -37,10 +37,7 @@ impl MoneyDatabase for Postgres {
         value: PgValueRef<'_>,
         _spec: &MoneySpec,
     ) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError> {
-        Ok(match value.format() {
-            PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
-            PgValueFormat::Text => decode_numeric_text(value.as_str()?),
-        })
+        decode_numeric(value)
     }
 
     fn get<'r, T>(row: &'r PgRow, column: &str) -> Result<T, sqlx::Error>
@@ -66,6 +63,16 @@ impl MoneyDatabase for Postgres {
     }
 }
 
+/// A `numeric`, exactly, in either wire format.
+fn decode_numeric(
+    value: PgValueRef<'_>,
+) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError> {
+    Ok(match value.format() {
+        PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
+        PgValueFormat::Text => decode_numeric_text(value.as_str()?),
+    })
+}
+
 /// A `numeric` decoded exactly, for reading a `Decimal` outside a model:
 /// `let total: ExactDecimal = sqlx::query_scalar("SELECT sum(...)")`.
 pub struct ExactDecimal(pub Decimal);
@@ -78,11 +85,7 @@ impl Type<Postgres> for ExactDecimal {
 
 impl<'r> Decode<'r, Postgres> for ExactDecimal {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        let decoded = match value.format() {
-            PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
-            PgValueFormat::Text => decode_numeric_text(value.as_str()?),
-        };
-        Ok(ExactDecimal(decoded?))
+        Ok(ExactDecimal(decode_numeric(value)??))
     }
 }
 
