@@ -1,5 +1,6 @@
 //! Shared support for the integration tests (not published).
 
+pub mod bank;
 pub mod matrix;
 pub mod mysql;
 pub mod pg;
