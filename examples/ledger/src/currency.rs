@@ -25,7 +25,7 @@ const MINOR_UNITS: &[(&str, u32)] = &[
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CurrencyError {
-    /// Not a code of [`MINOR_UNITS`](self): unknown, lowercase, padded.
+    /// Not a code the ledger knows (see [`minor_units`]): unknown, lowercase, padded.
     #[error("unknown currency code {code:?}")]
     UnknownCode {
         /// The code as given.

@@ -170,7 +170,7 @@ impl From<sqlx::Error> for LedgerError {
 }
 
 /// Serialization failures and deadlocks are retried by
-/// [`money_sqlx::transaction`]; nothing the ledger decides is.
+/// [`money_sqlx::transaction()`]; nothing the ledger decides is.
 impl Retryable for LedgerError {
     fn is_retryable(&self) -> bool {
         match self {
@@ -209,7 +209,7 @@ pub struct Posted {
     /// and this call changed nothing.
     pub replayed: bool,
     /// Transaction attempts, 1 unless a serialization failure or deadlock
-    /// made [`money_sqlx::transaction`] run it again.
+    /// made [`money_sqlx::transaction()`] run it again.
     pub attempts: u32,
 }
 
@@ -323,7 +323,7 @@ impl Ledger {
     /// currency, as transfer `transfer_id`.
     ///
     /// One SERIALIZABLE transaction, run again on a serialization failure or
-    /// deadlock by [`money_sqlx::transaction`]: it records the request under
+    /// deadlock by [`money_sqlx::transaction()`]: it records the request under
     /// its id ([`ModelExt::insert_idempotent`]), writes a debit and a credit
     /// leg, and updates both balances (in account order, so that two
     /// transfers never lock the same pair in opposite orders). If the id is

@@ -5,7 +5,7 @@
 //!   ([`Account`], [`Transfer`], [`Entry`], [`FxRate`], [`Conversion`]);
 //!   [`schema`] renders their DDL and adds the foreign keys.
 //! - [`Ledger::transfer`] moves money between two accounts of one currency in
-//!   a SERIALIZABLE transaction run by [`money_sqlx::transaction`] (retried on
+//!   a SERIALIZABLE transaction run by [`money_sqlx::transaction()`] (retried on
 //!   serialization failures and deadlocks), idempotent on `transfer_id`
 //!   through [`money_sqlx::ModelExt::insert_idempotent`]: resubmitting the same
 //!   request returns the first outcome, the same id with another payload is

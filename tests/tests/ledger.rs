@@ -1,0 +1,735 @@
+//! `money_ledger` against a real PostgreSQL: double-entry transfers,
+//! idempotency (replay, conflict, concurrent submissions of one id), the
+//! overdraft refused by the `min = "0"` CHECK and mapped back through
+//! money-sqlx, unknown outcomes at commit (the connection cut after the
+//! server committed, and a backend terminated during COMMIT) resolved by
+//! resubmitting, and cross-currency pricing: newest fresh rate, stale and
+//! future rates, rounding half away from zero with the difference stored.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use money_core::{Decimal, Rule};
+use money_ledger::{Account, FxPolicy, FxRate, Ledger, LedgerError, Posted, Timestamp};
+use money_tests::dec;
+use money_tests::pg::{TestSchema, count, execute, fresh_schema};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UnixListener, UnixStream};
+use tokio::task::JoinHandle;
+
+/// A ledger in a fresh schema with `accounts` opened: `(id, currency,
+/// balance)`.
+async fn ledger_with(accounts: &[(i64, &str, &str)]) -> (TestSchema, Ledger) {
+    let schema = fresh_schema().await;
+    let ledger = Ledger::new(schema.pool.clone());
+    ledger
+        .create_schema()
+        .await
+        .expect("create the ledger's tables");
+    for (id, currency, balance) in accounts {
+        ledger
+            .open_account(&Account {
+                id: *id,
+                currency: (*currency).to_owned(),
+                balance: dec(balance),
+            })
+            .await
+            .expect("open account");
+    }
+    (schema, ledger)
+}
+
+async fn balances(ledger: &Ledger) -> Vec<(i64, Decimal)> {
+    ledger
+        .accounts()
+        .await
+        .expect("read accounts")
+        .into_iter()
+        .map(|account| (account.id, account.balance))
+        .collect()
+}
+
+async fn stored_transfers(pool: &PgPool) -> i64 {
+    count(pool, "transfers").await
+}
+
+#[tokio::test]
+async fn a_transfer_books_two_balanced_legs_and_a_resubmission_returns_the_first_outcome() {
+    let (schema, ledger) = ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0")]).await;
+
+    let first = ledger
+        .transfer(7, 1, 2, dec("25.50"))
+        .await
+        .expect("transfer");
+    assert!(!first.replayed);
+    assert_eq!(first.attempts, 1);
+    let legs: Vec<(i16, i64, Decimal, &str)> = first
+        .receipt
+        .entries
+        .iter()
+        .map(|entry| {
+            (
+                entry.leg,
+                entry.account_id,
+                entry.amount,
+                entry.currency.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        legs,
+        [(0, 1, dec("-25.50"), "EUR"), (1, 2, dec("25.50"), "EUR")]
+    );
+    assert_eq!(first.receipt.conversion, None);
+    assert_eq!(
+        balances(&ledger).await,
+        [(1, dec("74.50")), (2, dec("25.50"))]
+    );
+
+    // Same id, same payload (written with another scale): the first receipt,
+    // nothing booked again.
+    let replay = ledger
+        .transfer(7, 1, 2, dec("25.5000"))
+        .await
+        .expect("replay");
+    assert!(replay.replayed);
+    assert_eq!(replay.receipt, first.receipt);
+    assert_eq!(
+        balances(&ledger).await,
+        [(1, dec("74.50")), (2, dec("25.50"))]
+    );
+    assert_eq!(count(&schema.pool, "journal_entries").await, 2);
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn the_same_id_with_another_payload_is_a_conflict_and_books_nothing() {
+    let (schema, ledger) =
+        ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0"), (3, "EUR", "0")]).await;
+    ledger.transfer(7, 1, 2, dec("10")).await.expect("transfer");
+    for (from, to, amount) in [(1, 2, "10.01"), (1, 3, "10"), (2, 1, "10")] {
+        match ledger.transfer(7, from, to, dec(amount)).await {
+            Err(LedgerError::IdConflict {
+                requested,
+                existing,
+            }) => {
+                assert_eq!(
+                    (requested.debit_account_id, requested.credit_account_id),
+                    (from, to)
+                );
+                assert_eq!(
+                    (
+                        existing.debit_account_id,
+                        existing.credit_account_id,
+                        existing.amount
+                    ),
+                    (1, 2, dec("10"))
+                );
+            }
+            other => panic!("({from}, {to}, {amount}): expected a conflict, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        balances(&ledger).await,
+        [(1, dec("90.00")), (2, dec("10")), (3, dec("0"))]
+    );
+    assert_eq!(count(&schema.pool, "journal_entries").await, 2);
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn an_overdraft_is_refused_by_the_min_check_and_mapped_back_to_the_field() {
+    let (schema, ledger) = ledger_with(&[(1, "EUR", "10.00"), (2, "EUR", "0")]).await;
+
+    match ledger.transfer(7, 1, 2, dec("10.01")).await {
+        Err(LedgerError::BelowMinimum {
+            account,
+            minimum,
+            constraint,
+            source,
+        }) => {
+            assert_eq!((account, minimum), (1, Decimal::ZERO));
+            assert_eq!(constraint, "accounts_balance_min");
+            // The database's 23514, as money-sqlx maps it: the field and rule.
+            match *source {
+                money_sqlx::Error::Check {
+                    table,
+                    field,
+                    column,
+                    constraint,
+                    rule,
+                } => {
+                    assert_eq!(
+                        (table, field, column, constraint.as_str()),
+                        ("accounts", "balance", "balance", "accounts_balance_min")
+                    );
+                    assert_eq!(rule, Rule::Min(Decimal::ZERO));
+                }
+                other => panic!("expected money_sqlx::Error::Check, got {other:?}"),
+            }
+        }
+        other => panic!("expected BelowMinimum, got {other:?}"),
+    }
+    // Rolled back: no balance moved, no trace of the id.
+    assert_eq!(balances(&ledger).await, [(1, dec("10.00")), (2, dec("0"))]);
+    assert_eq!(stored_transfers(&schema.pool).await, 0);
+
+    // A failure leaves nothing behind, so the same id can be booked once
+    // the money is there.
+    execute(
+        &schema.pool,
+        "UPDATE accounts SET balance = balance + 1 WHERE id = 1",
+    )
+    .await;
+    let posted = ledger
+        .transfer(7, 1, 2, dec("10.01"))
+        .await
+        .expect("transfer");
+    assert!(!posted.replayed);
+    assert_eq!(
+        balances(&ledger).await,
+        [(1, dec("0.99")), (2, dec("10.01"))]
+    );
+    schema.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_submissions_of_one_id_book_it_once() {
+    const TASKS: usize = 16;
+    let (schema, _) = ledger_with(&[(1, "USD", "100.00"), (2, "USD", "0")]).await;
+    let pool = PgPoolOptions::new()
+        .max_connections(TASKS as u32)
+        .connect_with((*schema.pool.connect_options()).clone())
+        .await
+        .expect("pool");
+    let ledger = Ledger::with_options(pool.clone(), Ledger::default_options().max_attempts(100));
+    let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+    let tasks: Vec<JoinHandle<Result<Posted, LedgerError>>> = (0..TASKS)
+        .map(|_| {
+            let (ledger, barrier) = (ledger.clone(), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                ledger.transfer(42, 1, 2, dec("30.00")).await
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.expect("task").expect("transfer"));
+    }
+    let booked: Vec<&Posted> = outcomes.iter().filter(|posted| !posted.replayed).collect();
+    assert_eq!(booked.len(), 1, "exactly one submission books it");
+    for posted in &outcomes {
+        assert_eq!(posted.receipt, booked[0].receipt);
+    }
+    assert_eq!(
+        balances(&ledger).await,
+        [(1, dec("70.00")), (2, dec("30.00"))]
+    );
+    pool.close().await;
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn invalid_requests_are_refused_and_book_nothing() {
+    let (schema, ledger) =
+        ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0"), (3, "JPY", "0")]).await;
+    let refusals = [
+        (ledger.transfer(1, 1, 1, dec("1")).await, "same account"),
+        (ledger.transfer(2, 1, 2, dec("0")).await, "zero amount"),
+        (ledger.transfer(3, 1, 2, dec("-1")).await, "negative amount"),
+        (ledger.transfer(4, 1, 9, dec("1")).await, "unknown account"),
+        (
+            ledger.transfer(5, 1, 2, dec("0.001")).await,
+            "finer than cents",
+        ),
+        (ledger.transfer(6, 1, 3, dec("1")).await, "two currencies"),
+    ];
+    for (outcome, what) in refusals {
+        let error = outcome.expect_err(what);
+        let expected = match what {
+            "same account" => matches!(error, LedgerError::SameAccount { account: 1 }),
+            "zero amount" | "negative amount" => matches!(error, LedgerError::Invalid(_)),
+            "unknown account" => matches!(error, LedgerError::UnknownAccount { account: 9 }),
+            "finer than cents" => matches!(error, LedgerError::Currency(_)),
+            _ => matches!(error, LedgerError::CurrencyMismatch { .. }),
+        };
+        assert!(expected, "{what}: {error:?}");
+    }
+    assert_eq!(stored_transfers(&schema.pool).await, 0);
+    schema.drop().await;
+}
+
+/// Where the test server listens, for the proxy to connect to.
+#[derive(Clone)]
+enum Upstream {
+    Unix(PathBuf),
+    Tcp(String, u16),
+}
+
+/// A proxy on a Unix socket in front of the test server that, once armed,
+/// lets the client's `COMMIT` through and then cuts the connection when the
+/// server answers, before the client reads the answer: the transaction is
+/// committed and the client cannot know it.
+struct CommitCutter {
+    dir: PathBuf,
+    armed: Arc<AtomicBool>,
+    accept: JoinHandle<()>,
+}
+
+impl CommitCutter {
+    async fn start(server: &PgConnectOptions) -> Self {
+        let upstream = match server.get_socket() {
+            Some(dir) => Upstream::Unix(dir.join(format!(".s.PGSQL.{}", server.get_port()))),
+            None if server.get_host().starts_with('/') => Upstream::Unix(
+                PathBuf::from(server.get_host()).join(format!(".s.PGSQL.{}", server.get_port())),
+            ),
+            None => Upstream::Tcp(server.get_host().to_owned(), server.get_port()),
+        };
+        let dir = std::env::temp_dir().join(format!(
+            "money-ledger-cutter-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir(&dir).expect("proxy directory");
+        let listener = UnixListener::bind(dir.join(format!(".s.PGSQL.{}", server.get_port())))
+            .expect("proxy socket");
+        let armed = Arc::new(AtomicBool::new(false));
+        let accept = tokio::spawn({
+            let armed = Arc::clone(&armed);
+            async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    let (upstream, armed) = (upstream.clone(), Arc::clone(&armed));
+                    tokio::spawn(async move {
+                        match upstream {
+                            Upstream::Unix(path) => {
+                                if let Ok(server) = UnixStream::connect(path).await {
+                                    relay(client, server, armed).await;
+                                }
+                            }
+                            Upstream::Tcp(host, port) => {
+                                if let Ok(server) = TcpStream::connect((host.as_str(), port)).await
+                                {
+                                    relay(client, server, armed).await;
+                                }
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        Self { dir, armed, accept }
+    }
+
+    /// Options that reach the server through the proxy (no TLS: the proxy
+    /// reads the protocol).
+    fn client_options(&self, server: &PgConnectOptions) -> PgConnectOptions {
+        server
+            .clone()
+            .socket(&self.dir)
+            .ssl_mode(PgSslMode::Disable)
+    }
+
+    fn arm(&self) {
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
+    fn stop(self) {
+        self.accept.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn relay<S>(client: UnixStream, server: S, armed: Arc<AtomicBool>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut client_read, mut client_write) = tokio::io::split(client);
+    let (mut server_read, mut server_write) = tokio::io::split(server);
+    let commit_sent = Arc::new(AtomicBool::new(false));
+    let upward = tokio::spawn({
+        let commit_sent = Arc::clone(&commit_sent);
+        async move {
+            let mut buffer = vec![0_u8; 16 * 1024];
+            while let Ok(read) = client_read.read(&mut buffer).await {
+                if read == 0 {
+                    break;
+                }
+                let chunk = &buffer[..read];
+                // A simple-protocol `Query` message carrying `COMMIT`.
+                if armed.load(Ordering::SeqCst)
+                    && chunk.windows(7).any(|window| window == b"COMMIT\0")
+                {
+                    armed.store(false, Ordering::SeqCst);
+                    commit_sent.store(true, Ordering::SeqCst);
+                }
+                if server_write.write_all(chunk).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let mut buffer = vec![0_u8; 16 * 1024];
+    while let Ok(read) = server_read.read(&mut buffer).await {
+        // The server's answer to the COMMIT: swallow it and hang up.
+        if read == 0 || commit_sent.load(Ordering::SeqCst) {
+            break;
+        }
+        if client_write.write_all(&buffer[..read]).await.is_err() {
+            break;
+        }
+    }
+    upward.abort();
+}
+
+#[tokio::test]
+async fn a_connection_cut_after_the_server_committed_is_an_unknown_outcome_that_a_resubmission_resolves()
+ {
+    let (schema, ledger) = ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0")]).await;
+    let server = (*schema.pool.connect_options()).clone();
+    let cutter = CommitCutter::start(&server).await;
+    let proxied_pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(cutter.client_options(&server))
+        .await
+        .expect("pool through the proxy");
+    let proxied = Ledger::new(proxied_pool.clone());
+
+    cutter.arm();
+    let outcome = proxied.transfer(7, 1, 2, dec("30.00")).await;
+    assert!(
+        matches!(outcome, Err(LedgerError::OutcomeUnknown { .. })),
+        "{outcome:?}"
+    );
+    // The server did commit it.
+    assert_eq!(stored_transfers(&schema.pool).await, 1);
+
+    // Resubmitting learns it: a replay, booked once.
+    let resolved = ledger
+        .transfer(7, 1, 2, dec("30.00"))
+        .await
+        .expect("resubmission");
+    assert!(resolved.replayed);
+    assert_eq!(resolved.receipt.entries.len(), 2);
+    assert_eq!(
+        balances(&ledger).await,
+        [(1, dec("70.00")), (2, dec("30.00"))]
+    );
+    proxied_pool.close().await;
+    cutter.stop();
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn a_backend_terminated_during_commit_is_an_unknown_outcome_that_a_resubmission_resolves() {
+    let (schema, ledger) = ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0")]).await;
+    // A deferred trigger makes COMMIT take a second, long enough to
+    // terminate the backend while it commits.
+    execute(
+        &schema.pool,
+        "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
+         CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON transfers
+             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()",
+    )
+    .await;
+    let tag = format!("{}_victim", schema.name);
+    let victim_pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            (*schema.pool.connect_options())
+                .clone()
+                .application_name(&tag),
+        )
+        .await
+        .expect("pool");
+    let victim = Ledger::new(victim_pool.clone());
+    let killer = tokio::spawn({
+        let pool = schema.pool.clone();
+        async move {
+            for _ in 0..200 {
+                let terminated: Option<bool> = sqlx::query_scalar(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                     WHERE application_name = $1 AND state = 'active' AND query = 'COMMIT'",
+                )
+                .bind(&tag)
+                .fetch_optional(&pool)
+                .await
+                .expect("terminate");
+                if terminated == Some(true) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            false
+        }
+    });
+    let outcome = victim.transfer(7, 1, 2, dec("30.00")).await;
+    assert!(killer.await.expect("killer"), "no COMMIT to terminate");
+    assert!(
+        matches!(outcome, Err(LedgerError::OutcomeUnknown { .. })),
+        "{outcome:?}"
+    );
+    // Terminated before its commit record: nothing stored.
+    assert_eq!(stored_transfers(&schema.pool).await, 0);
+
+    let resolved = ledger
+        .transfer(7, 1, 2, dec("30.00"))
+        .await
+        .expect("resubmission");
+    assert!(!resolved.replayed, "it had not been booked, so it is now");
+    assert_eq!(
+        balances(&ledger).await,
+        [(1, dec("70.00")), (2, dec("30.00"))]
+    );
+    victim_pool.close().await;
+    schema.drop().await;
+}
+
+const ALICE_USD: i64 = 1;
+const BOB_EUR: i64 = 2;
+const CAROL_JPY: i64 = 3;
+const DESK_USD: i64 = 900;
+const DESK_EUR: i64 = 901;
+const DESK_JPY: i64 = 902;
+
+async fn fx_ledger() -> (TestSchema, Ledger, FxPolicy) {
+    let (schema, ledger) = ledger_with(&[
+        (ALICE_USD, "USD", "1000.00"),
+        (BOB_EUR, "EUR", "100.00"),
+        (CAROL_JPY, "JPY", "0"),
+        (DESK_USD, "USD", "1000.00"),
+        (DESK_EUR, "EUR", "1000.00"),
+        (DESK_JPY, "JPY", "1000000"),
+    ])
+    .await;
+    let policy = FxPolicy::new(Duration::from_secs(60))
+        .desk("USD", DESK_USD)
+        .desk("EUR", DESK_EUR)
+        .desk("JPY", DESK_JPY);
+    (schema, ledger, policy)
+}
+
+/// An instant `seconds` before (negative: after) the database's `now()`.
+async fn database_time(ledger: &Ledger, seconds_ago: i64) -> Timestamp {
+    let now = ledger.database_now().await.expect("now");
+    Timestamp::from_unix_micros(now.unix_micros() - seconds_ago * 1_000_000)
+}
+
+async fn publish(ledger: &Ledger, id: i64, pair: (&str, &str), rate: &str, as_of: Timestamp) {
+    ledger
+        .publish_rate(&FxRate {
+            id,
+            base_currency: pair.0.to_owned(),
+            quote_currency: pair.1.to_owned(),
+            rate: dec(rate),
+            as_of,
+        })
+        .await
+        .expect("publish rate");
+}
+
+#[tokio::test]
+async fn fx_uses_the_newest_fresh_rate_rounds_half_away_from_zero_and_stores_the_difference() {
+    let (schema, ledger, policy) = fx_ledger().await;
+    publish(
+        &ledger,
+        1,
+        ("EUR", "USD"),
+        "1.20",
+        database_time(&ledger, 30).await,
+    )
+    .await;
+    publish(
+        &ledger,
+        2,
+        ("EUR", "USD"),
+        "1.25",
+        database_time(&ledger, 5).await,
+    )
+    .await;
+    // Not yet valid: ignored.
+    publish(
+        &ledger,
+        3,
+        ("EUR", "USD"),
+        "9.99",
+        database_time(&ledger, -3600).await,
+    )
+    .await;
+
+    // 0.10 EUR at 1.25 is 0.125 USD: a midpoint, booked 0.13 (half to even
+    // would book 0.12), and the 0.005 is reported.
+    let posted = ledger
+        .fx_transfer(&policy, 7, BOB_EUR, ALICE_USD, dec("0.10"))
+        .await
+        .expect("fx transfer");
+    let conversion = posted.receipt.conversion.clone().expect("a conversion");
+    assert_eq!(conversion.rate_id, 2);
+    assert_eq!(conversion.rate, dec("1.25"));
+    assert_eq!(conversion.exact_amount, dec("0.125"));
+    assert_eq!(conversion.booked_amount, dec("0.13"));
+    assert_eq!(conversion.rounding_difference, dec("0.005"));
+    let age = conversion
+        .priced_at
+        .duration_since(conversion.rate_as_of)
+        .expect("rate not from the future");
+    assert!(age <= policy.max_rate_age(), "{age:?}");
+    let legs: Vec<(i64, Decimal, &str)> = posted
+        .receipt
+        .entries
+        .iter()
+        .map(|entry| (entry.account_id, entry.amount, entry.currency.as_str()))
+        .collect();
+    assert_eq!(
+        legs,
+        [
+            (BOB_EUR, dec("-0.10"), "EUR"),
+            (DESK_EUR, dec("0.10"), "EUR"),
+            (DESK_USD, dec("-0.13"), "USD"),
+            (ALICE_USD, dec("0.13"), "USD"),
+        ]
+    );
+    assert_eq!(
+        balances(&ledger).await,
+        [
+            (ALICE_USD, dec("1000.13")),
+            (BOB_EUR, dec("99.90")),
+            (CAROL_JPY, dec("0")),
+            (DESK_USD, dec("999.87")),
+            (DESK_EUR, dec("1000.10")),
+            (DESK_JPY, dec("1000000")),
+        ]
+    );
+    // Stored as returned, and a replay returns the same pricing even after
+    // a newer rate appears.
+    publish(
+        &ledger,
+        4,
+        ("EUR", "USD"),
+        "1.30",
+        database_time(&ledger, 0).await,
+    )
+    .await;
+    let replay = ledger
+        .fx_transfer(&policy, 7, BOB_EUR, ALICE_USD, dec("0.10"))
+        .await
+        .expect("replay");
+    assert!(replay.replayed);
+    assert_eq!(replay.receipt, posted.receipt);
+
+    // A rate a conversion used cannot be deleted.
+    let deleted = sqlx::query("DELETE FROM fx_rates WHERE id = 2")
+        .execute(&schema.pool)
+        .await
+        .expect_err("the conversion references it");
+    assert_eq!(
+        deleted
+            .as_database_error()
+            .and_then(|error| error.code())
+            .as_deref(),
+        Some("23503")
+    );
+
+    // JPY has no minor units: 10.02 USD at 149.125 is 1494.2325, booked 1494.
+    publish(
+        &ledger,
+        5,
+        ("USD", "JPY"),
+        "149.125",
+        database_time(&ledger, 1).await,
+    )
+    .await;
+    let posted = ledger
+        .fx_transfer(&policy, 8, ALICE_USD, CAROL_JPY, dec("10.02"))
+        .await
+        .expect("fx transfer");
+    let conversion = posted.receipt.conversion.expect("a conversion");
+    assert_eq!(
+        (conversion.booked_amount, conversion.rounding_difference),
+        (dec("1494"), dec("-0.2325"))
+    );
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn fx_refuses_a_stale_or_missing_rate_and_books_nothing() {
+    let (schema, ledger, policy) = fx_ledger().await;
+    match ledger
+        .fx_transfer(&policy, 7, ALICE_USD, BOB_EUR, dec("10.00"))
+        .await
+    {
+        Err(LedgerError::NoRate { base, quote }) => {
+            assert_eq!((base, quote), ("USD".into(), "EUR".into()))
+        }
+        other => panic!("expected NoRate, got {other:?}"),
+    }
+    publish(
+        &ledger,
+        1,
+        ("USD", "EUR"),
+        "0.9",
+        database_time(&ledger, 120).await,
+    )
+    .await;
+    match ledger
+        .fx_transfer(&policy, 7, ALICE_USD, BOB_EUR, dec("10.00"))
+        .await
+    {
+        Err(LedgerError::StaleRate {
+            rate, age, max_age, ..
+        }) => {
+            assert_eq!(rate.id, 1);
+            assert!(age >= Duration::from_secs(120), "{age:?}");
+            assert_eq!(max_age, policy.max_rate_age());
+        }
+        other => panic!("expected StaleRate, got {other:?}"),
+    }
+    assert_eq!(stored_transfers(&schema.pool).await, 0);
+
+    // A fresh rate: the same request now goes through.
+    publish(
+        &ledger,
+        2,
+        ("USD", "EUR"),
+        "0.9",
+        database_time(&ledger, 0).await,
+    )
+    .await;
+    let posted = ledger
+        .fx_transfer(&policy, 7, ALICE_USD, BOB_EUR, dec("10.00"))
+        .await
+        .expect("fx transfer");
+    assert_eq!(posted.receipt.conversion.expect("conversion").rate_id, 2);
+
+    // No desk for the currency, or an amount that converts to nothing.
+    let no_yen_desk = FxPolicy::new(Duration::from_secs(60))
+        .desk("USD", DESK_USD)
+        .desk("EUR", DESK_EUR);
+    assert!(matches!(
+        ledger
+            .fx_transfer(&no_yen_desk, 8, ALICE_USD, CAROL_JPY, dec("1.00"))
+            .await,
+        Err(LedgerError::NoDesk { currency }) if currency == "JPY"
+    ));
+    publish(
+        &ledger,
+        3,
+        ("USD", "JPY"),
+        "10",
+        database_time(&ledger, 0).await,
+    )
+    .await;
+    assert!(matches!(
+        ledger
+            .fx_transfer(&policy, 9, ALICE_USD, CAROL_JPY, dec("0.01"))
+            .await,
+        Err(LedgerError::ConvertsToZero { .. })
+    ));
+    assert_eq!(stored_transfers(&schema.pool).await, 1);
+    schema.drop().await;
+}
