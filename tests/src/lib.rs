@@ -4,6 +4,7 @@ pub mod bank;
 pub mod matrix;
 pub mod mysql;
 pub mod pg;
+pub mod proxy;
 mod server;
 pub mod sqlite;
 

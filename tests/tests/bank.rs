@@ -2,7 +2,9 @@
 //! move money between 8 accounts with `money_ledger::Ledger::transfer` and
 //! read all balances, while a fault task terminates their backends
 //! (`pg_terminate_backend`) and cancels their statements
-//! (`pg_cancel_backend`) at random moments. Every transfer ends ok, failed
+//! (`pg_cancel_backend`) at random moments, and half of the workers go
+//! through a proxy that the fault task arms to cut a connection right after
+//! the server answered its `COMMIT` (`money_tests::proxy`). Every transfer ends ok, failed
 //! (rolled back) or unknown (the connection died at commit, or the call
 //! timed out); unknown ones are resolved afterwards by resubmitting the same
 //! transfer id. Then `money_tests::bank::check` compares what the clients
@@ -29,6 +31,7 @@ use money_sqlx::{Retryable, TransactionOptions, transaction};
 use money_tests::bank::{History, Submitted, check, load_state};
 use money_tests::dec;
 use money_tests::pg::{database_url, fresh_schema};
+use money_tests::proxy::CommitCutter;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
@@ -56,9 +59,11 @@ const READ_PERCENT: u32 = 15;
 const RESUBMIT_PERCENT: u32 = 10;
 /// Pause of the fault task between two faults, in milliseconds.
 const FAULT_PAUSE_MS: (u64, u64) = (5, 60);
-/// Of 100 faults, this many terminate the backend; the others cancel its
+/// Of 100 faults, this many arm the commit cutter (for the workers behind
+/// the proxy), this many terminate a backend; the others cancel a running
 /// statement.
-const TERMINATE_PERCENT: u32 = 40;
+const CUT_PERCENT: u32 = 20;
+const TERMINATE_PERCENT: u32 = 35;
 /// Bound on every single client operation; an operation that runs out is
 /// dropped, and a transfer whose outcome is then unknown is resolved later.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
@@ -111,6 +116,7 @@ struct WorkerLog {
 /// What the fault task did.
 #[derive(Default)]
 struct FaultLog {
+    cuts_armed: usize,
     terminate_requested: usize,
     terminate_delivered: usize,
     cancel_requested: usize,
@@ -153,8 +159,9 @@ async fn run_bank(parameters: &Parameters) {
     report!(
         "bank: seed {:#x}, {ACCOUNTS} accounts of {INITIAL_BALANCE} {CURRENCY} (minimum {minimum}), \
          {WORKERS} workers for {:?}, operations {}% reads / {}% resubmissions / {}% transfers of \
-         0.01..={}.00, faults every {}..={} ms ({TERMINATE_PERCENT}% pg_terminate_backend, the rest \
-         pg_cancel_backend), per-operation timeout {OPERATION_TIMEOUT:?}, transactions: {:?} \
+         0.01..={}.00, faults every {}..={} ms ({CUT_PERCENT}% cut a connection after COMMIT \
+         (the odd workers connect through the cutting proxy), {TERMINATE_PERCENT}% \
+         pg_terminate_backend, the rest pg_cancel_backend), per-operation timeout {OPERATION_TIMEOUT:?}, transactions: {:?} \
          up to {} attempts, deadline {:?}, statement timeout {:?}",
         parameters.seed,
         parameters.run,
@@ -172,6 +179,7 @@ async fn run_bank(parameters: &Parameters) {
 
     let connect_options: PgConnectOptions = database_url().parse().expect("database URL");
     let connect_options = connect_options.options([("search_path", schema.name.as_str())]);
+    let cutter = CommitCutter::start(&connect_options).await;
     let started = Instant::now();
     let stop = started + parameters.run;
     let mut pools = Vec::with_capacity(WORKERS);
@@ -179,26 +187,29 @@ async fn run_bank(parameters: &Parameters) {
     for index in 0..WORKERS {
         // One connection per worker, tagged so that the fault task can find
         // it; the pool reconnects after a kill (it tests a connection before
-        // handing it out).
+        // handing it out). Odd workers go through the cutting proxy.
+        let options = if index % 2 == 1 {
+            cutter.client_options(&connect_options)
+        } else {
+            connect_options.clone()
+        };
         let pool = PgPoolOptions::new()
             .max_connections(1)
             .min_connections(0)
             .acquire_timeout(CONTROL_TIMEOUT)
-            .connect_lazy_with(
-                connect_options
-                    .clone()
-                    .application_name(&format!("{prefix}{index}")),
-            );
+            .connect_lazy_with(options.application_name(&format!("{prefix}{index}")));
         pools.push(pool.clone());
         let ledger = Ledger::with_options(pool, worker_options.clone());
         let seed = worker_seed(parameters.seed, index);
         workers.push(tokio::spawn(worker(index, ledger, seed, stop)));
     }
+    let cutter = std::sync::Arc::new(cutter);
     let faults = tokio::spawn(inject_faults(
         connect_options
             .clone()
             .application_name(&format!("bank_{}_faults", schema.name)),
         prefix.clone(),
+        std::sync::Arc::clone(&cutter),
         worker_seed(parameters.seed, WORKERS),
         stop,
     ));
@@ -213,6 +224,8 @@ async fn run_bank(parameters: &Parameters) {
         pool.close().await;
     }
     drain_backends(&schema.pool, &prefix).await;
+    let cuts_delivered = cutter.cuts();
+    drop(cutter);
 
     // Merge what the workers saw.
     let mut history = History {
@@ -285,8 +298,10 @@ async fn run_bank(parameters: &Parameters) {
         history.reads.len()
     );
     report!(
-        "bank: faults: {} pg_terminate_backend ({} delivered), {} pg_cancel_backend ({} delivered), \
+        "bank: faults: {} commit cuts armed ({cuts_delivered} connections cut after COMMIT), \
+         {} pg_terminate_backend ({} delivered), {} pg_cancel_backend ({} delivered), \
          {} times no worker backend to hit (none active for a cancel), {} fault-task errors",
+        faults.cuts_armed,
         faults.terminate_requested,
         faults.terminate_delivered,
         faults.cancel_requested,
@@ -316,7 +331,7 @@ async fn run_bank(parameters: &Parameters) {
     assert!(ok_in_run > 0, "no transfer was booked");
     assert!(!history.reads.is_empty(), "no read succeeded");
     assert!(
-        faults.terminate_delivered + faults.cancel_delivered > 0,
+        faults.terminate_delivered + faults.cancel_delivered + cuts_delivered > 0,
         "no fault was delivered"
     );
     schema.drop().await;
@@ -486,11 +501,12 @@ async fn read_balances(
     Ok(committed.value)
 }
 
-/// Terminates and cancels the workers' backends at random moments until
-/// `stop`.
+/// Arms the commit cutter, terminates and cancels the workers' backends at
+/// random moments until `stop`.
 async fn inject_faults(
     options: PgConnectOptions,
     prefix: String,
+    cutter: std::sync::Arc<CommitCutter>,
     seed: u64,
     stop: Instant,
 ) -> FaultLog {
@@ -502,8 +518,14 @@ async fn inject_faults(
             rng.u64(FAULT_PAUSE_MS.0..=FAULT_PAUSE_MS.1),
         ))
         .await;
-        let terminate = rng.u32(0..100) < TERMINATE_PERCENT;
+        let fault = rng.u32(0..100);
         let pick = rng.u64(..);
+        if fault < CUT_PERCENT {
+            cutter.arm();
+            log.cuts_armed += 1;
+            continue;
+        }
+        let terminate = fault < CUT_PERCENT + TERMINATE_PERCENT;
         if connection.is_none() {
             connection = match timeout(CONTROL_TIMEOUT, PgConnection::connect_with(&options)).await
             {

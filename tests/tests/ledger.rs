@@ -6,19 +6,16 @@
 //! resubmitting, and cross-currency pricing: newest fresh rate, stale and
 //! future rates, rounding half away from zero with the difference stored.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use money_core::{Decimal, Rule};
 use money_ledger::{Account, FxPolicy, FxRate, Ledger, LedgerError, Posted, Timestamp};
 use money_tests::dec;
 use money_tests::pg::{TestSchema, count, execute, fresh_schema};
+use money_tests::proxy::CommitCutter;
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpStream, UnixListener, UnixStream};
+use sqlx::postgres::PgPoolOptions;
 use tokio::task::JoinHandle;
 
 /// A ledger in a fresh schema with `accounts` opened: `(id, currency,
@@ -264,128 +261,6 @@ async fn invalid_requests_are_refused_and_book_nothing() {
     schema.drop().await;
 }
 
-/// Where the test server listens, for the proxy to connect to.
-#[derive(Clone)]
-enum Upstream {
-    Unix(PathBuf),
-    Tcp(String, u16),
-}
-
-/// A proxy on a Unix socket in front of the test server that, once armed,
-/// lets the client's `COMMIT` through and then cuts the connection when the
-/// server answers, before the client reads the answer: the transaction is
-/// committed and the client cannot know it.
-struct CommitCutter {
-    dir: PathBuf,
-    armed: Arc<AtomicBool>,
-    accept: JoinHandle<()>,
-}
-
-impl CommitCutter {
-    async fn start(server: &PgConnectOptions) -> Self {
-        let upstream = match server.get_socket() {
-            Some(dir) => Upstream::Unix(dir.join(format!(".s.PGSQL.{}", server.get_port()))),
-            None if server.get_host().starts_with('/') => Upstream::Unix(
-                PathBuf::from(server.get_host()).join(format!(".s.PGSQL.{}", server.get_port())),
-            ),
-            None => Upstream::Tcp(server.get_host().to_owned(), server.get_port()),
-        };
-        let dir = std::env::temp_dir().join(format!(
-            "money-ledger-cutter-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir(&dir).expect("proxy directory");
-        let listener = UnixListener::bind(dir.join(format!(".s.PGSQL.{}", server.get_port())))
-            .expect("proxy socket");
-        let armed = Arc::new(AtomicBool::new(false));
-        let accept = tokio::spawn({
-            let armed = Arc::clone(&armed);
-            async move {
-                while let Ok((client, _)) = listener.accept().await {
-                    let (upstream, armed) = (upstream.clone(), Arc::clone(&armed));
-                    tokio::spawn(async move {
-                        match upstream {
-                            Upstream::Unix(path) => {
-                                if let Ok(server) = UnixStream::connect(path).await {
-                                    relay(client, server, armed).await;
-                                }
-                            }
-                            Upstream::Tcp(host, port) => {
-                                if let Ok(server) = TcpStream::connect((host.as_str(), port)).await
-                                {
-                                    relay(client, server, armed).await;
-                                }
-                            }
-                        }
-                    });
-                }
-            }
-        });
-        Self { dir, armed, accept }
-    }
-
-    /// Options that reach the server through the proxy (no TLS: the proxy
-    /// reads the protocol).
-    fn client_options(&self, server: &PgConnectOptions) -> PgConnectOptions {
-        server
-            .clone()
-            .socket(&self.dir)
-            .ssl_mode(PgSslMode::Disable)
-    }
-
-    fn arm(&self) {
-        self.armed.store(true, Ordering::SeqCst);
-    }
-
-    fn stop(self) {
-        self.accept.abort();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn relay<S>(client: UnixStream, server: S, armed: Arc<AtomicBool>)
-where
-    S: AsyncRead + AsyncWrite + Send + 'static,
-{
-    let (mut client_read, mut client_write) = tokio::io::split(client);
-    let (mut server_read, mut server_write) = tokio::io::split(server);
-    let commit_sent = Arc::new(AtomicBool::new(false));
-    let upward = tokio::spawn({
-        let commit_sent = Arc::clone(&commit_sent);
-        async move {
-            let mut buffer = vec![0_u8; 16 * 1024];
-            while let Ok(read) = client_read.read(&mut buffer).await {
-                if read == 0 {
-                    break;
-                }
-                let chunk = &buffer[..read];
-                // A simple-protocol `Query` message carrying `COMMIT`.
-                if armed.load(Ordering::SeqCst)
-                    && chunk.windows(7).any(|window| window == b"COMMIT\0")
-                {
-                    armed.store(false, Ordering::SeqCst);
-                    commit_sent.store(true, Ordering::SeqCst);
-                }
-                if server_write.write_all(chunk).await.is_err() {
-                    break;
-                }
-            }
-        }
-    });
-    let mut buffer = vec![0_u8; 16 * 1024];
-    while let Ok(read) = server_read.read(&mut buffer).await {
-        // The server's answer to the COMMIT: swallow it and hang up.
-        if read == 0 || commit_sent.load(Ordering::SeqCst) {
-            break;
-        }
-        if client_write.write_all(&buffer[..read]).await.is_err() {
-            break;
-        }
-    }
-    upward.abort();
-}
-
 #[tokio::test]
 async fn a_connection_cut_after_the_server_committed_is_an_unknown_outcome_that_a_resubmission_resolves()
  {
@@ -419,8 +294,9 @@ async fn a_connection_cut_after_the_server_committed_is_an_unknown_outcome_that_
         balances(&ledger).await,
         [(1, dec("70.00")), (2, dec("30.00"))]
     );
+    assert_eq!(cutter.cuts(), 1);
     proxied_pool.close().await;
-    cutter.stop();
+    drop(cutter);
     schema.drop().await;
 }
 
