@@ -8,9 +8,9 @@
 //! (rolled back) or unknown (the connection died at commit, or the call
 //! timed out); unknown ones are resolved afterwards by resubmitting the same
 //! transfer id. Then `money_tests::bank::check` compares what the clients
-//! saw with what the database holds (see there for the invariants), and the
-//! second test shows that each of those checks fails on a state that breaks
-//! it.
+//! saw with what the database holds (see there for the invariants);
+//! `bank_checker.rs` shows that each of those checks fails on a state that
+//! breaks it.
 //!
 //! Time bounds the run (30 s by default); nothing about time is asserted.
 //! The random choices (accounts, amounts, operations, fault pauses and
@@ -22,7 +22,7 @@
 //! cargo test -p money-tests --test bank
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
@@ -30,11 +30,12 @@ use money_ledger::{Account, Ledger, LedgerError, Receipt, minimum_balance};
 use money_sqlx::{Retryable, TransactionOptions, transaction};
 use money_tests::bank::{History, Submitted, check, load_state};
 use money_tests::dec;
+use money_tests::faults::{self, FaultPlan};
 use money_tests::pg::{database_url, fresh_schema};
 use money_tests::proxy::CommitCutter;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool};
 use tokio::time::timeout;
 
 /// Writes a line on the test process's stderr, past the test harness's
@@ -57,17 +58,18 @@ const MAX_AMOUNT_CENTS: i64 = 20_000;
 /// transfer (half with its payload, half with another), the rest transfers.
 const READ_PERCENT: u32 = 15;
 const RESUBMIT_PERCENT: u32 = 10;
-/// Pause of the fault task between two faults, in milliseconds.
-const FAULT_PAUSE_MS: (u64, u64) = (5, 60);
-/// Of 100 faults, this many arm the commit cutter (for the workers behind
-/// the proxy), this many terminate a backend; the others cancel a running
+/// Faults every 5 to 60 ms: 20% arm the commit cutter (for the workers
+/// behind the proxy), 35% terminate a backend, the others cancel a running
 /// statement.
-const CUT_PERCENT: u32 = 20;
-const TERMINATE_PERCENT: u32 = 35;
+const FAULTS: FaultPlan = FaultPlan {
+    pause_ms: (5, 60),
+    cut_percent: 20,
+    terminate_percent: 35,
+};
 /// Bound on every single client operation; an operation that runs out is
 /// dropped, and a transfer whose outcome is then unknown is resolved later.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
-/// Bound on each statement of the fault task and on connecting.
+/// How long a worker waits for its connection.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Resubmissions of an unknown transfer before giving up on it.
 const RESOLVE_TRIES: usize = 5;
@@ -113,18 +115,6 @@ struct WorkerLog {
     violations: Vec<String>,
 }
 
-/// What the fault task did.
-#[derive(Default)]
-struct FaultLog {
-    cuts_armed: usize,
-    terminate_requested: usize,
-    terminate_delivered: usize,
-    cancel_requested: usize,
-    cancel_delivered: usize,
-    no_target: usize,
-    control_errors: usize,
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bank_workload_under_killed_connections_keeps_every_invariant() {
     let parameters = Parameters::from_env();
@@ -159,8 +149,8 @@ async fn run_bank(parameters: &Parameters) {
     report!(
         "bank: seed {:#x}, {ACCOUNTS} accounts of {INITIAL_BALANCE} {CURRENCY} (minimum {minimum}), \
          {WORKERS} workers for {:?}, operations {}% reads / {}% resubmissions / {}% transfers of \
-         0.01..={}.00, faults every {}..={} ms ({CUT_PERCENT}% cut a connection after COMMIT \
-         (the odd workers connect through the cutting proxy), {TERMINATE_PERCENT}% \
+         0.01..={}.00, faults every {}..={} ms ({}% cut a connection after COMMIT \
+         (the odd workers connect through the cutting proxy), {}% \
          pg_terminate_backend, the rest pg_cancel_backend), per-operation timeout {OPERATION_TIMEOUT:?}, transactions: {:?} \
          up to {} attempts, deadline {:?}, statement timeout {:?}",
         parameters.seed,
@@ -169,8 +159,10 @@ async fn run_bank(parameters: &Parameters) {
         RESUBMIT_PERCENT,
         100 - READ_PERCENT - RESUBMIT_PERCENT,
         MAX_AMOUNT_CENTS / 100,
-        FAULT_PAUSE_MS.0,
-        FAULT_PAUSE_MS.1,
+        FAULTS.pause_ms.0,
+        FAULTS.pause_ms.1,
+        FAULTS.cut_percent,
+        FAULTS.terminate_percent,
         worker_options.get_isolation(),
         worker_options.get_max_attempts(),
         worker_options.get_deadline(),
@@ -204,12 +196,13 @@ async fn run_bank(parameters: &Parameters) {
         workers.push(tokio::spawn(worker(index, ledger, seed, stop)));
     }
     let cutter = std::sync::Arc::new(cutter);
-    let faults = tokio::spawn(inject_faults(
+    let faults = tokio::spawn(faults::inject(
         connect_options
             .clone()
             .application_name(&format!("bank_{}_faults", schema.name)),
         prefix.clone(),
         std::sync::Arc::clone(&cutter),
+        FAULTS,
         worker_seed(parameters.seed, WORKERS),
         stop,
     ));
@@ -223,7 +216,7 @@ async fn run_bank(parameters: &Parameters) {
     for pool in &pools {
         pool.close().await;
     }
-    drain_backends(&schema.pool, &prefix).await;
+    faults::drain_backends(&schema.pool, &prefix).await;
     let cuts_delivered = cutter.cuts();
     drop(cutter);
 
@@ -501,134 +494,6 @@ async fn read_balances(
     Ok(committed.value)
 }
 
-/// Arms the commit cutter, terminates and cancels the workers' backends at
-/// random moments until `stop`.
-async fn inject_faults(
-    options: PgConnectOptions,
-    prefix: String,
-    cutter: std::sync::Arc<CommitCutter>,
-    seed: u64,
-    stop: Instant,
-) -> FaultLog {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut log = FaultLog::default();
-    let mut connection: Option<PgConnection> = None;
-    while Instant::now() < stop {
-        tokio::time::sleep(Duration::from_millis(
-            rng.u64(FAULT_PAUSE_MS.0..=FAULT_PAUSE_MS.1),
-        ))
-        .await;
-        let fault = rng.u32(0..100);
-        let pick = rng.u64(..);
-        if fault < CUT_PERCENT {
-            cutter.arm();
-            log.cuts_armed += 1;
-            continue;
-        }
-        let terminate = fault < CUT_PERCENT + TERMINATE_PERCENT;
-        if connection.is_none() {
-            connection = match timeout(CONTROL_TIMEOUT, PgConnection::connect_with(&options)).await
-            {
-                Ok(Ok(connection)) => Some(connection),
-                _ => {
-                    log.control_errors += 1;
-                    continue;
-                }
-            };
-        }
-        let Some(control) = connection.as_mut() else {
-            continue;
-        };
-        // A cancel only stops a running statement, so it picks among the
-        // active backends; a terminate picks among all of them.
-        let pids = timeout(
-            CONTROL_TIMEOUT,
-            sqlx::query_scalar::<_, i32>(
-                "SELECT pid FROM pg_stat_activity
-                 WHERE starts_with(application_name, $1) AND ($2 OR state = 'active')
-                 ORDER BY pid",
-            )
-            .bind(&prefix)
-            .bind(terminate)
-            .fetch_all(&mut *control),
-        )
-        .await;
-        let pids = match pids {
-            Ok(Ok(pids)) => pids,
-            _ => {
-                log.control_errors += 1;
-                connection = None;
-                continue;
-            }
-        };
-        let Some(&pid) = pids.get((pick % pids.len().max(1) as u64) as usize) else {
-            log.no_target += 1;
-            continue;
-        };
-        let signal = if terminate {
-            log.terminate_requested += 1;
-            "SELECT pg_terminate_backend($1)"
-        } else {
-            log.cancel_requested += 1;
-            "SELECT pg_cancel_backend($1)"
-        };
-        match timeout(
-            CONTROL_TIMEOUT,
-            sqlx::query_scalar::<_, bool>(signal)
-                .bind(pid)
-                .fetch_one(&mut *control),
-        )
-        .await
-        {
-            Ok(Ok(true)) if terminate => log.terminate_delivered += 1,
-            Ok(Ok(true)) => log.cancel_delivered += 1,
-            Ok(Ok(false)) => {}
-            _ => {
-                log.control_errors += 1;
-                connection = None;
-            }
-        }
-    }
-    if let Some(connection) = connection {
-        let _ = timeout(CONTROL_TIMEOUT, connection.close()).await;
-    }
-    log
-}
-
-/// Waits until no worker backend is left (a transaction abandoned by a
-/// timed-out call may still be running on the server), terminating
-/// stragglers after a while, so that resolving unknown outcomes sees only
-/// finished transactions.
-async fn drain_backends(pool: &PgPool, prefix: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let left: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE starts_with(application_name, $1)",
-        )
-        .bind(prefix)
-        .fetch_one(pool)
-        .await
-        .expect("count worker backends");
-        if left == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{left} worker backends still there after 20 s"
-        );
-        if Instant::now() + Duration::from_secs(10) > deadline {
-            sqlx::query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE starts_with(application_name, $1)",
-            )
-            .bind(prefix)
-            .execute(pool)
-            .await
-            .expect("terminate worker backends");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[derive(Default)]
 struct Resolution {
     had_committed: usize,
@@ -689,181 +554,4 @@ async fn execute_on(connection: &mut PgConnection, sql: &'static str) {
         .execute(&mut *connection)
         .await
         .unwrap_or_else(|error| panic!("{sql}: {error}"));
-}
-
-/// Each check of `money_tests::bank::check` fails on a state that breaks
-/// its invariant: the bank test's checks are not vacuous.
-#[tokio::test]
-async fn bank_checker_catches_each_broken_invariant() {
-    let schema = fresh_schema().await;
-    let ledger = Ledger::new(schema.pool.clone());
-    ledger
-        .create_schema()
-        .await
-        .expect("create the ledger's tables");
-    let mut initial = BTreeMap::new();
-    for id in 1..=3 {
-        let account = Account {
-            id,
-            currency: CURRENCY.to_owned(),
-            balance: dec("100.00"),
-        };
-        ledger.open_account(&account).await.expect("open account");
-        initial.insert(id, account.balance);
-    }
-    let mut ok = BTreeMap::new();
-    for (transfer_id, from, to, amount) in [(1, 1, 2, "30.00"), (2, 2, 3, "10.00")] {
-        let amount = dec(amount);
-        ledger
-            .transfer(transfer_id, from, to, amount)
-            .await
-            .expect("transfer");
-        ok.insert(transfer_id, Submitted { from, to, amount });
-    }
-    let refused = ledger.transfer(3, 3, 1, dec("1000.00")).await;
-    assert!(
-        matches!(refused, Err(LedgerError::BelowMinimum { .. })),
-        "{refused:?}"
-    );
-    let read: Vec<(i64, Decimal)> = ledger
-        .accounts()
-        .await
-        .expect("read")
-        .into_iter()
-        .map(|account| (account.id, account.balance))
-        .collect();
-    let history = History {
-        initial,
-        minimum: minimum_balance().expect("minimum"),
-        ok,
-        failed: BTreeSet::from([3]),
-        reads: vec![read.clone()],
-    };
-
-    let mut connection = schema.pool.acquire().await.expect("connection");
-    let state = load_state(&mut connection).await.expect("state");
-    assert_eq!(check(&history, &state), Vec::<String>::new());
-
-    let corruptions: &[(&str, &str, &[&str])] = &[
-        (
-            "a balance changed without an entry",
-            "UPDATE accounts SET balance = balance + 1 WHERE id = 1",
-            &[
-                "total differs from the initial total",
-                "balance differs from initial balance plus entries",
-            ],
-        ),
-        (
-            "a balance below the minimum",
-            "ALTER TABLE accounts DROP CONSTRAINT accounts_balance_min;
-             UPDATE accounts SET balance = balance - 500 WHERE id = 1;
-             UPDATE accounts SET balance = balance + 500 WHERE id = 2",
-            &["balance below its minimum"],
-        ),
-        (
-            "an account too many",
-            "INSERT INTO accounts (id, currency, balance) VALUES (4, 'USD', 0)",
-            &["account set differs from the initial one"],
-        ),
-        (
-            "a lost leg",
-            "DELETE FROM journal_entries WHERE transfer_id = 1 AND leg = 1",
-            &[
-                "entries of a transfer do not sum to zero",
-                "entries do not sum to zero overall",
-            ],
-        ),
-        (
-            "a transfer applied twice",
-            "INSERT INTO journal_entries (transfer_id, leg, account_id, currency, amount)
-                 VALUES (1, 2, 1, 'USD', -30.00), (1, 3, 2, 'USD', 30.00);
-             UPDATE accounts SET balance = balance - 30 WHERE id = 1;
-             UPDATE accounts SET balance = balance + 30 WHERE id = 2",
-            &["transfer applied more than once"],
-        ),
-        (
-            "an ok transfer lost",
-            "DELETE FROM journal_entries WHERE transfer_id = 2;
-             DELETE FROM transfers WHERE transfer_id = 2;
-             UPDATE accounts SET balance = balance + 10 WHERE id = 2;
-             UPDATE accounts SET balance = balance - 10 WHERE id = 3",
-            &["ok transfer absent"],
-        ),
-        (
-            "a failed transfer booked",
-            "INSERT INTO transfers (transfer_id, debit_account_id, credit_account_id, amount)
-                 VALUES (3, 3, 1, 1.00);
-             INSERT INTO journal_entries (transfer_id, leg, account_id, currency, amount)
-                 VALUES (3, 0, 3, 'USD', -1.00), (3, 1, 1, 'USD', 1.00);
-             UPDATE accounts SET balance = balance - 1 WHERE id = 3;
-             UPDATE accounts SET balance = balance + 1 WHERE id = 1",
-            &["failed transfer present"],
-        ),
-        (
-            "a transfer nobody submitted",
-            "INSERT INTO transfers (transfer_id, debit_account_id, credit_account_id, amount)
-                 VALUES (99, 3, 1, 1.00);
-             INSERT INTO journal_entries (transfer_id, leg, account_id, currency, amount)
-                 VALUES (99, 0, 3, 'USD', -1.00), (99, 1, 1, 'USD', 1.00);
-             UPDATE accounts SET balance = balance - 1 WHERE id = 3;
-             UPDATE accounts SET balance = balance + 1 WHERE id = 1",
-            &["stored transfer that no client saw succeed"],
-        ),
-        (
-            "a payload changed",
-            "UPDATE transfers SET amount = 31.00 WHERE transfer_id = 1",
-            &[
-                "entries do not match the transfer",
-                "ok transfer stored with another payload",
-            ],
-        ),
-        (
-            "entries without their transfer",
-            "ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_transfer_fkey;
-             DELETE FROM transfers WHERE transfer_id = 1",
-            &["entries without a stored transfer", "ok transfer absent"],
-        ),
-    ];
-    for (what, sql, expected) in corruptions {
-        execute_on(&mut connection, "BEGIN").await;
-        sqlx::raw_sql(AssertSqlSafe(*sql))
-            .execute(&mut *connection)
-            .await
-            .unwrap_or_else(|error| panic!("{what}: {sql}: {error}"));
-        let corrupted = load_state(&mut connection).await.expect("state");
-        execute_on(&mut connection, "ROLLBACK").await;
-        let violations = check(&history, &corrupted).join("\n");
-        for kind in *expected {
-            assert!(
-                violations.contains(kind),
-                "{what}: expected a violation {kind:?}, got:\n{violations}"
-            );
-        }
-    }
-    // The rollbacks left the clean state.
-    let state = load_state(&mut connection).await.expect("state");
-    assert_eq!(check(&history, &state), Vec::<String>::new());
-
-    // Reads are checked too.
-    let mut short_read = read.clone();
-    short_read.pop();
-    let mut rich_read = read;
-    rich_read[0].1 += Decimal::ONE;
-    let bad_reads = History {
-        reads: vec![short_read, rich_read],
-        ..history
-    };
-    let violations = check(&bad_reads, &state).join("\n");
-    for kind in [
-        "read 0: accounts [1, 2]",
-        "read 1: total 301.00",
-        "total differs from the initial total",
-    ] {
-        assert!(
-            violations.contains(kind),
-            "expected {kind:?} in:\n{violations}"
-        );
-    }
-    drop(connection);
-    schema.drop().await;
 }

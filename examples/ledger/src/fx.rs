@@ -37,7 +37,7 @@ use money_core::Decimal;
 use sqlx::{FromRow, PgConnection, Row};
 
 use crate::currency;
-use crate::ledger::LedgerError;
+use crate::error::LedgerError;
 use crate::{Conversion, Entry, FxRate, Timestamp, Transfer};
 
 /// The newest rate for `$1/$2` that is not in the future, and `now()`.

@@ -42,13 +42,15 @@
 #![forbid(unsafe_code)]
 
 pub mod currency;
+mod error;
 pub mod fx;
 mod ledger;
 mod model;
 pub mod schema;
 mod timestamp;
 
+pub use error::LedgerError;
 pub use fx::FxPolicy;
-pub use ledger::{Ledger, LedgerError, Posted, Receipt};
+pub use ledger::{Ledger, Posted, Receipt};
 pub use model::{Account, Conversion, Entry, FxRate, Transfer, minimum_balance};
 pub use timestamp::Timestamp;
