@@ -1,8 +1,12 @@
 //! Shared support for the integration tests (not published).
 
+pub mod bank;
+pub mod faults;
+pub mod ledger;
 pub mod matrix;
 pub mod mysql;
 pub mod pg;
+pub mod proxy;
 mod server;
 pub mod sqlite;
 

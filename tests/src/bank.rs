@@ -1,0 +1,299 @@
+//! The checker of the bank test (`tests/tests/bank.rs`): what a run
+//! recorded ([`History`]), what the database holds afterwards ([`State`]),
+//! and every invariant the two must satisfy ([`check`]), as a list of
+//! violations. It is kept apart from the workload so that a test can feed it
+//! corrupted states and see each check fail.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+
+/// A transfer's payload as the client submitted it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Submitted {
+    /// Debit account.
+    pub from: i64,
+    /// Credit account.
+    pub to: i64,
+    /// Amount.
+    pub amount: Decimal,
+}
+
+/// What the clients saw, once unknown outcomes are resolved.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Each account's balance before the run.
+    pub initial: BTreeMap<i64, Decimal>,
+    /// The minimum balance every account declares.
+    pub minimum: Decimal,
+    /// Transfers known to be booked, with the payload submitted.
+    pub ok: BTreeMap<i64, Submitted>,
+    /// Transfers known not to be booked (rolled back).
+    pub failed: BTreeSet<i64>,
+    /// Every successful read: `(account, balance)` by account.
+    pub reads: Vec<Vec<(i64, Decimal)>>,
+}
+
+/// One journal entry row, read without the model's validation so that a
+/// corrupted value is seen rather than refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryRow {
+    /// Transfer.
+    pub transfer_id: i64,
+    /// Leg.
+    pub leg: i16,
+    /// Account.
+    pub account_id: i64,
+    /// Currency.
+    pub currency: String,
+    /// Signed amount.
+    pub amount: Decimal,
+}
+
+/// The ledger's tables after the run.
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    /// `(id, balance)` of every account.
+    pub accounts: Vec<(i64, Decimal)>,
+    /// `(transfer_id, debit, credit, amount)` of every stored transfer.
+    pub transfers: Vec<(i64, i64, i64, Decimal)>,
+    /// Every journal entry.
+    pub entries: Vec<EntryRow>,
+}
+
+/// Reads the ledger's tables on `connection` (run it inside a REPEATABLE
+/// READ or SERIALIZABLE transaction for one snapshot).
+///
+/// # Errors
+///
+/// The database's error.
+pub async fn load_state(connection: &mut PgConnection) -> Result<State, sqlx::Error> {
+    let accounts = sqlx::query_as(r#"SELECT "id", "balance" FROM "accounts" ORDER BY "id""#)
+        .fetch_all(&mut *connection)
+        .await?;
+    let transfers = sqlx::query_as(
+        r#"SELECT "transfer_id", "debit_account_id", "credit_account_id", "amount"
+            FROM "transfers" ORDER BY "transfer_id""#,
+    )
+    .fetch_all(&mut *connection)
+    .await?;
+    let entries: Vec<(i64, i16, i64, String, Decimal)> = sqlx::query_as(
+        r#"SELECT "transfer_id", "leg", "account_id", "currency", "amount"
+            FROM "journal_entries" ORDER BY "transfer_id", "leg""#,
+    )
+    .fetch_all(&mut *connection)
+    .await?;
+    let entries = entries
+        .into_iter()
+        .map(
+            |(transfer_id, leg, account_id, currency, amount)| EntryRow {
+                transfer_id,
+                leg,
+                account_id,
+                currency,
+                amount,
+            },
+        )
+        .collect();
+    Ok(State {
+        accounts,
+        transfers,
+        entries,
+    })
+}
+
+/// At most this many violations of one kind are listed; the rest are
+/// counted.
+const LISTED: usize = 5;
+
+/// Collects violations, listing a few of each kind.
+#[derive(Default)]
+struct Violations {
+    kinds: BTreeMap<&'static str, (usize, String)>,
+}
+
+impl Violations {
+    fn add(&mut self, kind: &'static str, detail: String) {
+        let (count, listed) = self.kinds.entry(kind).or_default();
+        *count += 1;
+        if *count <= LISTED {
+            let _ = write!(listed, "\n    {detail}");
+        }
+    }
+
+    fn into_list(self) -> Vec<String> {
+        self.kinds
+            .into_iter()
+            .map(|(kind, (count, listed))| format!("{kind}: {count} violation(s){listed}"))
+            .collect()
+    }
+}
+
+/// Every invariant of the bank workload, as violations (empty when all
+/// hold):
+///
+/// - every read and the final state hold exactly the initial accounts and
+///   the initial total, and no balance below the minimum;
+/// - each transfer's entries sum to zero (per currency), and so do all
+///   entries; each transfer has exactly one debit leg (0) and one credit leg
+///   (1) matching its stored payload, and no entry lacks its transfer;
+/// - each balance is its initial balance plus its entries;
+/// - each transfer id is stored at most once and applied once (two legs);
+/// - every ok id is stored with the payload submitted, every failed id is
+///   absent, and nothing is stored that no client saw succeed.
+pub fn check(history: &History, state: &State) -> Vec<String> {
+    let mut violations = Violations::default();
+    let total: Decimal = history.initial.values().copied().sum();
+    let ids: Vec<i64> = history.initial.keys().copied().collect();
+
+    let check_balances = |what: &str, balances: &[(i64, Decimal)], violations: &mut Violations| {
+        let seen: Vec<i64> = balances.iter().map(|(id, _)| *id).collect();
+        if seen != ids {
+            violations.add(
+                "account set differs from the initial one",
+                format!("{what}: accounts {seen:?}, expected {ids:?}"),
+            );
+        }
+        let sum: Decimal = balances.iter().map(|(_, balance)| *balance).sum();
+        if sum != total {
+            violations.add(
+                "total differs from the initial total",
+                format!("{what}: total {sum}, expected {total}"),
+            );
+        }
+        for (id, balance) in balances {
+            if *balance < history.minimum {
+                violations.add(
+                    "balance below its minimum",
+                    format!("{what}: account {id} holds {balance} < {}", history.minimum),
+                );
+            }
+        }
+    };
+    for (index, read) in history.reads.iter().enumerate() {
+        check_balances(&format!("read {index}"), read, &mut violations);
+    }
+    check_balances("final state", &state.accounts, &mut violations);
+
+    // Entries: balanced per transfer and overall, two legs matching the
+    // stored payload, no orphans.
+    let stored: BTreeMap<i64, (i64, i64, Decimal)> = state
+        .transfers
+        .iter()
+        .map(|(id, from, to, amount)| (*id, (*from, *to, *amount)))
+        .collect();
+    if stored.len() != state.transfers.len() {
+        violations.add(
+            "transfer id stored more than once",
+            format!("{} rows, {} ids", state.transfers.len(), stored.len()),
+        );
+    }
+    let mut legs: BTreeMap<i64, Vec<&EntryRow>> = BTreeMap::new();
+    let mut overall: BTreeMap<&str, Decimal> = BTreeMap::new();
+    let mut per_account: BTreeMap<i64, Decimal> = BTreeMap::new();
+    for entry in &state.entries {
+        legs.entry(entry.transfer_id).or_default().push(entry);
+        *overall.entry(entry.currency.as_str()).or_default() += entry.amount;
+        *per_account.entry(entry.account_id).or_default() += entry.amount;
+    }
+    for (currency, sum) in &overall {
+        if !sum.is_zero() {
+            violations.add(
+                "entries do not sum to zero overall",
+                format!("{currency}: {sum}"),
+            );
+        }
+    }
+    for (transfer_id, entries) in &legs {
+        let mut sums: BTreeMap<&str, Decimal> = BTreeMap::new();
+        for entry in entries {
+            *sums.entry(entry.currency.as_str()).or_default() += entry.amount;
+        }
+        if sums.values().any(|sum| !sum.is_zero()) {
+            violations.add(
+                "entries of a transfer do not sum to zero",
+                format!("transfer {transfer_id}: {sums:?}"),
+            );
+        }
+        let Some((from, to, amount)) = stored.get(transfer_id) else {
+            violations.add(
+                "entries without a stored transfer",
+                format!("transfer {transfer_id}: {} entries", entries.len()),
+            );
+            continue;
+        };
+        let shape: Vec<(i16, i64, Decimal)> = entries
+            .iter()
+            .map(|entry| (entry.leg, entry.account_id, entry.amount))
+            .collect();
+        if shape.len() > 2 {
+            violations.add(
+                "transfer applied more than once",
+                format!("transfer {transfer_id}: legs {shape:?}"),
+            );
+        } else if shape != [(0, *from, -*amount), (1, *to, *amount)] {
+            violations.add(
+                "entries do not match the transfer",
+                format!("transfer {transfer_id} ({from} -> {to}, {amount}): legs {shape:?}"),
+            );
+        }
+    }
+    for transfer_id in stored.keys() {
+        if !legs.contains_key(transfer_id) {
+            violations.add(
+                "stored transfer without entries",
+                format!("transfer {transfer_id}"),
+            );
+        }
+    }
+
+    // Balances against their entries.
+    for (id, balance) in &state.accounts {
+        let initial = history.initial.get(id).copied().unwrap_or_default();
+        let moved = per_account.get(id).copied().unwrap_or_default();
+        if *balance != initial + moved {
+            violations.add(
+                "balance differs from initial balance plus entries",
+                format!("account {id}: {balance} != {initial} + {moved}"),
+            );
+        }
+    }
+
+    // Outcomes against what is stored.
+    for (transfer_id, submitted) in &history.ok {
+        match stored.get(transfer_id) {
+            None => violations.add("ok transfer absent", format!("transfer {transfer_id}")),
+            Some(&(from, to, amount))
+                if (from, to, amount) != (submitted.from, submitted.to, submitted.amount) =>
+            {
+                violations.add(
+                    "ok transfer stored with another payload",
+                    format!("transfer {transfer_id}: stored ({from}, {to}, {amount}), submitted {submitted:?}"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    for transfer_id in &history.failed {
+        if stored.contains_key(transfer_id) || legs.contains_key(transfer_id) {
+            violations.add("failed transfer present", format!("transfer {transfer_id}"));
+        }
+        if history.ok.contains_key(transfer_id) {
+            violations.add(
+                "transfer both ok and failed",
+                format!("transfer {transfer_id}"),
+            );
+        }
+    }
+    for transfer_id in stored.keys() {
+        if !history.ok.contains_key(transfer_id) && !history.failed.contains(transfer_id) {
+            violations.add(
+                "stored transfer that no client saw succeed",
+                format!("transfer {transfer_id}"),
+            );
+        }
+    }
+    violations.into_list()
+}
