@@ -4,9 +4,7 @@
 use rust_decimal::Decimal;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::postgres::{
-    PgArgumentBuffer, PgArguments, PgRow, PgTypeInfo, PgValueFormat, PgValueRef, Postgres,
-};
+use sqlx::postgres::{PgArgumentBuffer, PgRow, PgTypeInfo, PgValueFormat, PgValueRef, Postgres};
 use sqlx::{Decode, Encode, Row, Type, TypeInfo, ValueRef};
 
 use super::{MoneyDatabase, SqlModel};
@@ -91,11 +89,24 @@ impl<'r> Decode<'r, Postgres> for ExactDecimal {
 
 /// Models whose rows PostgreSQL can take as one array per column: the
 /// arguments of an `INSERT ... SELECT * FROM UNNEST($1, $2, ...)` batch.
-/// Implemented by `#[derive(MoneyModel)]` with the `postgres` feature.
-pub trait PgBatch: SqlModel<Postgres> {
+/// Implemented by `#[derive(MoneyModel)]` with the `postgres` feature for
+/// the models whose every field type is `Clone` and has a PostgreSQL array
+/// type; `DB` is always `Postgres` (a parameter only so that a model with
+/// another field type simply lacks the impl instead of failing to compile).
+pub trait PgBatch<DB: PgBatchDatabase = Postgres>: SqlModel<DB> {
     /// Binds one array per column, holding that column of every row, in
     /// column order.
-    fn bind_column_arrays(rows: &[Self], arguments: &mut PgArguments) -> Result<(), BoxDynError>;
+    fn bind_column_arrays(rows: &[Self], arguments: &mut DB::Arguments) -> Result<(), BoxDynError>;
+}
+
+/// PostgreSQL, the one database of [`PgBatch`]. Sealed.
+pub trait PgBatchDatabase: MoneyDatabase + sealed::Sealed {}
+
+impl PgBatchDatabase for Postgres {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for sqlx::Postgres {}
 }
 
 /// One column of every row, as an array argument.
@@ -126,10 +137,19 @@ macro_rules! __pg_model {
         columns [$($kind:ident $member:ident $field_ty:ty),*];
     ) => {
         #[automatically_derived]
-        impl ::money_core::__private::db::PgBatch for $ty {
+        impl<DB> ::money_core::__private::db::PgBatch<DB> for $ty
+        where
+            DB: ::money_core::__private::db::PgBatchDatabase,
+            $ty: ::money_core::__private::db::SqlModel<DB>,
+            $(
+                $field_ty: ::core::clone::Clone,
+                ::std::vec::Vec<$field_ty>: for<'q> ::money_core::__private::sqlx::Encode<'q, DB>
+                    + ::money_core::__private::sqlx::Type<DB>,
+            )*
+        {
             fn bind_column_arrays(
                 rows: &[Self],
-                arguments: &mut ::money_core::__private::sqlx::postgres::PgArguments,
+                arguments: &mut <DB as ::money_core::__private::sqlx::Database>::Arguments,
             ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
                 $(
                     ::money_core::__private::sqlx::Arguments::add(
