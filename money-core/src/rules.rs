@@ -37,6 +37,31 @@ pub enum Rule {
     Max(Decimal),
 }
 
+/// The rule as a reader would state it: `at most 15 digits before the point`,
+/// `at most 4 digits after the point`, `at least 0`, `at most 9999.99`.
+///
+/// ```
+/// use money_core::{Decimal, Rule};
+/// assert_eq!(Rule::Min(Decimal::ZERO).to_string(), "at least 0");
+/// assert_eq!(Rule::Scale { scale: 4 }.to_string(), "at most 4 digits after the point");
+/// ```
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::Digits {
+                precision, scale, ..
+            } => write!(
+                f,
+                "at most {} digits before the point (precision {precision}, scale {scale})",
+                precision - scale
+            ),
+            Rule::Scale { scale } => write!(f, "at most {scale} digits after the point"),
+            Rule::Min(min) => write!(f, "at least {min}"),
+            Rule::Max(max) => write!(f, "at most {max}"),
+        }
+    }
+}
+
 /// Which rule, without its limit: what a database constraint name maps back
 /// to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -42,7 +42,7 @@ pub enum Error {
     /// and the row is not at hand (a batch, or a statement the model did not
     /// build): the field and rule are known, the value is not.
     #[error(
-        "{table}.{column} (field `{field}`): the database refused the value under constraint {constraint} ({rule:?})"
+        "{table}.{column} (field `{field}`): the database refused the value under constraint {constraint} ({rule})"
     )]
     Check {
         /// The table.
