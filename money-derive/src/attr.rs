@@ -112,37 +112,17 @@ impl Container {
                         container.table.set(cx, &meta.path, table);
                     }
                 } else if meta.path.is_ident(UNIQUE) {
-                    if !meta.input.peek(syn::token::Paren) {
-                        cx.error_spanned_by(&meta.path, "`unique` lists the fields of the key, like `unique(settlement_id, account_id)`");
-                        skip_value(&meta)?;
-                        return Ok(());
+                    let usage = "`unique` lists the fields of the key, like `unique(settlement_id, account_id)`";
+                    let empty = "`unique()` needs at least one field, like `unique(settlement_id)`";
+                    if let Some(fields) = ident_list(cx, &meta, usage, empty)? {
+                        container.unique.push(fields);
                     }
-                    let content;
-                    syn::parenthesized!(content in meta.input);
-                    let fields: Vec<syn::Ident> =
-                        syn::punctuated::Punctuated::<syn::Ident, Token![,]>::parse_terminated(&content)?
-                            .into_iter()
-                            .collect();
-                    if fields.is_empty() {
-                        cx.error_spanned_by(&meta.path, "`unique()` needs at least one field, like `unique(settlement_id)`");
-                    }
-                    container.unique.push(fields);
                 } else if meta.path.is_ident(DIALECTS) {
-                    if !meta.input.peek(syn::token::Paren) {
-                        cx.error_spanned_by(&meta.path, "`dialects` lists the databases the model must fit, like `dialects(postgres, sqlite)`");
-                        skip_value(&meta)?;
-                        return Ok(());
+                    let usage = "`dialects` lists the databases the model must fit, like `dialects(postgres, sqlite)`";
+                    let empty = "`dialects()` needs at least one of postgres, mysql, sqlite";
+                    if let Some(dialects) = ident_list(cx, &meta, usage, empty)? {
+                        container.dialects.set(cx, &meta.path, dialects);
                     }
-                    let content;
-                    syn::parenthesized!(content in meta.input);
-                    let dialects: Vec<syn::Ident> =
-                        syn::punctuated::Punctuated::<syn::Ident, Token![,]>::parse_terminated(&content)?
-                            .into_iter()
-                            .collect();
-                    if dialects.is_empty() {
-                        cx.error_spanned_by(&meta.path, "`dialects()` needs at least one of postgres, mysql, sqlite");
-                    }
-                    container.dialects.set(cx, &meta.path, dialects);
                 } else if meta.path.is_ident(SERDE) {
                     if flag(cx, &meta, SERDE)? {
                         container.serde.set(cx, &meta.path, ());
@@ -162,6 +142,31 @@ impl Container {
         }
         container
     }
+}
+
+/// `key(a, b, ...)`: the identifiers, or `None` (reported) when the key has
+/// no parenthesized list. An empty list is reported and returned.
+fn ident_list(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    usage: &str,
+    empty: &str,
+) -> syn::Result<Option<Vec<syn::Ident>>> {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(&meta.path, usage);
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let idents: Vec<syn::Ident> =
+        syn::punctuated::Punctuated::<syn::Ident, Token![,]>::parse_terminated(&content)?
+            .into_iter()
+            .collect();
+    if idents.is_empty() {
+        cx.error_spanned_by(&meta.path, empty);
+    }
+    Ok(Some(idents))
 }
 
 impl Field {
