@@ -15,7 +15,7 @@ use money_benches::db::{self, BenchDb};
 use money_benches::garde_rules::GardeAccount;
 use money_benches::paired::{Paired, Quartiles, Report};
 use money_benches::plain::PlainAccount;
-use money_benches::{Account, Balance, hand, sample, sample_json, samples};
+use money_benches::{Account, Balance, hand, proposed, sample, sample_json, samples};
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
 use sqlx::{FromRow, Row};
@@ -89,6 +89,12 @@ fn cpu() {
         .side("garde, custom rules", |n| {
             black_box(black_box(&garde_accounts[at(n)]).validate().is_ok());
         })
+        .side(
+            "proposed validate() (prototype, money_benches::proposed)",
+            |n| {
+                black_box(proposed::validate(black_box(&accounts[at(n)])).is_ok());
+            },
+        )
         .run();
     print(&report, &before);
 

@@ -23,6 +23,7 @@ pub mod garde_rules;
 pub mod hand;
 pub mod paired;
 pub mod plain;
+pub mod proposed;
 
 use money_core::{Decimal, MoneyModel};
 
