@@ -10,6 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use garde::Validate;
 use money_benches::garde_rules::GardeAccount;
 use money_benches::plain::PlainAccount;
+use money_benches::proposed_json::ProposedJsonAccount;
 use money_benches::{Account, hand, invalid_sample, proposed, sample_json, samples};
 use money_core::MoneyModel;
 
@@ -86,6 +87,12 @@ fn json(c: &mut Criterion) {
             let account: Account = serde_json::from_str(black_box(&texts[next])).expect("valid");
             account.validate().expect("valid");
             account
+        })
+    });
+    group.bench_function("proposed fast path (prototype)", |b| {
+        b.iter(|| {
+            next = (next + 1) % INPUTS;
+            serde_json::from_str::<ProposedJsonAccount>(black_box(&texts[next])).expect("valid")
         })
     });
     group.finish();

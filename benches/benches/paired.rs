@@ -15,6 +15,7 @@ use money_benches::db::{self, BenchDb};
 use money_benches::garde_rules::GardeAccount;
 use money_benches::paired::{Paired, Quartiles, Report};
 use money_benches::plain::PlainAccount;
+use money_benches::proposed_json::ProposedJsonAccount;
 use money_benches::{Account, Balance, hand, proposed, sample, sample_json, samples};
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
@@ -111,6 +112,14 @@ fn cpu() {
             let account: Account = serde_json::from_str(black_box(&texts[at(n)])).expect("valid");
             black_box(account.validate().is_ok());
         })
+        .side(
+            "proposed fast path (prototype, money_benches::proposed_json)",
+            |n| {
+                black_box(
+                    serde_json::from_str::<ProposedJsonAccount>(black_box(&texts[at(n)])).is_ok(),
+                );
+            },
+        )
         .run();
     print(&report, &before);
 }

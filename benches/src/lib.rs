@@ -24,6 +24,7 @@ pub mod hand;
 pub mod paired;
 pub mod plain;
 pub mod proposed;
+pub mod proposed_json;
 
 use money_core::{Decimal, MoneyModel};
 

@@ -15,6 +15,7 @@ use garde::Validate;
 use money_benches::db::{self, BenchDb};
 use money_benches::garde_rules::GardeAccount;
 use money_benches::plain::PlainAccount;
+use money_benches::proposed_json::ProposedJsonAccount;
 use money_benches::{Account, Balance, hand, proposed, sample_json, samples};
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
@@ -31,6 +32,7 @@ const NAMES: &[&str] = &[
     "validate_proposed_integer",
     "json_plain",
     "json_generated",
+    "json_proposed",
     "decode_sqlx",
     "decode_ours",
     "decode_value",
@@ -84,6 +86,15 @@ fn scenario_json_plain(texts: &[String], calls: usize) -> usize {
 fn scenario_json_generated(texts: &[String], calls: usize) -> usize {
     (0..calls)
         .filter(|n| serde_json::from_str::<Account>(black_box(&texts[n % INPUTS])).is_ok())
+        .count()
+}
+
+#[inline(never)]
+fn scenario_json_proposed(texts: &[String], calls: usize) -> usize {
+    (0..calls)
+        .filter(|n| {
+            serde_json::from_str::<ProposedJsonAccount>(black_box(&texts[n % INPUTS])).is_ok()
+        })
         .count()
 }
 
@@ -162,12 +173,12 @@ fn main() {
             let accounts: Vec<GardeAccount> = accounts.iter().map(GardeAccount::from).collect();
             scenario_validate_garde(&accounts, calls).to_string()
         }
-        "json_plain" | "json_generated" => {
+        "json_plain" | "json_generated" | "json_proposed" => {
             let texts: Vec<String> = (0..INPUTS as u64).map(sample_json).collect();
-            if name == "json_plain" {
-                scenario_json_plain(&texts, calls).to_string()
-            } else {
-                scenario_json_generated(&texts, calls).to_string()
+            match name.as_str() {
+                "json_plain" => scenario_json_plain(&texts, calls).to_string(),
+                "json_generated" => scenario_json_generated(&texts, calls).to_string(),
+                _ => scenario_json_proposed(&texts, calls).to_string(),
             }
         }
         "decode_sqlx" => scenario_decode_sqlx(&fetch_rows(), calls).to_string(),
