@@ -90,12 +90,12 @@ fn cpu() {
         .side("garde, custom rules", |n| {
             black_box(black_box(&garde_accounts[at(n)]).validate().is_ok());
         })
-        .side(
-            "proposed validate() (prototype, money_benches::proposed)",
-            |n| {
-                black_box(proposed::validate(black_box(&accounts[at(n)])).is_ok());
-            },
-        )
+        .side("proposed: check inlined (prototype)", |n| {
+            black_box(proposed::validate(black_box(&accounts[at(n)])).is_ok());
+        })
+        .side("proposed: + integer comparisons (prototype)", |n| {
+            black_box(proposed::validate_integer(black_box(&accounts[at(n)])).is_ok());
+        })
         .run();
     print(&report, &before);
 
@@ -153,6 +153,29 @@ fn postgres() {
     })
     .run();
     print(&report, &before);
+
+    // The same without waiting for the WAL flush at each commit: what
+    // remains is client and server CPU and the loopback, where a
+    // difference between the sides would show.
+    let relaxed = runtime.block_on(bench.pool_with(&[("synchronous_commit", "off")]));
+    let before = load();
+    let report = Paired::new(
+        "3b. PostgreSQL round trip, synchronous_commit = off",
+        rounds(61),
+        100,
+    )
+    .side("raw sqlx, hand-written binds and FromRow", |n| {
+        black_box(runtime.block_on(db::roundtrip_raw(&relaxed, &sample(2 * n + 1_000_000))));
+    })
+    .side("generated insert + FromRow", |n| {
+        black_box(runtime.block_on(db::roundtrip_generated(
+            &relaxed,
+            &sample(2 * n + 1_000_001),
+        )));
+    })
+    .run();
+    print(&report, &before);
+    runtime.block_on(relaxed.close());
     runtime.block_on(bench.truncate());
 
     let rows = samples(0, 100_000);

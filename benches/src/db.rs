@@ -100,6 +100,19 @@ impl BenchDb {
         BenchDb { pool, schema }
     }
 
+    /// Another pool (two connections) on the same schema, with extra
+    /// session settings such as `("synchronous_commit", "off")`.
+    pub async fn pool_with(&self, settings: &[(&str, &str)]) -> PgPool {
+        let options: PgConnectOptions = database_url().parse().expect("a PostgreSQL URL");
+        let mut all = vec![("search_path", self.schema.as_str())];
+        all.extend_from_slice(settings);
+        PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.options(all))
+            .await
+            .expect("open a benchmark pool")
+    }
+
     /// Empties `bench_accounts`.
     pub async fn truncate(&self) {
         sqlx::query("TRUNCATE bench_accounts")

@@ -4,9 +4,12 @@
 //! that `--toggle-collect` counts its instructions and nothing else
 //! (no start-up, no input building, no connection).
 //!
-//! `scenario <name> [N]`; `scenario list` prints the names. The decode
-//! scenarios fetch their rows from PostgreSQL first (`DATABASE_URL`, else
-//! `postgres://postgres@127.0.0.1:5432/test`).
+//! `scenario <name> [N]`; `scenario list` prints the names. N is calls,
+//! except for `bulk_*`, where it is rows written by one call. The decode
+//! scenarios fetch their rows from PostgreSQL first, and the round trip
+//! and bulk scenarios write to it (`DATABASE_URL`, else
+//! `postgres://postgres@127.0.0.1:5432/test`): for those, the count is the
+//! client's instructions only, the server being another process.
 #![forbid(unsafe_code)]
 
 use std::hint::black_box;
@@ -16,11 +19,13 @@ use money_benches::db::{self, BenchDb};
 use money_benches::garde_rules::GardeAccount;
 use money_benches::plain::PlainAccount;
 use money_benches::proposed_json::ProposedJsonAccount;
-use money_benches::{Account, Balance, hand, proposed, sample_json, samples};
+use money_benches::{Account, Balance, hand, proposed, sample, sample_json, samples};
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
+use sqlx::PgPool;
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Row};
+use tokio::runtime::Runtime;
 
 const INPUTS: usize = 1024;
 
@@ -38,6 +43,11 @@ const NAMES: &[&str] = &[
     "decode_value",
     "row_plain",
     "row_generated",
+    "roundtrip_raw",
+    "roundtrip_generated",
+    "bulk_copy",
+    "bulk_insert_many",
+    "bulk_row_by_row",
 ];
 
 #[inline(never)]
@@ -137,11 +147,64 @@ fn scenario_row_generated(rows: &[PgRow], calls: usize) -> usize {
         .count()
 }
 
-fn fetch_rows() -> Vec<PgRow> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+#[inline(never)]
+fn scenario_roundtrip_raw(runtime: &Runtime, pool: &PgPool, calls: usize) -> usize {
+    for n in 0..calls {
+        black_box(runtime.block_on(db::roundtrip_raw(pool, &sample(n as u64))));
+    }
+    calls
+}
+
+#[inline(never)]
+fn scenario_roundtrip_generated(runtime: &Runtime, pool: &PgPool, calls: usize) -> usize {
+    for n in 0..calls {
+        black_box(runtime.block_on(db::roundtrip_generated(pool, &sample(n as u64))));
+    }
+    calls
+}
+
+#[inline(never)]
+fn scenario_bulk_copy(runtime: &Runtime, pool: &PgPool, rows: &[Account]) -> u64 {
+    runtime.block_on(db::bulk_copy(pool, rows))
+}
+
+#[inline(never)]
+fn scenario_bulk_insert_many(runtime: &Runtime, pool: &PgPool, rows: &[Account]) -> u64 {
+    runtime.block_on(db::bulk_insert_many(pool, rows))
+}
+
+#[inline(never)]
+fn scenario_bulk_row_by_row(runtime: &Runtime, pool: &PgPool, rows: &[Account]) -> u64 {
+    runtime.block_on(db::bulk_row_by_row(pool, rows))
+}
+
+/// Runs `scenario` against a fresh benchmark schema; client instructions
+/// only are counted (the server is another process).
+fn with_db(scenario: impl FnOnce(&Runtime, &PgPool) -> String) -> String {
+    let runtime = runtime();
+    let bench = runtime.block_on(BenchDb::connect());
+    // One statement of each kind before counting: connections opened and
+    // statements prepared, as in a running service.
+    runtime.block_on(async {
+        db::roundtrip_raw(&bench.pool, &sample(u64::MAX >> 2)).await;
+        db::roundtrip_generated(&bench.pool, &sample(u64::MAX >> 3)).await;
+        db::bulk_insert_many(&bench.pool, &samples(u64::MAX >> 4, 2)).await;
+        bench.truncate().await;
+    });
+    let result = scenario(&runtime, &bench.pool);
+    runtime.block_on(bench.drop());
+    result
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a tokio runtime");
+        .expect("a tokio runtime")
+}
+
+fn fetch_rows() -> Vec<PgRow> {
+    let runtime = runtime();
     runtime.block_on(async {
         let bench = BenchDb::connect().await;
         let rows = bench.decode_rows(INPUTS as i64).await;
@@ -186,6 +249,23 @@ fn main() {
         "decode_value" => scenario_decode_value(&fetch_rows(), calls).to_string(),
         "row_plain" => scenario_row_plain(&fetch_rows(), calls).to_string(),
         "row_generated" => scenario_row_generated(&fetch_rows(), calls).to_string(),
+        "roundtrip_raw" => {
+            with_db(|runtime, pool| scenario_roundtrip_raw(runtime, pool, calls).to_string())
+        }
+        "roundtrip_generated" => {
+            with_db(|runtime, pool| scenario_roundtrip_generated(runtime, pool, calls).to_string())
+        }
+        "bulk_copy" | "bulk_insert_many" | "bulk_row_by_row" => {
+            let rows = samples(0, calls);
+            with_db(|runtime, pool| {
+                match name.as_str() {
+                    "bulk_copy" => scenario_bulk_copy(runtime, pool, &rows),
+                    "bulk_insert_many" => scenario_bulk_insert_many(runtime, pool, &rows),
+                    _ => scenario_bulk_row_by_row(runtime, pool, &rows),
+                }
+                .to_string()
+            })
+        }
         other => {
             eprintln!("unknown scenario {other:?}; one of: {}", NAMES.join(", "));
             std::process::exit(2);
