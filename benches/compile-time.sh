@@ -9,14 +9,23 @@
 #   RUNS=5        timed crate-only builds per side (interleaved), median reported
 #   CLEAN_RUNS=1  clean builds per side, dependencies included (interleaved)
 #   MODELS=200    models per crate
+#   MONEY_CORE=path  the money-core the money side builds with (default: this
+#                 workspace's), to measure a change such as
+#                 benches/proposals/column-arrays.patch applied elsewhere
+#   COMPILE_TIME_DIR=dir  where the crates are generated
 # The crates are generated under target/compile-time/ (outside the
 # workspace, each with its own target directory and a copy of the
 # workspace's Cargo.lock, so shared dependencies have the same versions).
+# Every build is non-incremental (CARGO_INCREMENTAL=0): after a `touch`,
+# an incremental build would reuse every query of the unchanged source
+# and measure nothing but cargo's overhead.
 # Results go to stdout and target/compile-time/results.md.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-work="${CARGO_TARGET_DIR:-$root/target}/compile-time"
+work="${COMPILE_TIME_DIR:-${CARGO_TARGET_DIR:-$root/target}/compile-time}"
+money_core="${MONEY_CORE:-$root/money-core}"
+export CARGO_INCREMENTAL=0
 RUNS="${RUNS:-5}"
 CLEAN_RUNS="${CLEAN_RUNS:-1}"
 MODELS="${MODELS:-200}"
@@ -125,7 +134,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
-money-core = { path = "$root/money-core", features = ["sqlx"] }
+money-core = { path = "$money_core", features = ["sqlx"] }
 
 [workspace]
 EOF
@@ -176,6 +185,7 @@ time_build() {
 say "# Compile time: $MODELS models, #[derive(MoneyModel)] vs serde + garde + sqlx::FromRow"
 say ""
 say "machine: $(nproc) cores (nproc), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory (free -g), $(rustc -V)"
+say "money-core: $money_core; CARGO_INCREMENTAL=0"
 say "load average at start: $(loadavg)"
 say ""
 
@@ -184,6 +194,7 @@ for side in "${sides[@]}"; do
     make_crate "$work/$side-$MODELS" "$side" "$MODELS" 3
 done
 
+rm -f "$work"/clean-*.ns "$work"/crate-*.ns "$work"/check-*.ns
 # 1. Clean builds, dependencies included (dev profile, default jobs).
 for ((run = 1; run <= CLEAN_RUNS; run++)); do
     for side in "${sides[@]}"; do

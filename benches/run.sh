@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark of BENCHMARKS.md, one after the other:
 #   1. cargo bench -p money-benches   criterion (cpu, postgres) and the
-#                                     interleaved comparisons (paired)
+#                                     interleaved comparisons (paired), then
+#                                     criterion's medians as a table
 #   2. benches/callgrind.sh           instruction counts (needs valgrind)
 #   3. benches/compile-time.sh        200 models: build times, expanded lines
 # The PostgreSQL parts use DATABASE_URL, else
@@ -24,6 +25,7 @@ log="$target/money-benches/run.log"
     echo "DATABASE_URL: ${DATABASE_URL:-unset, so postgres://postgres@127.0.0.1:5432/test}"
     cd "$root"
     cargo bench -p money-benches
+    cargo run -q --profile bench -p money-benches --bin criterion-medians
     bash "$root/benches/callgrind.sh"
     bash "$root/benches/compile-time.sh"
     echo "end: $(uptime)"
