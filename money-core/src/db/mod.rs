@@ -37,7 +37,7 @@ mod postgres;
 mod sqlite;
 
 #[cfg(feature = "postgres")]
-pub use postgres::{ExactDecimal, PgBatch, PgBatchDatabase, column_array};
+pub use postgres::{ExactDecimal, PgBatch, PgBatchDatabase};
 
 /// A database that stores amounts exactly: how an amount is bound and read.
 /// Implemented for `sqlx::Postgres`, `sqlx::MySql` and `sqlx::Sqlite` (each

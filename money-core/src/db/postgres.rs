@@ -109,11 +109,6 @@ mod sealed {
     impl Sealed for sqlx::Postgres {}
 }
 
-/// One column of every row, as an array argument.
-pub fn column_array<M, T: Clone>(rows: &[M], column: impl Fn(&M) -> &T) -> Vec<T> {
-    rows.iter().map(|row| column(row).clone()).collect()
-}
-
 /// The implementation behind the `postgres` feature's macros.
 #[doc(hidden)]
 #[macro_export]
@@ -151,11 +146,15 @@ macro_rules! __pg_model {
                 rows: &[Self],
                 arguments: &mut <DB as ::money_core::__private::sqlx::Database>::Arguments,
             ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
+                // A plain loop per column: a closure per column would be a
+                // type of its own, instantiating the whole iterator chain for
+                // every column of every model (see BENCHMARKS.md, item 6).
                 $(
-                    ::money_core::__private::sqlx::Arguments::add(
-                        arguments,
-                        ::money_core::__private::db::column_array(rows, |row| &row.$member),
-                    )?;
+                    let mut column = ::std::vec::Vec::with_capacity(rows.len());
+                    for row in rows {
+                        column.push(::core::clone::Clone::clone(&row.$member));
+                    }
+                    ::money_core::__private::sqlx::Arguments::add(arguments, column)?;
                 )*
                 ::money_core::__private::Result::Ok(())
             }
