@@ -201,3 +201,10 @@ pub fn column_list(table: &Table, dialect: Dialect) -> String {
 pub fn quote(dialect: Dialect, ident: &str) -> String {
     dialect.renderer().quote(ident)
 }
+
+/// The placeholder of bind parameter `index` (1-based) in `dialect`: `$1`
+/// on PostgreSQL, `?1` on SQLite, `?` on MariaDB/MySQL (which numbers its
+/// parameters by position, so one cannot be used twice).
+pub fn placeholder(dialect: Dialect, index: usize) -> String {
+    dialect.renderer().placeholder(index)
+}

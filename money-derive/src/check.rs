@@ -155,7 +155,10 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
     })
 }
 
-/// The most digits SQLite's 64-bit integer minor units hold.
+/// The most digits SQLite's 64-bit integer minor units hold: money-core's
+/// `dialect::sqlite::MAX_PRECISION`, which this crate cannot import (money-core
+/// depends on it). `tests/ui/dialects` pins both: 18 compiles, 19 does not,
+/// on a field here and through a value type there.
 const SQLITE_MAX_PRECISION: u32 = 18;
 
 /// `dialects(...)`: every named database must hold every money column.

@@ -425,11 +425,7 @@ fn render(table: &Table, dialect: Dialect, kind: Statement) -> String {
     let quote = |ident: &str| ddl::quote(dialect, ident);
     let columns = ddl::column_list(table, dialect);
     let width = table.columns().len();
-    let placeholder = |index: usize| match dialect {
-        Dialect::Postgres => format!("${index}"),
-        Dialect::Sqlite => format!("?{index}"),
-        _ => "?".to_owned(),
-    };
+    let placeholder = |index: usize| ddl::placeholder(dialect, index);
     match kind {
         Statement::Insert => ddl::insert_sql(table, dialect, false),
         Statement::InsertReturning => ddl::insert_sql(table, dialect, true),
@@ -467,15 +463,13 @@ fn render(table: &Table, dialect: Dialect, kind: Statement) -> String {
         }
         Statement::IdempotentSelect => {
             let keys = key_columns(table);
-            // Every column is bound, in order, so parameter n is column n;
-            // MariaDB/MySQL binds the key columns again after them.
+            // Every column is bound, in order, so parameter n is column n
+            // (MariaDB/MySQL's `?` cannot be reused: it binds the key columns
+            // again after them, and its placeholder has no number anyway).
             let conditions: Vec<String> = keys
                 .iter()
                 .map(|column| {
-                    let parameter = match dialect {
-                        Dialect::MySql => "?".to_owned(),
-                        _ => placeholder(column_position(table, column) + 1),
-                    };
+                    let parameter = placeholder(column_position(table, column) + 1);
                     format!("{} = {parameter}", quote(column))
                 })
                 .collect();
