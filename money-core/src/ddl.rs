@@ -103,15 +103,16 @@ fn checks(table: &Table, dialect: Dialect) -> Vec<(String, String)> {
     };
     let mut checks: Vec<(usize, usize, String, String)> = Vec::new();
     for constraint in table.constraints() {
-        let Some(spec) = constraint.column.money_spec() else {
-            continue;
-        };
         let column = renderer.quote(constraint.column.name());
+        let expression = match constraint.column.money_spec() {
+            Some(spec) => renderer.check(&column, spec, &constraint.rule),
+            None => renderer.currency_check(&column),
+        };
         checks.push((
             column_position(constraint.column),
             rule_position(constraint.rule.kind()),
             constraint.name,
-            renderer.check(&column, spec, &constraint.rule),
+            expression,
         ));
     }
     for (position, column) in table.columns().iter().enumerate() {
@@ -183,6 +184,7 @@ pub fn column_type(column: &Column, dialect: Dialect) -> String {
         ColumnType::Money(spec) => renderer.money_type(&spec),
         ColumnType::Scalar(scalar) => renderer.scalar_type(scalar).to_owned(),
         ColumnType::Custom(sql_type) => sql_type.to_owned(),
+        ColumnType::Currency => renderer.currency_type().to_owned(),
     }
 }
 

@@ -38,6 +38,7 @@
 
 #[cfg(feature = "sqlx")]
 pub mod db;
+pub mod currency;
 pub mod ddl;
 pub mod dialect;
 #[cfg(feature = "serde")]
@@ -51,6 +52,7 @@ mod table;
 mod validate;
 mod value;
 
+pub use currency::{Currency, CurrencyField, UnknownCurrency};
 pub use dialect::Dialect;
 pub use parse::{MAX_DECIMAL_TEXT_LEN, ParseDecimalError, parse_decimal};
 pub use rules::{Rule, RuleKind};
@@ -102,7 +104,8 @@ pub trait MoneyModel {
 pub mod __private {
     pub use crate::spec::{ExcessScale, MoneySpec};
     pub use crate::table::{Column, ColumnType, MoneyField, Scalar, SqlColumn, Table};
-    pub use crate::validate::{ValidationErrors, check_money};
+    pub use crate::currency::{Currency, CurrencyField};
+    pub use crate::validate::{ValidationErrors, check_currency, check_money, check_money_in};
     pub use crate::value::{MoneyValue, ValueError};
     pub use core::convert::{AsRef, From, TryFrom};
     pub use core::fmt::{Display, Formatter, Result as FmtResult};

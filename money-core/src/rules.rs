@@ -35,6 +35,23 @@ pub enum Rule {
     Min(Decimal),
     /// `v <= max`.
     Max(Decimal),
+    /// At most as many digits after the point as the currency in the same
+    /// row has minor units (`currency_field = "..."`): JPY 0, USD 2, BHD 3.
+    /// A currency with more minor units than `scale`, a code without minor
+    /// units (XAU, XDR: see [`crate::currency`]), an unknown code or NULL
+    /// leave the column's scale as the limit. Checked with
+    /// [`Rule::holds_for`], which takes the currency.
+    MinorUnits {
+        /// The amount column's declared scale.
+        scale: u32,
+        /// The column that holds the row's currency code.
+        currency_column: &'static str,
+    },
+    /// The column holds an active ISO 4217 code (`#[money(currency)]`):
+    /// see [`Currency::from_code`](crate::Currency::from_code). A rule of a
+    /// currency column, not of an amount: checked with
+    /// [`Rule::holds_for_code`].
+    Currency,
 }
 
 /// The rule as a reader would state it: `at most 15 digits before the point`,
@@ -58,6 +75,14 @@ impl fmt::Display for Rule {
             Rule::Scale { scale } => write!(f, "at most {scale} digits after the point"),
             Rule::Min(min) => write!(f, "at least {min}"),
             Rule::Max(max) => write!(f, "at most {max}"),
+            Rule::MinorUnits {
+                scale,
+                currency_column,
+            } => write!(
+                f,
+                "at most the minor units of the currency in `{currency_column}` after the point (at most {scale})"
+            ),
+            Rule::Currency => f.write_str("an active ISO 4217 currency code"),
         }
     }
 }
@@ -74,18 +99,25 @@ pub enum RuleKind {
     Min,
     /// See [`Rule::Max`].
     Max,
+    /// See [`Rule::MinorUnits`].
+    MinorUnits,
+    /// See [`Rule::Currency`].
+    Currency,
 }
 
 impl RuleKind {
     /// Every kind, in the order validation reports them.
-    pub const ALL: [RuleKind; 4] = [
+    pub const ALL: [RuleKind; 6] = [
         RuleKind::Digits,
         RuleKind::Scale,
+        RuleKind::MinorUnits,
         RuleKind::Min,
         RuleKind::Max,
+        RuleKind::Currency,
     ];
 
-    /// The last part of the constraint name: `digits`, `scale`, `min`, `max`.
+    /// The last part of the constraint name: `digits`, `scale`,
+    /// `minor_units`, `min`, `max`, `currency`.
     ///
     /// PostgreSQL checks a row's CHECK constraints in alphabetical order of
     /// name and reports the first that fails; `digits` sorts first, so a
@@ -97,6 +129,8 @@ impl RuleKind {
             RuleKind::Scale => "scale",
             RuleKind::Min => "min",
             RuleKind::Max => "max",
+            RuleKind::MinorUnits => "minor_units",
+            RuleKind::Currency => "currency",
         }
     }
 }
@@ -115,12 +149,17 @@ impl Rule {
             Rule::Scale { .. } => RuleKind::Scale,
             Rule::Min(_) => RuleKind::Min,
             Rule::Max(_) => RuleKind::Max,
+            Rule::MinorUnits { .. } => RuleKind::MinorUnits,
+            Rule::Currency => RuleKind::Currency,
         }
     }
 
     /// Whether `stored` (the value as the database stores it, see
     /// [`MoneySpec::stored_value`](crate::MoneySpec::stored_value)) obeys
-    /// this rule.
+    /// this rule, in a row without a currency: a [`Rule::MinorUnits`]
+    /// then limits the digits to the column's scale, and
+    /// [`Rule::Currency`], a rule of codes, holds for every amount. See
+    /// [`Rule::holds_for`].
     ///
     /// ```
     /// use money_core::{Rule, Decimal};
@@ -130,28 +169,75 @@ impl Rule {
     /// ```
     #[inline]
     pub fn holds(&self, stored: Decimal) -> bool {
+        self.holds_for(stored, None)
+    }
+
+    /// Whether `stored` obeys this rule in a row whose currency column
+    /// holds `currency` (`None` for NULL or no currency column).
+    ///
+    /// ```
+    /// use money_core::{Rule, Decimal};
+    /// let rule = Rule::MinorUnits { scale: 4, currency_column: "currency" };
+    /// let amount: Decimal = "1.50".parse().unwrap();
+    /// assert!(rule.holds_for(amount, Some("USD")));
+    /// assert!(!rule.holds_for(amount, Some("JPY")));
+    /// // Gold has no minor units: the column's scale is the limit.
+    /// assert!(rule.holds_for("1.2345".parse().unwrap(), Some("XAU")));
+    /// ```
+    #[inline]
+    pub fn holds_for(&self, stored: Decimal, currency: Option<&str>) -> bool {
         match *self {
             Rule::Digits { bound, .. } => stored.abs() < bound,
             Rule::Scale { scale } => fraction_digits(stored) <= scale,
             Rule::Min(min) => stored >= min,
             Rule::Max(max) => stored <= max,
+            Rule::MinorUnits { scale, .. } => {
+                fraction_digits(stored) <= crate::currency::allowed_scale(currency, scale)
+            }
+            Rule::Currency => true,
+        }
+    }
+
+    /// Whether the code `code` (of a currency column) obeys this rule: for
+    /// [`Rule::Currency`], whether it is an active ISO 4217 code; every
+    /// rule of amounts holds.
+    ///
+    /// ```
+    /// use money_core::Rule;
+    /// assert!(Rule::Currency.holds_for_code("EUR"));
+    /// assert!(!Rule::Currency.holds_for_code("eur"));
+    /// ```
+    #[inline]
+    pub fn holds_for_code(&self, code: &str) -> bool {
+        match self {
+            Rule::Currency => crate::currency::Currency::from_code(code).is_some(),
+            _ => true,
         }
     }
 }
 
 /// A broken rule with the value that broke it, described for people:
 /// `123.45678 has 5 digits after the point, at most 4 allowed`.
-pub(crate) struct Broken {
+pub(crate) struct Broken<'a> {
     pub rule: Rule,
-    pub value: Decimal,
-    pub stored: Decimal,
+    /// The amount as given and as stored; `None` for a code's rule.
+    pub amount: Option<(Decimal, Decimal)>,
+    /// The code of a currency column, or the currency of the amount's row.
+    pub code: Option<&'a str>,
 }
 
-impl fmt::Display for Broken {
+impl fmt::Display for Broken<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.value)?;
-        if self.stored != self.value {
-            write!(f, " (rounded to {})", self.stored)?;
+        let Some((value, stored)) = self.amount else {
+            let code = self.code.unwrap_or_default();
+            return write!(
+                f,
+                "{code:?} is not an active ISO 4217 currency code (three upper-case letters, such as \"USD\")"
+            );
+        };
+        write!(f, "{value}")?;
+        if stored != value {
+            write!(f, " (rounded to {stored})")?;
         }
         match self.rule {
             Rule::Digits {
@@ -159,16 +245,24 @@ impl fmt::Display for Broken {
             } => write!(
                 f,
                 " has {} digits before the point, at most {} allowed (precision {precision}, scale {scale})",
-                integer_digits(self.stored),
+                integer_digits(stored),
                 precision - scale,
             ),
             Rule::Scale { scale } => write!(
                 f,
                 " has {} digits after the point, at most {scale} allowed",
-                fraction_digits(self.stored),
+                fraction_digits(stored),
+            ),
+            Rule::MinorUnits { scale, .. } => write!(
+                f,
+                " has {} digits after the point, at most {} allowed in {}",
+                fraction_digits(stored),
+                crate::currency::allowed_scale(self.code, scale),
+                self.code.unwrap_or("its currency"),
             ),
             Rule::Min(min) => write!(f, " is below the minimum {min}"),
             Rule::Max(max) => write!(f, " is above the maximum {max}"),
+            Rule::Currency => write!(f, " is not a currency code"),
         }
     }
 }

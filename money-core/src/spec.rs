@@ -60,6 +60,7 @@ pub struct MoneySpec {
     max: Option<Decimal>,
     on_excess_scale: ExcessScale,
     magnitude_bound: Decimal,
+    currency_column: Option<&'static str>,
 }
 
 impl MoneySpec {
@@ -94,7 +95,23 @@ impl MoneySpec {
             max,
             on_excess_scale,
             magnitude_bound,
+            currency_column: None,
         }
+    }
+
+    /// The same spec, with amounts limited to the minor units of the
+    /// currency held in `column` of the same row (`currency_field = "..."`,
+    /// see [`Rule::MinorUnits`]).
+    #[doc(hidden)]
+    pub const fn with_currency_column(mut self, column: &'static str) -> Self {
+        self.currency_column = Some(column);
+        self
+    }
+
+    /// The column holding the currency whose minor units limit the amount,
+    /// if declared with `currency_field = "..."`.
+    pub const fn currency_column(&self) -> Option<&'static str> {
+        self.currency_column
     }
 
     /// Total significant digits the column holds.
@@ -177,6 +194,14 @@ impl MoneySpec {
                 bound: self.magnitude_bound,
             }),
             scale,
+            // Every currency has at least 0 minor units: at scale 0 the
+            // rule could never fail.
+            self.currency_column
+                .filter(|_| self.scale > 0)
+                .map(|currency_column| Rule::MinorUnits {
+                    scale: self.scale,
+                    currency_column,
+                }),
             self.min.map(Rule::Min),
             self.max.map(Rule::Max),
         ]

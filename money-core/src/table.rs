@@ -34,6 +34,9 @@ pub enum ColumnType {
     Scalar(Scalar),
     /// A type given verbatim by `#[money(sql_type = "...")]`.
     Custom(&'static str),
+    /// An ISO 4217 currency code (`#[money(currency)]`, or a
+    /// [`Currency`](crate::Currency) field), with its [`Rule::Currency`].
+    Currency,
 }
 
 /// The scalar column types every dialect maps.
@@ -109,12 +112,12 @@ impl Table {
     /// column, in the order of [`MoneySpec::rules`].
     pub fn constraints(&self) -> impl Iterator<Item = Constraint<'static>> + '_ {
         self.columns.iter().flat_map(move |column| {
-            column.money_spec().into_iter().flat_map(move |spec| {
-                spec.rules().map(move |rule| Constraint {
-                    name: self.constraint_name(column, rule.kind()),
-                    column,
-                    rule,
-                })
+            let money = column.money_spec().into_iter().flat_map(MoneySpec::rules);
+            let currency = (column.column_type == ColumnType::Currency).then_some(Rule::Currency);
+            money.chain(currency).map(move |rule| Constraint {
+                name: self.constraint_name(column, rule.kind()),
+                column,
+                rule,
             })
         })
     }
@@ -267,6 +270,11 @@ sql_columns! {
     i64 => BigInt,
     bool => Boolean,
     String => Text,
+}
+
+impl SqlColumn for crate::currency::Currency {
+    const COLUMN_TYPE: ColumnType = ColumnType::Currency;
+    const NULLABLE: bool = false;
 }
 
 impl<T: SqlColumn> SqlColumn for Option<T> {

@@ -19,8 +19,10 @@ pub struct ValidationError {
     column: &'static Column,
     constraint: String,
     rule: Rule,
-    value: Decimal,
-    stored: Decimal,
+    /// The amount as given and as stored; `None` for a currency code.
+    amount: Option<(Decimal, Decimal)>,
+    /// The code of a currency column, or the currency of the amount's row.
+    code: Option<String>,
 }
 
 impl ValidationError {
@@ -54,16 +56,23 @@ impl ValidationError {
         self.rule.kind()
     }
 
-    /// The value as given.
-    pub fn value(&self) -> Decimal {
-        self.value
+    /// The amount as given; `None` for a currency column's error.
+    pub fn value(&self) -> Option<Decimal> {
+        self.amount.map(|(value, _)| value)
     }
 
-    /// The value as the database would store it: rounded in
+    /// The amount as the database would store it: rounded in
     /// [`ExcessScale::Round`](crate::ExcessScale::Round) mode, else the value
-    /// itself. The rule was checked on this value.
-    pub fn stored_value(&self) -> Decimal {
-        self.stored
+    /// itself. The rule was checked on this value. `None` for a currency
+    /// column's error.
+    pub fn stored_value(&self) -> Option<Decimal> {
+        self.amount.map(|(_, stored)| stored)
+    }
+
+    /// The code a currency column's error is about, or, for a
+    /// [`Rule::MinorUnits`] error, the currency of the amount's row.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
     }
 }
 
@@ -71,8 +80,8 @@ impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let broken = Broken {
             rule: self.rule,
-            value: self.value,
-            stored: self.stored,
+            amount: self.amount,
+            code: self.code.as_deref(),
         };
         write!(
             f,
@@ -199,6 +208,20 @@ pub fn check_money(
     index: usize,
     amount: Option<Decimal>,
 ) {
+    check_money_in(errors, table, index, amount, None);
+}
+
+/// [`check_money`] for an amount declared with `currency_field`, in a row
+/// whose currency column holds `currency`.
+#[doc(hidden)]
+#[inline]
+pub fn check_money_in(
+    errors: &mut ValidationErrors,
+    table: &'static Table,
+    index: usize,
+    amount: Option<Decimal>,
+    currency: Option<&str>,
+) {
     let Some(value) = amount else { return };
     let column = &table.columns()[index];
     let Some(spec) = column.money_spec() else {
@@ -206,15 +229,45 @@ pub fn check_money(
     };
     let stored = spec.stored_value(value);
     for rule in spec.rules() {
-        if !rule.holds(stored) {
+        if !rule.holds_for(stored, currency) {
+            let code = match rule {
+                Rule::MinorUnits { .. } => currency.map(str::to_owned),
+                _ => None,
+            };
             errors.errors.push(ValidationError {
                 table: table.name(),
                 column,
                 constraint: table.constraint_name(column, rule.kind()),
                 rule,
-                value,
-                stored,
+                amount: Some((value, stored)),
+                code,
             });
         }
     }
+}
+
+/// Checks the currency column `index` of `table` against `code` (`None`
+/// for NULL, valid in a nullable column) and records a broken
+/// [`Rule::Currency`].
+#[doc(hidden)]
+#[inline]
+pub fn check_currency(
+    errors: &mut ValidationErrors,
+    table: &'static Table,
+    index: usize,
+    code: Option<&str>,
+) {
+    let Some(code) = code else { return };
+    if Rule::Currency.holds_for_code(code) {
+        return;
+    }
+    let column = &table.columns()[index];
+    errors.errors.push(ValidationError {
+        table: table.name(),
+        column,
+        constraint: table.constraint_name(column, RuleKind::Currency),
+        rule: Rule::Currency,
+        amount: None,
+        code: Some(code.chars().take(16).collect()),
+    });
 }

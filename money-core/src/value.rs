@@ -88,7 +88,7 @@ pub enum ValueError {
     },
     /// The value breaks a rule of the declaration (the first one found, in
     /// the order of [`MoneySpec::rules`]).
-    #[error("{type_name}: {}", Broken { rule: *rule, value: *value, stored: *stored })]
+    #[error("{type_name}: {}", Broken { rule: *rule, amount: Some((*value, *stored)), code: None })]
     Broken {
         /// The value type's name.
         type_name: &'static str,

@@ -90,6 +90,11 @@ pub struct Field {
     pub sql_type: Attr<LitStr>,
     pub skip: Attr<()>,
     pub primary_key: Attr<()>,
+    /// `currency`: the field holds an ISO 4217 code.
+    pub currency: Attr<()>,
+    /// `currency_field = "currency"`: the amount is limited to the minor
+    /// units of the currency in that field.
+    pub currency_field: Attr<LitStr>,
     /// Whether parsing this field's attributes already reported an error
     /// (an unknown key or a bad value): then a "missing key" error would
     /// only repeat it.
@@ -181,6 +186,8 @@ impl Field {
             sql_type: Attr::none(SQL_TYPE),
             skip: Attr::none(SKIP),
             primary_key: Attr::none(PRIMARY_KEY),
+            currency: Attr::none(CURRENCY),
+            currency_field: Attr::none(CURRENCY_FIELD),
             had_errors: false,
         };
         let errors_before = cx.error_count();
@@ -223,6 +230,14 @@ impl Field {
                     if flag(cx, &meta, PRIMARY_KEY)? {
                         field.primary_key.set(cx, &path, ());
                     }
+                } else if path.is_ident(CURRENCY) {
+                    if flag(cx, &meta, CURRENCY)? {
+                        field.currency.set(cx, &path, ());
+                    }
+                } else if path.is_ident(CURRENCY_FIELD) {
+                    if let Some(name) = string_value(cx, &meta, CURRENCY_FIELD, "\"currency\"")? {
+                        field.currency_field.set(cx, &path, name);
+                    }
                 } else {
                     unknown_key(cx, &meta, FIELD_KEYS, CONTAINER_KEYS, "a field")?;
                 }
@@ -249,6 +264,8 @@ impl Field {
             (self.sql_type.name, self.sql_type.key_span()),
             (self.skip.name, self.skip.key_span()),
             (self.primary_key.name, self.primary_key.key_span()),
+            (self.currency.name, self.currency.key_span()),
+            (self.currency_field.name, self.currency_field.key_span()),
         ]
         .into_iter()
         .filter_map(|(name, span)| Some((name, span?)))

@@ -43,6 +43,9 @@ pub struct Column<'a> {
     pub name: String,
     pub kind: Kind,
     pub primary_key: bool,
+    /// For an amount with `currency_field`: the index, in the model's
+    /// columns, of the currency column.
+    pub currency_of: Option<usize>,
 }
 
 /// What a checked column holds.
@@ -55,6 +58,8 @@ pub enum Kind {
         sql_type: String,
         nullable: bool,
     },
+    /// `currency`: an ISO 4217 code.
+    Currency,
 }
 
 /// A checked money declaration: `scale <= precision <= 28`, bounds within
@@ -65,6 +70,8 @@ pub struct Money {
     pub min: Option<Decimal>,
     pub max: Option<Decimal>,
     pub round: bool,
+    /// `currency_field`, resolved to the currency's column name.
+    pub currency_column: Option<String>,
 }
 
 /// The table name: the attribute's, else the struct's name in snake_case.
@@ -131,9 +138,11 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
                 name,
                 kind,
                 primary_key: field.attrs.primary_key.get().is_some(),
+                currency_of: None,
             });
         }
     }
+    check_currency_fields(cx, container, &mut columns);
     let unique = check_unique(cx, container, &used);
     let targets = check_dialects(cx, container);
     if cx.has_errors() {
@@ -197,6 +206,57 @@ fn check_dialects(cx: &mut Ctxt, container: &Container) -> Targets {
     targets
 }
 
+/// `currency_field = "x"` names a stored field declared `currency`.
+fn check_currency_fields(cx: &mut Ctxt, container: &Container, columns: &mut [Column]) {
+    for field in &container.fields {
+        let Some(literal) = field.attrs.currency_field.get() else {
+            continue;
+        };
+        let Some(amount) = columns.iter().position(|column| column.field == field.name) else {
+            continue; // skipped, or its own errors were reported
+        };
+        if !matches!(columns[amount].kind, Kind::Money(_)) {
+            cx.error_spanned_by(
+                literal,
+                "`currency_field` applies to a money field: declare `precision` and `scale` too",
+            );
+            continue;
+        }
+        let name = literal.value();
+        let Some(target) = container.fields.iter().find(|other| other.name == name) else {
+            let known: Vec<&str> = container.fields.iter().map(|other| other.name.as_str()).collect();
+            let message = match ident::suggest(&name, &known) {
+                Some(nearest) => format!("no field `{name}` in this struct; did you mean `{nearest}`?"),
+                None => format!("no field `{name}` in this struct: `currency_field` names the field that holds the amount's currency"),
+            };
+            cx.error_spanned_by(literal, message);
+            continue;
+        };
+        if target.attrs.skip.get().is_some() {
+            cx.error_spanned_by(
+                literal,
+                format!("`{name}` is skipped, so the database could not check the amount against it"),
+            );
+            continue;
+        }
+        if target.attrs.currency.get().is_none() {
+            cx.error_spanned_by(
+                literal,
+                format!("`{name}` is not a currency field: mark it `#[money(currency)]`"),
+            );
+            continue;
+        }
+        let Some(index) = columns.iter().position(|column| column.field == name) else {
+            continue; // its own errors were reported
+        };
+        let currency_column = columns[index].name.clone();
+        if let Kind::Money(money) = &mut columns[amount].kind {
+            money.currency_column = Some(currency_column);
+        }
+        columns[amount].currency_of = Some(index);
+    }
+}
+
 /// Each `unique(...)` names stored fields, each once.
 fn check_unique(cx: &mut Ctxt, container: &Container, used: &[(String, &str)]) -> Vec<Vec<String>> {
     let mut keys = Vec::new();
@@ -249,7 +309,25 @@ fn check_skip(cx: &mut Ctxt, attrs: &attr::Field) {
 
 fn check_kind(cx: &mut Ctxt, field: &ast::Field) -> Option<Kind> {
     let attrs = &field.attrs;
-    let kind = if attrs.is_money() {
+    let kind = if attrs.currency.get().is_some() {
+        for (key, conflict) in [
+            ("precision", attrs.precision.key_span()),
+            ("scale", attrs.scale.key_span()),
+            ("sql_type", attrs.sql_type.key_span()),
+            ("min", attrs.min.key_span()),
+            ("max", attrs.max.key_span()),
+            ("on_excess_scale", attrs.on_excess_scale.key_span()),
+            ("currency_field", attrs.currency_field.key_span()),
+        ] {
+            if let Some(conflict) = conflict {
+                cx.syn_error(syn::Error::new(
+                    conflict,
+                    format!("`{key}` cannot be combined with `currency`: a currency field holds an ISO 4217 code, its column type and CHECK come from it"),
+                ));
+            }
+        }
+        Kind::Currency
+    } else if attrs.is_money() {
         if let Some(literal) = attrs.sql_type.get() {
             cx.error_spanned_by(
                 literal,
@@ -429,6 +507,7 @@ pub fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
         min: min.map(|bound| bound.value),
         max: max.map(|bound| bound.value),
         round: attrs.on_excess_scale.get() == Some(&ExcessScale::Round),
+        currency_column: None,
     })
 }
 

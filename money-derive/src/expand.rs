@@ -59,6 +59,10 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
                 quote! { ::money_core::__private::ColumnType::Custom(#sql_type) },
                 quote! { #nullable },
             ),
+            Kind::Currency => (
+                quote! { ::money_core::__private::ColumnType::Currency },
+                quote_spanned! {ty.span()=> <#ty as ::money_core::__private::CurrencyField>::NULLABLE },
+            ),
         };
         quote! {
             ::money_core::__private::Column::new(#field, #name, #column_type, #nullable, #primary_key)
@@ -69,19 +73,40 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
         .iter()
         .enumerate()
         .filter_map(|(index, column)| {
-            let Kind::Money(_) = column.kind else {
-                return None;
-            };
             let member = column.member;
             let ty = column.ty;
-            Some(quote_spanned! {ty.span()=>
-                ::money_core::__private::check_money(
-                    &mut errors,
-                    <Self as ::money_core::MoneyModel>::DEFINITION,
-                    #index,
-                    <#ty as ::money_core::__private::MoneyField>::amount(&self.#member),
-                );
-            })
+            match (&column.kind, column.currency_of) {
+                (Kind::Money(_), None) => Some(quote_spanned! {ty.span()=>
+                    ::money_core::__private::check_money(
+                        &mut errors,
+                        <Self as ::money_core::MoneyModel>::DEFINITION,
+                        #index,
+                        <#ty as ::money_core::__private::MoneyField>::amount(&self.#member),
+                    );
+                }),
+                (Kind::Money(_), Some(currency)) => {
+                    let currency = &model.columns[currency];
+                    let (currency_member, currency_ty) = (currency.member, currency.ty);
+                    Some(quote_spanned! {ty.span()=>
+                        ::money_core::__private::check_money_in(
+                            &mut errors,
+                            <Self as ::money_core::MoneyModel>::DEFINITION,
+                            #index,
+                            <#ty as ::money_core::__private::MoneyField>::amount(&self.#member),
+                            <#currency_ty as ::money_core::__private::CurrencyField>::currency_code(&self.#currency_member),
+                        );
+                    })
+                }
+                (Kind::Currency, _) => Some(quote_spanned! {ty.span()=>
+                    ::money_core::__private::check_currency(
+                        &mut errors,
+                        <Self as ::money_core::MoneyModel>::DEFINITION,
+                        #index,
+                        <#ty as ::money_core::__private::CurrencyField>::currency_code(&self.#member),
+                    );
+                }),
+                _ => None,
+            }
         });
     let sqlx = sqlx_impls(model);
     let dialect_checks = dialect_checks(model);
@@ -180,6 +205,7 @@ pub fn money_spec(money: &Money) -> TokenStream {
         min,
         max,
         round,
+        currency_column,
     } = money;
     let min = optional_decimal(*min);
     let max = optional_decimal(*max);
@@ -188,8 +214,11 @@ pub fn money_spec(money: &Money) -> TokenStream {
     } else {
         quote! { ::money_core::__private::ExcessScale::Reject }
     };
+    let currency = currency_column
+        .as_ref()
+        .map(|column| quote! { .with_currency_column(#column) });
     quote! {
-        ::money_core::__private::MoneySpec::new_unchecked(#precision, #scale, #min, #max, #mode)
+        ::money_core::__private::MoneySpec::new_unchecked(#precision, #scale, #min, #max, #mode) #currency
     }
 }
 
@@ -222,6 +251,8 @@ fn fallback(input: &DeriveInput, container: Option<&Container>) -> TokenStream {
         let ty = field.ty;
         if attrs.skip.get().is_some() || attrs.sql_type.get().is_some() {
             None
+        } else if attrs.currency.get().is_some() {
+            Some(quote_spanned! {ty.span()=> let _ = <#ty as ::money_core::__private::CurrencyField>::NULLABLE; })
         } else if attrs.is_money() {
             Some(quote_spanned! {ty.span()=> let _ = <#ty as ::money_core::__private::MoneyField>::NULLABLE; })
         } else if crate::ast::is_decimal(ty) {

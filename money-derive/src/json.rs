@@ -201,11 +201,10 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
             .iter()
             .filter(|attr| attr.path().is_ident("schemars") || attr.path().is_ident("doc"))
             .collect();
-        let money = model.columns.iter().find_map(|column| match &column.kind {
-            Kind::Money(money) if column.member == member => Some(money),
-            _ => None,
+        let column = model.columns.iter().find(|column| {
+            column.member == member && matches!(column.kind, Kind::Money(_) | Kind::Currency)
         });
-        let Some(money) = money else {
+        let Some(column) = column else {
             serde_fields.push(quote! { #(#user_serde)* #member: #ty });
             schema_fields.push(quote! { #(#user_serde)* #(#user_schemars)* #member: #ty });
             continue;
@@ -225,33 +224,78 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
             (None, Some(rule)) => rename_field(rule, &field.name),
             (None, None) => field.name.clone(),
         };
-        let spec = money_spec(money);
-        let nullable = quote! { <#ty as #p::MoneyField>::NULLABLE };
         let serialize = format_ident!("__money_serialize_{}", index);
         let deserialize = format_ident!("__money_deserialize_{}", index);
         let schema = format_ident!("__money_schema_{}", index);
+        let deserialize_path = LitStr::new(&deserialize.to_string(), Span::call_site());
+        let schema_path = LitStr::new(&schema.to_string(), Span::call_site());
+        let implied_default = crate::ast::is_option(ty) && !serde.default;
+        let filled_by_serde =
+            serde.default || container_serde.default || serde.skip_deserializing;
+        let money = match &column.kind {
+            Kind::Money(money) => money,
+            _ => {
+                // A currency code: serde's own serializer, our reader.
+                let mut extra = Vec::new();
+                if !serde.skip_deserializing {
+                    extra.push(quote! { #[serde(deserialize_with = #deserialize_path)] });
+                }
+                if implied_default {
+                    extra.push(quote! { #[serde(default)] });
+                }
+                if filled_by_serde {
+                    post_checks.push(quote! {
+                        #p::json::check_currency::<_, __D::Error>(&value.#member, #key)?;
+                    });
+                }
+                let schema_default = implied_default.then(|| quote! { #[serde(default)] });
+                serde_fields.push(quote! { #(#user_serde)* #(#extra)* #member: #ty });
+                schema_fields.push(quote! {
+                    #(#user_serde)* #(#user_schemars)* #schema_default
+                    #[schemars(schema_with = #schema_path)]
+                    #member: #ty
+                });
+                functions.push(quote! {
+                    fn #deserialize<'de, __D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<#ty, __D::Error> {
+                        #p::json::deserialize_currency(deserializer, #key)
+                    }
+                });
+                schema_functions.push(quote! {
+                    fn #schema(_: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                        #p::json::currency_schema(<#ty as #p::CurrencyField>::NULLABLE)
+                    }
+                });
+                continue;
+            }
+        };
+        let spec = money_spec(money);
+        let nullable = quote! { <#ty as #p::MoneyField>::NULLABLE };
+        if let Some(currency) = column.currency_of {
+            let currency = model.columns[currency].member;
+            post_checks.push(quote! {{
+                const SPEC: #p::MoneySpec = #spec;
+                #p::json::check_minor_units::<_, _, __D::Error>(&value.#member, &value.#currency, &SPEC, #key)?;
+            }});
+        }
         let mut extra = Vec::new();
         if !serde.skip_serializing {
             let path = LitStr::new(&serialize.to_string(), Span::call_site());
             extra.push(quote! { #[serde(serialize_with = #path)] });
         }
         if !serde.skip_deserializing {
-            let path = LitStr::new(&deserialize.to_string(), Span::call_site());
-            extra.push(quote! { #[serde(deserialize_with = #path)] });
+            extra.push(quote! { #[serde(deserialize_with = #deserialize_path)] });
         }
         // An absent `Option` amount is `None`, as serde does for `Option`
         // fields it reads itself.
-        let implied_default = crate::ast::is_option(ty) && !serde.default;
         if implied_default {
             extra.push(quote! { #[serde(default)] });
         }
-        if serde.default || container_serde.default || serde.skip_deserializing {
+        if filled_by_serde {
             post_checks.push(quote! {{
                 const SPEC: #p::MoneySpec = #spec;
                 #p::json::check_field::<_, __D::Error>(&value.#member, &SPEC, #key)?;
             }});
         }
-        let schema_path = LitStr::new(&schema.to_string(), Span::call_site());
         let schema_default = implied_default.then(|| quote! { #[serde(default)] });
         serde_fields.push(quote! { #(#user_serde)* #(#extra)* #member: #ty });
         schema_fields.push(quote! {

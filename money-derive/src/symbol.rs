@@ -16,6 +16,8 @@ pub const ON_EXCESS_SCALE: &str = "on_excess_scale";
 pub const SQL_TYPE: &str = "sql_type";
 pub const SKIP: &str = "skip";
 pub const PRIMARY_KEY: &str = "primary_key";
+pub const CURRENCY: &str = "currency";
+pub const CURRENCY_FIELD: &str = "currency_field";
 
 /// The attribute's own name.
 pub const MONEY: &str = "money";
@@ -31,4 +33,6 @@ pub const FIELD_KEYS: &[&str] = &[
     SQL_TYPE,
     SKIP,
     PRIMARY_KEY,
+    CURRENCY,
+    CURRENCY_FIELD,
 ];

@@ -10,7 +10,7 @@ use crate::attr;
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::expand::money_spec;
-use crate::symbol::{COLUMN, PRIMARY_KEY, SKIP, SQL_TYPE};
+use crate::symbol::{COLUMN, CURRENCY, CURRENCY_FIELD, PRIMARY_KEY, SKIP, SQL_TYPE};
 
 /// Parses, checks and expands; on error, the errors and nothing else (there
 /// is no trait impl whose absence would cascade into more errors than the
@@ -41,7 +41,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         );
     }
     for (key, span) in attrs.written_keys() {
-        if [COLUMN, SQL_TYPE, SKIP, PRIMARY_KEY].contains(&key) {
+        if [COLUMN, SQL_TYPE, SKIP, PRIMARY_KEY, CURRENCY, CURRENCY_FIELD].contains(&key) {
             cx.syn_error(syn::Error::new(
                 span,
                 format!("`{key}` applies to a field of a `MoneyModel`, not to a money value type"),

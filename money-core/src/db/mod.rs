@@ -392,3 +392,45 @@ macro_rules! __sqlx_get {
         <$db as ::money_core::__private::db::MoneyDatabase>::get($row, $column)?
     };
 }
+
+/// A [`Currency`](crate::Currency) travels as its code, a text, on every
+/// database; a stored text that is no active code is a decode error that
+/// says so.
+impl<DB: MoneyDatabase> Type<DB> for crate::currency::Currency
+where
+    str: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <str as Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <str as Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'q, DB: MoneyDatabase> Encode<'q, DB> for crate::currency::Currency
+where
+    &'static str: Encode<'q, DB>,
+{
+    fn encode_by_ref(&self, buffer: &mut DB::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        self.code().encode(buffer)
+    }
+}
+
+impl<'r, DB: MoneyDatabase> Decode<'r, DB> for crate::currency::Currency
+where
+    &'r str: Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        let code = <&'r str as Decode<'r, DB>>::decode(value)?;
+        Ok(code.parse::<crate::currency::Currency>()?)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl sqlx::postgres::PgHasArrayType for crate::currency::Currency {
+    fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+        <&str as sqlx::postgres::PgHasArrayType>::array_type_info()
+    }
+}

@@ -4,6 +4,7 @@ mod mysql;
 mod postgres;
 pub mod sqlite;
 
+use crate::currency::{Currency, codes_by_minor_units};
 use crate::rules::Rule;
 use crate::spec::MoneySpec;
 use crate::table::Scalar;
@@ -143,9 +144,16 @@ pub(crate) trait Renderer: Sync {
     fn scalar_type(&self, scalar: Scalar) -> &'static str;
     /// The placeholder of the `index`-th bound parameter, from 1.
     fn placeholder(&self, index: usize) -> String;
+    /// The column type of a currency code column.
+    fn currency_type(&self) -> &'static str;
     /// The boolean expression that holds iff `rule`, one of `spec`'s rules,
     /// holds for the (already quoted) column.
     fn check(&self, column: &str, spec: &MoneySpec, rule: &Rule) -> String;
+    /// The boolean expression that holds iff the (already quoted) currency
+    /// column holds an active ISO 4217 code: [`Rule::Currency`].
+    fn currency_check(&self, column: &str) -> String {
+        format!("{column} IN ({})", code_list(Currency::all().map(Currency::code)))
+    }
     /// Rules a dialect enforces on a money column beyond `spec.rules()`,
     /// rendered with [`Self::check`] and named like the rule of that kind:
     /// integrity guards against other clients that Rust never trips (SQLite's
@@ -153,4 +161,40 @@ pub(crate) trait Renderer: Sync {
     fn guard_rules(&self, _spec: &MoneySpec) -> Vec<Rule> {
         Vec::new()
     }
+}
+
+/// `'A', 'B', ...`: codes as SQL string literals (three upper-case letters,
+/// so nothing to escape).
+fn code_list(codes: impl Iterator<Item = &'static str>) -> String {
+    codes
+        .map(|code| format!("'{code}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// [`Rule::MinorUnits`] for `amount` (quoted) in a column of `scale`, with
+/// the row's currency in `currency_column` (unquoted): one clause per group
+/// of codes with the same minor units below the scale, `(currency NOT IN
+/// (...) OR <amount fits units>)`, joined by `AND`. `fits(units)` is the
+/// dialect's test that the amount has at most `units` digits after the
+/// point. A NULL currency makes every `NOT IN` NULL, so the CHECK passes, as
+/// Rust lets an amount without a currency use the column's scale.
+pub(crate) fn minor_units_check(
+    renderer: &dyn Renderer,
+    scale: u32,
+    currency_column: &str,
+    fits: impl Fn(u32) -> String,
+) -> String {
+    let currency = renderer.quote(currency_column);
+    let clauses: Vec<String> = codes_by_minor_units(scale)
+        .into_iter()
+        .map(|(units, codes)| {
+            format!(
+                "({currency} NOT IN ({}) OR {})",
+                code_list(codes.into_iter()),
+                fits(units)
+            )
+        })
+        .collect();
+    clauses.join(" AND ")
 }

@@ -293,6 +293,10 @@ impl Renderer for Sqlite {
         }
     }
 
+    fn currency_type(&self) -> &'static str {
+        "text"
+    }
+
     fn placeholder(&self, index: usize) -> String {
         format!("?{index}")
     }
@@ -312,6 +316,15 @@ impl Renderer for Sqlite {
             Rule::Scale { .. } => format!("typeof({column}) IN ('integer', 'null')"),
             Rule::Min(min) => format!("{column} >= {}", units_literal(*min, scale)),
             Rule::Max(max) => format!("{column} <= {}", units_literal(*max, scale)),
+            // Units of 10^-scale: at most `units` digits after the point is
+            // a multiple of 10^(scale - units).
+            Rule::MinorUnits {
+                scale,
+                currency_column,
+            } => super::minor_units_check(self, *scale, currency_column, |units| {
+                format!("{column} % {} = 0", power_of_ten_text(scale - units))
+            }),
+            Rule::Currency => self.currency_check(column),
         }
     }
 

@@ -43,7 +43,8 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, Serializer};
 
 use crate::parse::{MAX_DECIMAL_TEXT_LEN, parse_decimal};
-use crate::rules::Broken;
+use crate::currency::CurrencyField;
+use crate::rules::{Broken, Rule};
 use crate::spec::MoneySpec;
 use crate::table::MoneyField;
 use crate::value::MoneyValue;
@@ -52,6 +53,13 @@ pub use number::parse_json_number;
 pub use pattern::amount_pattern;
 #[cfg(feature = "schemars")]
 pub use schema::amount_schema;
+
+/// The JSON Schema of a currency field: a string, one of the active ISO
+/// 4217 codes (or `null` when `nullable`).
+#[cfg(feature = "schemars")]
+pub fn currency_schema(nullable: bool) -> schemars::Schema {
+    crate::currency::code_schema(nullable)
+}
 
 /// The most significant digits an amount may have in JSON: a `Decimal`
 /// holds 28 for every magnitude (29 only below 7.9e28), and a declaration
@@ -155,6 +163,71 @@ pub fn check_field<F: MoneyField, E: de::Error>(
     }
 }
 
+/// Deserializes a currency field (`#[money(currency)]` on a `String`,
+/// [`Currency`](crate::Currency) or an `Option` of them): a string that is
+/// exactly an active ISO 4217 code, or `null` for a nullable field; `key`
+/// is the field's name in the JSON, for the error message.
+pub fn deserialize_currency<'de, F, D>(deserializer: D, key: &'static str) -> Result<F, D::Error>
+where
+    F: CurrencyField,
+    D: Deserializer<'de>,
+{
+    use serde::Deserialize;
+    let code = if F::NULLABLE {
+        Option::<String>::deserialize(deserializer)?
+    } else {
+        Some(String::deserialize(deserializer)?)
+    };
+    check_code(code.as_deref(), key)?;
+    F::from_code(code).ok_or_else(|| de::Error::custom(format_args!("{key}: null is not a currency")))
+}
+
+/// Checks a currency field that serde filled without reading it, with the
+/// message of [`deserialize_currency`].
+pub fn check_currency<F: CurrencyField, E: de::Error>(field: &F, key: &'static str) -> Result<(), E> {
+    check_code(field.currency_code(), key)
+}
+
+fn check_code<E: de::Error>(code: Option<&str>, key: &'static str) -> Result<(), E> {
+    match code {
+        Some(code) if crate::Currency::from_code(code).is_none() => Err(E::custom(format_args!(
+            "{key}: {}",
+            crate::UnknownCurrency::new(code)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Checks an amount against its row's currency (`currency_field = "..."`)
+/// once both fields are read: at most the currency's minor units after the
+/// point. `key` is the amount's name in the JSON.
+pub fn check_minor_units<F: MoneyField, C: CurrencyField, E: de::Error>(
+    amount: &F,
+    currency: &C,
+    spec: &MoneySpec,
+    key: &'static str,
+) -> Result<(), E> {
+    let Some(value) = amount.amount() else {
+        return Ok(());
+    };
+    let stored = spec.stored_value(value);
+    let code = currency.currency_code();
+    match spec
+        .rules()
+        .find(|rule| matches!(rule, Rule::MinorUnits { .. }) && !rule.holds_for(stored, code))
+    {
+        None => Ok(()),
+        Some(rule) => Err(E::custom(format_args!(
+            "{key}: {}",
+            Broken {
+                rule,
+                amount: Some((value, stored)),
+                code,
+            }
+        ))),
+    }
+}
+
 /// Serializes a money value type (`#[derive(MoneyValue)]`).
 pub fn serialize_value<V: MoneyValue, S: Serializer>(
     value: &V,
@@ -199,14 +272,14 @@ fn read<'de, D: Deserializer<'de>>(
 }
 
 /// The broken rule, if any, as the error message states it.
-fn check(spec: &MoneySpec, value: Decimal) -> Result<(), Broken> {
+fn check(spec: &MoneySpec, value: Decimal) -> Result<(), Broken<'static>> {
     let stored = spec.stored_value(value);
     match spec.rules().find(|rule| !rule.holds(stored)) {
         None => Ok(()),
         Some(rule) => Err(Broken {
             rule,
-            value,
-            stored,
+            amount: Some((value, stored)),
+            code: None,
         }),
     }
 }
