@@ -15,6 +15,7 @@ fn ui() {
         "values",
         "serde",
         "dialects",
+        "currency",
     ] {
         t.compile_fail(format!("{category}/*.rs"));
     }
