@@ -73,7 +73,7 @@ where
     let accounts = [
         account(1, "123.45", "EUR"),
         account(2, "0", "USD"),
-        account(3, "99999999999999.9999", "JPY"),
+        account(3, "99999999999999", "JPY"),
     ];
     Account::insert_many(&accounts, &pool).await?;
     // Round mode: the database rounds 1.084250005 half away from zero, as

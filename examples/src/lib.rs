@@ -13,11 +13,12 @@ pub struct Account {
     #[money(primary_key)]
     pub id: i64,
     /// Current balance: 14 digits before the point, 4 after, never negative
-    /// (18 digits in all: what SQLite's 64-bit minor units hold).
-    #[money(precision = 18, scale = 4, min = "0")]
+    /// (18 digits in all: what SQLite's 64-bit minor units hold), and no
+    /// more digits after the point than the currency has minor units.
+    #[money(precision = 18, scale = 4, min = "0", currency_field = "currency")]
     pub balance: Decimal,
-    /// ISO 4217 code.
-    #[money(sql_type = "char(3)")]
+    /// ISO 4217 code: an active one, checked in Rust and by the database.
+    #[money(currency)]
     pub currency: String,
     /// Optional overdraft limit.
     #[money(precision = 18, scale = 4)]

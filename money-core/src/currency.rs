@@ -46,7 +46,9 @@ pub struct Currency(iso_currency::Currency);
 
 /// A text that is not an active ISO 4217 code.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{code:?} is not an active ISO 4217 currency code (three upper-case letters, such as \"USD\")")]
+#[error(
+    "{code:?} is not an active ISO 4217 currency code (three upper-case letters, such as \"USD\")"
+)]
 pub struct UnknownCurrency {
     /// The text, cut to 16 characters.
     pub code: String,
@@ -346,5 +348,4 @@ mod tests {
         assert_eq!(allowed_scale(Some("nope"), 4), 4);
         assert_eq!(allowed_scale(None, 4), 4);
     }
-
 }

@@ -36,9 +36,9 @@
 //! README.
 #![forbid(unsafe_code)]
 
+pub mod currency;
 #[cfg(feature = "sqlx")]
 pub mod db;
-pub mod currency;
 pub mod ddl;
 pub mod dialect;
 #[cfg(feature = "serde")]
@@ -102,9 +102,9 @@ pub trait MoneyModel {
 /// What generated code reaches, by absolute path. Not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::currency::{Currency, CurrencyField};
     pub use crate::spec::{ExcessScale, MoneySpec};
     pub use crate::table::{Column, ColumnType, MoneyField, Scalar, SqlColumn, Table};
-    pub use crate::currency::{Currency, CurrencyField};
     pub use crate::validate::{ValidationErrors, check_currency, check_money, check_money_in};
     pub use crate::value::{MoneyValue, ValueError};
     pub use core::convert::{AsRef, From, TryFrom};

@@ -224,10 +224,18 @@ fn check_currency_fields(cx: &mut Ctxt, container: &Container, columns: &mut [Co
         }
         let name = literal.value();
         let Some(target) = container.fields.iter().find(|other| other.name == name) else {
-            let known: Vec<&str> = container.fields.iter().map(|other| other.name.as_str()).collect();
+            let known: Vec<&str> = container
+                .fields
+                .iter()
+                .map(|other| other.name.as_str())
+                .collect();
             let message = match ident::suggest(&name, &known) {
-                Some(nearest) => format!("no field `{name}` in this struct; did you mean `{nearest}`?"),
-                None => format!("no field `{name}` in this struct: `currency_field` names the field that holds the amount's currency"),
+                Some(nearest) => {
+                    format!("no field `{name}` in this struct; did you mean `{nearest}`?")
+                }
+                None => format!(
+                    "no field `{name}` in this struct: `currency_field` names the field that holds the amount's currency"
+                ),
             };
             cx.error_spanned_by(literal, message);
             continue;
@@ -235,7 +243,9 @@ fn check_currency_fields(cx: &mut Ctxt, container: &Container, columns: &mut [Co
         if target.attrs.skip.get().is_some() {
             cx.error_spanned_by(
                 literal,
-                format!("`{name}` is skipped, so the database could not check the amount against it"),
+                format!(
+                    "`{name}` is skipped, so the database could not check the amount against it"
+                ),
             );
             continue;
         }

@@ -230,8 +230,7 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
         let deserialize_path = LitStr::new(&deserialize.to_string(), Span::call_site());
         let schema_path = LitStr::new(&schema.to_string(), Span::call_site());
         let implied_default = crate::ast::is_option(ty) && !serde.default;
-        let filled_by_serde =
-            serde.default || container_serde.default || serde.skip_deserializing;
+        let filled_by_serde = serde.default || container_serde.default || serde.skip_deserializing;
         let money = match &column.kind {
             Kind::Money(money) => money,
             _ => {

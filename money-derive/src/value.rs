@@ -41,7 +41,16 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         );
     }
     for (key, span) in attrs.written_keys() {
-        if [COLUMN, SQL_TYPE, SKIP, PRIMARY_KEY, CURRENCY, CURRENCY_FIELD].contains(&key) {
+        if [
+            COLUMN,
+            SQL_TYPE,
+            SKIP,
+            PRIMARY_KEY,
+            CURRENCY,
+            CURRENCY_FIELD,
+        ]
+        .contains(&key)
+        {
             cx.syn_error(syn::Error::new(
                 span,
                 format!("`{key}` applies to a field of a `MoneyModel`, not to a money value type"),

@@ -24,7 +24,12 @@ pub struct Payment {
     id: i64,
     #[money(currency)]
     currency: String,
-    #[money(precision = 18, scale = 4, min = "-1000000", currency_field = "currency")]
+    #[money(
+        precision = 18,
+        scale = 4,
+        min = "-1000000",
+        currency_field = "currency"
+    )]
     amount: Decimal,
     #[money(currency)]
     fee_currency: Option<Currency>,
@@ -120,7 +125,9 @@ fn compare(dialect: Dialect, row: &Payment, outcome: &Outcome, counts: &mut Coun
             // ASCII, or longer than the char(3) column. validate() refuses both.
             assert_eq!(dialect, Dialect::MySql, "{row:?}: {message}");
             assert!(
-                expected.iter().any(|name| name == "payments_currency_currency"),
+                expected
+                    .iter()
+                    .any(|name| name == "payments_currency_currency"),
                 "{row:?}: {message}, validate() says {expected:?}"
             );
             counts.refused += 1;
@@ -176,7 +183,10 @@ fn the_rules_as_data() {
         ddl.contains(r#"("currency" NOT IN ('BIF', 'CLP', "#),
         "the JPY group comes first: {ddl}"
     );
-    assert!(ddl.contains(r#"OR "amount" = round("amount", 0))"#), "{ddl}");
+    assert!(
+        ddl.contains(r#"OR "amount" = round("amount", 0))"#),
+        "{ddl}"
+    );
     let mysql = Payment::create_table_sql(Dialect::MySql);
     assert!(
         mysql.contains("`currency` char(3) CHARACTER SET ascii COLLATE ascii_bin NOT NULL"),
@@ -198,7 +208,10 @@ fn validate_reports_the_currency_and_its_minor_units() {
     assert!(row("USD", "12.50").validate().is_ok());
     assert!(row("BHD", "1.125").validate().is_ok());
     assert!(row("CLF", "1.1234").validate().is_ok());
-    assert!(row("XAU", "1.1234").validate().is_ok(), "gold: the scale only");
+    assert!(
+        row("XAU", "1.1234").validate().is_ok(),
+        "gold: the scale only"
+    );
     assert!(row("XDR", "0.0001").validate().is_ok());
 
     let errors = row("JPY", "1500.5").validate().unwrap_err();
@@ -247,7 +260,9 @@ fn json_checks_the_code_and_the_pair() {
             "\"HRK\" is not an active ISO 4217 currency code",
         ),
     ] {
-        let error = serde_json::from_str::<Payment>(json).unwrap_err().to_string();
+        let error = serde_json::from_str::<Payment>(json)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains(message), "{json}: {error}");
     }
 }
@@ -277,7 +292,11 @@ async fn postgres_agrees() {
             Ok(_) => Outcome::Stored,
             Err(error) => {
                 let database = error.as_database_error().expect("a database error");
-                assert_eq!(database.code().as_deref(), Some("23514"), "{row:?}: {error}");
+                assert_eq!(
+                    database.code().as_deref(),
+                    Some("23514"),
+                    "{row:?}: {error}"
+                );
                 Outcome::Check(database.constraint().expect("named").to_owned())
             }
         };
@@ -291,10 +310,12 @@ async fn postgres_agrees() {
 #[tokio::test]
 async fn mariadb_agrees() {
     let database = mysql::fresh_database().await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(Payment::create_table_sql(Dialect::MySql)))
-        .execute(&database.pool)
-        .await
-        .expect("the generated DDL runs");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(Payment::create_table_sql(
+        Dialect::MySql,
+    )))
+    .execute(&database.pool)
+    .await
+    .expect("the generated DDL runs");
     let rows = rows();
     let mut counts = Counts::default();
     let mut padded = 0;

@@ -1,31 +1,24 @@
-//! Everything the ledger knows about currencies, in one place: which codes
-//! exist, their minor units, and how a converted amount is rounded to them.
+//! What the ledger does with currencies beyond the models' declarations:
+//! checks a request before it is booked, and rounds a converted amount.
 //!
-//! Currency columns are declared `#[money(sql_type = "char(3)")]` for now;
-//! when the derive offers `#[money(currency)]` (an ISO 4217 `CHAR(3)` with a
-//! CHECK) and per-currency minor units (`currency_field = "..."`), the model
-//! fields change and this module's table gives way to the derive's. Nothing
-//! else in the crate looks at a currency code's meaning.
+//! The codes and their minor units are money-core's
+//! ([`money_core::Currency`], the active ISO 4217 list): the models declare
+//! their currency columns `#[money(currency)]` and their amounts
+//! `currency_field = "currency"`, so `validate()`, JSON and the database's
+//! CHECKs hold every stored amount to its currency's minor units. The
+//! checks here say the same earlier, with the ledger's own errors.
 
-use money_core::{Decimal, round_like_database};
+use money_core::{Currency, Decimal, round_like_database};
 
-/// ISO 4217 codes the ledger accepts, with their minor units (digits after
-/// the point). A short table on purpose: an example, not a registry.
-const MINOR_UNITS: &[(&str, u32)] = &[
-    ("BHD", 3),
-    ("CHF", 2),
-    ("EUR", 2),
-    ("GBP", 2),
-    ("JPY", 0),
-    ("KWD", 3),
-    ("USD", 2),
-];
+/// The scale of the ledger's amount columns: the digits an amount in a
+/// currency without ISO minor units (XAU, XDR) may have.
+pub const LEDGER_SCALE: u32 = 4;
 
 /// Why an amount or a code is not money in a currency.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CurrencyError {
-    /// Not a code the ledger knows (see [`minor_units`]): unknown, lowercase, padded.
+    /// Not an active ISO 4217 code: unknown, withdrawn, lowercase, padded.
     #[error("unknown currency code {code:?}")]
     UnknownCode {
         /// The code as given.
@@ -51,26 +44,29 @@ pub enum CurrencyError {
     },
 }
 
-/// Minor units of a currency code: `USD` 2, `JPY` 0, `KWD` 3.
+/// Digits after the point an amount in `code` may have: its minor units
+/// (`USD` 2, `JPY` 0, `KWD` 3), or [`LEDGER_SCALE`] for a code without
+/// (`XAU`), as the columns' CHECKs allow.
 ///
 /// ```
 /// use money_ledger::currency::minor_units;
 ///
 /// assert_eq!(minor_units("JPY").unwrap(), 0);
+/// assert_eq!(minor_units("XAU").unwrap(), 4);
 /// assert!(minor_units("usd").is_err());
 /// ```
 ///
 /// # Errors
 ///
-/// [`CurrencyError::UnknownCode`] for a code not in the table.
+/// [`CurrencyError::UnknownCode`] for a text that is no active ISO 4217
+/// code.
 pub fn minor_units(code: &str) -> Result<u32, CurrencyError> {
-    MINOR_UNITS
-        .iter()
-        .find(|(known, _)| *known == code)
-        .map(|(_, minor_units)| *minor_units)
-        .ok_or_else(|| CurrencyError::UnknownCode {
-            code: code.to_owned(),
-        })
+    let currency = Currency::from_code(code).ok_or_else(|| CurrencyError::UnknownCode {
+        code: code.to_owned(),
+    })?;
+    Ok(currency
+        .minor_units()
+        .map_or(LEDGER_SCALE, |units| units.min(LEDGER_SCALE)))
 }
 
 /// Checks that `amount` is a whole number of `code`'s minor units

@@ -21,11 +21,12 @@ pub struct Account {
     /// Account number.
     #[money(primary_key)]
     pub id: i64,
-    /// ISO 4217 code; see [`crate::currency`].
-    #[money(sql_type = "char(3)")]
+    /// ISO 4217 code: the column accepts active codes only.
+    #[money(currency)]
     pub currency: String,
-    /// Current balance, never below zero.
-    #[money(precision = 19, scale = 4, min = "0")]
+    /// Current balance, never below zero, in whole minor units of the
+    /// account's currency (the database checks the pair).
+    #[money(precision = 19, scale = 4, min = "0", currency_field = "currency")]
     pub balance: Decimal,
 }
 
@@ -65,10 +66,11 @@ pub struct Entry {
     /// The account moved.
     pub account_id: i64,
     /// The account's currency (a foreign key checks that it is).
-    #[money(sql_type = "char(3)")]
+    #[money(currency)]
     pub currency: String,
-    /// Signed: negative for a debit, positive for a credit.
-    #[money(precision = 19, scale = 4)]
+    /// Signed: negative for a debit, positive for a credit; in whole minor
+    /// units of the currency.
+    #[money(precision = 19, scale = 4, currency_field = "currency")]
     pub amount: Decimal,
 }
 
@@ -82,10 +84,10 @@ pub struct FxRate {
     #[money(primary_key)]
     pub id: i64,
     /// The currency converted from.
-    #[money(sql_type = "char(3)")]
+    #[money(currency)]
     pub base_currency: String,
     /// The currency converted to.
-    #[money(sql_type = "char(3)")]
+    #[money(currency)]
     pub quote_currency: String,
     /// Units of quote currency per unit of base currency, to 8 places.
     #[money(precision = 18, scale = 8, min = "0.00000001")]

@@ -152,7 +152,10 @@ pub(crate) trait Renderer: Sync {
     /// The boolean expression that holds iff the (already quoted) currency
     /// column holds an active ISO 4217 code: [`Rule::Currency`].
     fn currency_check(&self, column: &str) -> String {
-        format!("{column} IN ({})", code_list(Currency::all().map(Currency::code)))
+        format!(
+            "{column} IN ({})",
+            code_list(Currency::all().map(Currency::code))
+        )
     }
     /// Rules a dialect enforces on a money column beyond `spec.rules()`,
     /// rendered with [`Self::check`] and named like the rule of that kind:

@@ -42,8 +42,8 @@ use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, Serializer};
 
-use crate::parse::{MAX_DECIMAL_TEXT_LEN, parse_decimal};
 use crate::currency::CurrencyField;
+use crate::parse::{MAX_DECIMAL_TEXT_LEN, parse_decimal};
 use crate::rules::{Broken, Rule};
 use crate::spec::MoneySpec;
 use crate::table::MoneyField;
@@ -179,12 +179,16 @@ where
         Some(String::deserialize(deserializer)?)
     };
     check_code(code.as_deref(), key)?;
-    F::from_code(code).ok_or_else(|| de::Error::custom(format_args!("{key}: null is not a currency")))
+    F::from_code(code)
+        .ok_or_else(|| de::Error::custom(format_args!("{key}: null is not a currency")))
 }
 
 /// Checks a currency field that serde filled without reading it, with the
 /// message of [`deserialize_currency`].
-pub fn check_currency<F: CurrencyField, E: de::Error>(field: &F, key: &'static str) -> Result<(), E> {
+pub fn check_currency<F: CurrencyField, E: de::Error>(
+    field: &F,
+    key: &'static str,
+) -> Result<(), E> {
     check_code(field.currency_code(), key)
 }
 
