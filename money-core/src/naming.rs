@@ -2,8 +2,8 @@
 //!
 //! # Scheme
 //! A CHECK constraint is named `{table}_{column}_{rule}`, where `rule` is
-//! [`RuleKind::suffix`](crate::RuleKind::suffix) (`digits`, `scale`, `min`,
-//! `max`); the primary key is `{table}_pkey`, as PostgreSQL names it.
+//! [`RuleKind::suffix`](crate::RuleKind::suffix) (`digits`, `scale`,
+//! `minor_units`, `min`, `max`, `currency`); the primary key is `{table}_pkey`, as PostgreSQL names it.
 //!
 //! PostgreSQL truncates identifiers at 63 bytes (MySQL at 64), so two long
 //! names could silently become one. A name longer than 63 bytes keeps the

@@ -38,6 +38,11 @@ pub enum Dialect {
     /// refuses `NaN` and the infinities, which `numeric` accepts and which a
     /// lone `x >= min` would let through (PostgreSQL sorts NaN above every
     /// number).
+    ///
+    /// A currency column (`#[money(currency)]`) is `text` with
+    /// `CHECK (x IN ('AED', ...))`: `char(3)` would trim `'USD '` to `'USD'`
+    /// before the CHECK and refuse `'USDX'` with 22001, which names no
+    /// column. See [`crate::currency`].
     Postgres,
     /// MariaDB 10.2.1 or newer, MySQL 8.0.16 or newer (older servers parse
     /// CHECK constraints and ignore them).
@@ -79,6 +84,12 @@ pub enum Dialect {
     /// `String` column is `text`, which MySQL cannot put in a primary or
     /// unique key without a prefix length: declare such a column with
     /// `sql_type = "varchar(n)"`.
+    ///
+    /// A currency column (`#[money(currency)]`) is `char(3) CHARACTER SET
+    /// ascii COLLATE ascii_bin`, so that `'usd'` is not `'USD'` (the default
+    /// collations ignore case). `char(3)` drops trailing spaces on input:
+    /// `'USD '` is stored as `'USD'`, which `validate()` refuses, the one
+    /// divergence; a longer or non-ASCII text fails the type (1406, 1366).
     MySql,
     /// SQLite (the tests run the 3.51 that sqlx bundles), amounts stored as
     /// integer minor units (`v * 10^S`): exact, and summed exactly.
