@@ -458,3 +458,50 @@ async fn through_money_sqlx() {
     }
     schema.drop().await;
 }
+
+/// The same payment written with `insert` and read back with the validating
+/// `FromRow`, on MariaDB (a `char(3)` ASCII column) and SQLite (`text`).
+#[tokio::test]
+async fn round_trips_on_mariadb_and_sqlite() {
+    let payment = Payment {
+        id: 1,
+        currency: "KWD".to_owned(),
+        amount: dec("-12.125"),
+        fee_currency: Currency::from_code("XAU"),
+    };
+
+    let database = mysql::fresh_database().await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(Payment::create_table_sql(
+        Dialect::MySql,
+    )))
+    .execute(&database.pool)
+    .await
+    .expect("the generated DDL runs");
+    payment.insert(&database.pool).await.expect("inserted");
+    let read: Payment = sqlx::query_as("SELECT * FROM payments WHERE id = 1")
+        .fetch_one(&database.pool)
+        .await
+        .expect("read back");
+    assert_eq!(read, payment);
+    database.drop().await;
+
+    let mut connection = sqlite::fresh_database().await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(Payment::create_table_sql(
+        Dialect::Sqlite,
+    )))
+    .execute(&mut connection)
+    .await
+    .expect("the generated DDL runs");
+    payment.insert(&mut connection).await.expect("inserted");
+    let read: Payment = sqlx::query_as("SELECT * FROM payments WHERE id = 1")
+        .fetch_one(&mut connection)
+        .await
+        .expect("read back");
+    assert_eq!(read, payment);
+    // Another writer cannot store a code that is no currency.
+    sqlx::query("UPDATE payments SET fee_currency = 'usd'")
+        .execute(&mut connection)
+        .await
+        .expect_err("the CHECK refuses it");
+    connection.close().await.expect("close");
+}
