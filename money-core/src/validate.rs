@@ -191,8 +191,15 @@ impl IntoIterator for ValidationErrors {
 
 /// Checks the money column `index` of `table` against `amount` (`None` for
 /// NULL, always valid in a nullable column) and records every broken rule.
+///
+/// The common case, a valid value, is [`MoneySpec::accepts`] inlined into
+/// the generated `validate()`, where the table is a constant and the test
+/// folds to a few integer comparisons; only a value it refuses goes through
+/// the rules one by one, out of line, to record each broken one.
+///
+/// [`MoneySpec::accepts`]: crate::MoneySpec::accepts
 #[doc(hidden)]
-#[inline]
+#[inline(always)]
 pub fn check_money(
     errors: &mut ValidationErrors,
     table: &'static Table,
@@ -200,7 +207,27 @@ pub fn check_money(
     amount: Option<Decimal>,
 ) {
     let Some(value) = amount else { return };
-    let column = &table.columns()[index];
+    let Some(spec) = table.columns().get(index).and_then(Column::money_spec) else {
+        return;
+    };
+    if !spec.accepts(value) {
+        record_broken_rules(errors, table, index, value);
+    }
+}
+
+/// Records every rule of the money column `index` of `table` that `value`
+/// breaks: the error path of [`check_money`], kept out of line.
+#[cold]
+#[inline(never)]
+fn record_broken_rules(
+    errors: &mut ValidationErrors,
+    table: &'static Table,
+    index: usize,
+    value: Decimal,
+) {
+    let Some(column) = table.columns().get(index) else {
+        return;
+    };
     let Some(spec) = column.money_spec() else {
         return;
     };
