@@ -270,6 +270,11 @@ fn compare(value: Decimal, limit: Decimal) -> Ordering {
 #[inline(always)]
 fn scale_up(mantissa: i128, digits: u32) -> Option<i128> {
     let factor = i128::try_from(*POW10.get(digits as usize)?).ok()?;
+    if digits <= 9 {
+        // A mantissa is below 2^96 and 10^9 below 2^30: the product fits,
+        // and the multiplication needs no overflow test.
+        return Some(mantissa.wrapping_mul(factor));
+    }
     mantissa.checked_mul(factor)
 }
 

@@ -30,13 +30,15 @@ pub(super) fn plain_amount(text: &str) -> Option<Decimal> {
         return None;
     }
     let mut mantissa: u64 = 0;
-    let mut count = 0;
     let mut point = None;
     for (index, &byte) in digits.iter().enumerate() {
         match byte {
-            b'0'..=b'9' if count < MAX_DIGITS => {
-                mantissa = mantissa * 10 + u64::from(byte - b'0');
-                count += 1;
+            // 20 digits may wrap: they are refused below, after the loop,
+            // which keeps the loop to one test per byte.
+            b'0'..=b'9' => {
+                mantissa = mantissa
+                    .wrapping_mul(10)
+                    .wrapping_add(u64::from(byte - b'0'))
             }
             b'.' if point.is_none() && index > 0 && index + 1 < digits.len() => {
                 point = Some(index);
@@ -44,7 +46,8 @@ pub(super) fn plain_amount(text: &str) -> Option<Decimal> {
             _ => return None,
         }
     }
-    if negative && mantissa == 0 {
+    let count = digits.len() - usize::from(point.is_some());
+    if count > MAX_DIGITS || (negative && mantissa == 0) {
         return None;
     }
     // At most 19 digits after the point, well within a Decimal's 28.
