@@ -52,10 +52,7 @@ pair() {
 }
 pair "1. validate()" validate_hand "hand-written" validate_generated "generated"
 pair "1. validate()" validate_hand "hand-written" validate_garde "garde"
-pair "1. validate()" validate_hand "hand-written" validate_proposed "proposed: check inlined (prototype)"
-pair "1. validate()" validate_hand "hand-written" validate_proposed_integer "proposed: + integer comparisons (prototype)"
 pair "2. JSON deserialize" json_plain "serde_json + serde-str" json_generated "#[money(serde)]"
-pair "2. JSON deserialize" json_plain "serde_json + serde-str" json_proposed "proposed fast path (prototype)"
 if [ -z "${MONEY_BENCH_NO_DB:-}" ] || [ "${MONEY_BENCH_NO_DB}" = 0 ]; then
     pair "5. numeric decode, per value" decode_sqlx "sqlx Decimal" decode_ours "decode_numeric_binary"
     pair "5. numeric decode, per value" decode_sqlx "sqlx Decimal" decode_value "MoneyValue (checked)"

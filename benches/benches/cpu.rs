@@ -10,8 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use garde::Validate;
 use money_benches::garde_rules::GardeAccount;
 use money_benches::plain::PlainAccount;
-use money_benches::proposed_json::ProposedJsonAccount;
-use money_benches::{Account, hand, invalid_sample, proposed, sample_json, samples};
+use money_benches::{Account, hand, invalid_sample, sample_json, samples};
 use money_core::MoneyModel;
 
 const INPUTS: usize = 1024;
@@ -37,18 +36,6 @@ fn validate(c: &mut Criterion) {
         b.iter(|| {
             next = (next + 1) % INPUTS;
             black_box(&garde_accounts[next]).validate().is_ok()
-        })
-    });
-    group.bench_function("proposed: check inlined (prototype)", |b| {
-        b.iter(|| {
-            next = (next + 1) % INPUTS;
-            proposed::validate(black_box(&accounts[next])).is_ok()
-        })
-    });
-    group.bench_function("proposed: inlined + integer comparisons (prototype)", |b| {
-        b.iter(|| {
-            next = (next + 1) % INPUTS;
-            proposed::validate_integer(black_box(&accounts[next])).is_ok()
         })
     });
     group.finish();
@@ -87,12 +74,6 @@ fn json(c: &mut Criterion) {
             let account: Account = serde_json::from_str(black_box(&texts[next])).expect("valid");
             account.validate().expect("valid");
             account
-        })
-    });
-    group.bench_function("proposed fast path (prototype)", |b| {
-        b.iter(|| {
-            next = (next + 1) % INPUTS;
-            serde_json::from_str::<ProposedJsonAccount>(black_box(&texts[next])).expect("valid")
         })
     });
     group.finish();

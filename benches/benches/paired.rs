@@ -15,8 +15,7 @@ use money_benches::db::{self, BenchDb};
 use money_benches::garde_rules::GardeAccount;
 use money_benches::paired::{Paired, Quartiles, Report};
 use money_benches::plain::PlainAccount;
-use money_benches::proposed_json::ProposedJsonAccount;
-use money_benches::{Account, Balance, hand, proposed, sample, sample_json, samples};
+use money_benches::{Account, Balance, hand, sample, sample_json, samples};
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
 use sqlx::{FromRow, Row};
@@ -90,12 +89,6 @@ fn cpu() {
         .side("garde, custom rules", |n| {
             black_box(black_box(&garde_accounts[at(n)]).validate().is_ok());
         })
-        .side("proposed: check inlined (prototype)", |n| {
-            black_box(proposed::validate(black_box(&accounts[at(n)])).is_ok());
-        })
-        .side("proposed: + integer comparisons (prototype)", |n| {
-            black_box(proposed::validate_integer(black_box(&accounts[at(n)])).is_ok());
-        })
         .run();
     print(&report, &before);
 
@@ -112,14 +105,6 @@ fn cpu() {
             let account: Account = serde_json::from_str(black_box(&texts[at(n)])).expect("valid");
             black_box(account.validate().is_ok());
         })
-        .side(
-            "proposed fast path (prototype, money_benches::proposed_json)",
-            |n| {
-                black_box(
-                    serde_json::from_str::<ProposedJsonAccount>(black_box(&texts[at(n)])).is_ok(),
-                );
-            },
-        )
         .run();
     print(&report, &before);
 }

@@ -23,8 +23,6 @@ pub mod garde_rules;
 pub mod hand;
 pub mod paired;
 pub mod plain;
-pub mod proposed;
-pub mod proposed_json;
 
 use money_core::{Decimal, MoneyModel};
 

@@ -1,6 +1,8 @@
 //! The declaration of one money column: precision, scale, bounds and what
 //! happens to excess digits.
 
+use std::cmp::Ordering;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::rules::Rule;
@@ -179,6 +181,57 @@ impl MoneySpec {
         }
     }
 
+    /// Whether `value` obeys every rule of [`rules`](Self::rules), checked on
+    /// its [`stored_value`](Self::stored_value): the verdict of validation
+    /// without the errors. It is
+    /// `self.rules().all(|rule| rule.holds(self.stored_value(value)))`,
+    /// computed without building the rules: the mantissa is compared, as an
+    /// integer, with the limits brought to the value's scale, and
+    /// `Decimal`'s general comparison is used only where that would overflow.
+    /// Inlined, so that against a constant spec it folds to a few integer
+    /// comparisons. A [`Rule::MinorUnits`] needs the row's currency too
+    /// ([`Rule::holds_for`]); like `holds`, this judges it without one.
+    ///
+    /// ```
+    /// use money_core::{MoneyModel, Decimal};
+    ///
+    /// #[derive(MoneyModel)]
+    /// struct Fee {
+    ///     #[money(precision = 10, scale = 2, min = "0", max = "1000")]
+    ///     amount: Decimal,
+    /// }
+    ///
+    /// let spec = Fee::DEFINITION.columns()[0].money_spec().unwrap();
+    /// let value = |text: &str| text.parse::<Decimal>().unwrap();
+    /// assert!(spec.accepts(value("999.90")));
+    /// assert!(spec.accepts(value("1000.0000")));
+    /// assert!(!spec.accepts(value("1000.01"))); // above the maximum
+    /// assert!(!spec.accepts(value("0.001"))); // three digits after the point
+    /// assert!(!spec.accepts(value("-1"))); // below the minimum
+    /// ```
+    #[inline(always)]
+    pub fn accepts(&self, value: Decimal) -> bool {
+        let stored = self.stored_value(value);
+        let scale = stored.scale();
+        let magnitude = stored.mantissa().unsigned_abs();
+        // |v| < 10^(P - S)  <=>  |mantissa| < 10^(P - S + scale); past 10^28
+        // every mantissa (below 2^96) is smaller.
+        let digits = self.integer_digits().saturating_add(scale);
+        let fits_digits = POW10
+            .get(digits as usize)
+            .is_none_or(|&bound| magnitude < bound);
+        // Trailing zeros beyond the scale are allowed: `1.20000` at scale 4.
+        let fits_scale = self.on_excess_scale == ExcessScale::Round
+            || scale <= self.scale
+            || POW10
+                .get((scale - self.scale) as usize)
+                .is_some_and(|&unit| magnitude % unit == 0);
+        fits_digits
+            && fits_scale
+            && self.min.is_none_or(|min| compare(stored, min).is_ge())
+            && self.max.is_none_or(|max| compare(stored, max).is_le())
+    }
+
     /// The rules a value must satisfy, in the order validation reports them.
     /// Each one is rendered as one named CHECK constraint by every dialect.
     pub fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
@@ -208,6 +261,47 @@ impl MoneySpec {
         .into_iter()
         .flatten()
     }
+}
+
+/// `10^0` to `10^28`: every power of ten a scale difference can need.
+const POW10: [u128; 29] = {
+    let mut table = [1u128; 29];
+    let mut index = 1;
+    while index < 29 {
+        table[index] = table[index - 1] * 10;
+        index += 1;
+    }
+    table
+};
+
+/// `value` against `limit`: both mantissas brought to the larger of the two
+/// scales and compared as integers, or `Decimal`'s comparison where that
+/// would overflow an `i128`.
+#[inline(always)]
+fn compare(value: Decimal, limit: Decimal) -> Ordering {
+    let (value_scale, limit_scale) = (value.scale(), limit.scale());
+    let (mut left, mut right) = (value.mantissa(), limit.mantissa());
+    let scaled = if value_scale > limit_scale {
+        scale_up(right, value_scale - limit_scale).map(|scaled| right = scaled)
+    } else {
+        scale_up(left, limit_scale - value_scale).map(|scaled| left = scaled)
+    };
+    match scaled {
+        Some(()) => left.cmp(&right),
+        None => value.cmp(&limit),
+    }
+}
+
+/// `mantissa * 10^digits`, if it fits an `i128`.
+#[inline(always)]
+fn scale_up(mantissa: i128, digits: u32) -> Option<i128> {
+    let factor = i128::try_from(*POW10.get(digits as usize)?).ok()?;
+    if digits <= 9 {
+        // A mantissa is below 2^96 and 10^9 below 2^30: the product fits,
+        // and the multiplication needs no overflow test.
+        return Some(mantissa.wrapping_mul(factor));
+    }
+    mantissa.checked_mul(factor)
 }
 
 /// Rounds `value` to `scale` digits after the point, half away from zero, as

@@ -200,8 +200,15 @@ impl IntoIterator for ValidationErrors {
 
 /// Checks the money column `index` of `table` against `amount` (`None` for
 /// NULL, always valid in a nullable column) and records every broken rule.
+///
+/// The common case, a valid value, is [`MoneySpec::accepts`] inlined into
+/// the generated `validate()`, where the table is a constant and the test
+/// folds to a few integer comparisons; only a value it refuses goes through
+/// the rules one by one, out of line, to record each broken one.
+///
+/// [`MoneySpec::accepts`]: crate::MoneySpec::accepts
 #[doc(hidden)]
-#[inline]
+#[inline(always)]
 pub fn check_money(
     errors: &mut ValidationErrors,
     table: &'static Table,
@@ -223,7 +230,42 @@ pub fn check_money_in(
     currency: Option<&str>,
 ) {
     let Some(value) = amount else { return };
-    let column = &table.columns()[index];
+    let Some(spec) = table.columns().get(index).and_then(Column::money_spec) else {
+        return;
+    };
+    if !spec.accepts(value) || !fits_currency(spec, value, currency) {
+        record_broken_rules(errors, table, index, value, currency);
+    }
+}
+
+/// Whether `value` has no more digits after the point than `currency`
+/// allows ([`Rule::MinorUnits`]); true for a spec without `currency_field`.
+#[inline]
+fn fits_currency(spec: &crate::MoneySpec, value: Decimal, currency: Option<&str>) -> bool {
+    match (spec.currency_column(), currency) {
+        (Some(_), Some(_)) => {
+            crate::rules::fraction_digits(spec.stored_value(value))
+                <= crate::currency::allowed_scale(currency, spec.scale())
+        }
+        _ => true,
+    }
+}
+
+/// Records every rule of the money column `index` of `table` that `value`
+/// breaks, in a row whose currency is `currency`: the error path of
+/// [`check_money_in`], kept out of line.
+#[cold]
+#[inline(never)]
+fn record_broken_rules(
+    errors: &mut ValidationErrors,
+    table: &'static Table,
+    index: usize,
+    value: Decimal,
+    currency: Option<&str>,
+) {
+    let Some(column) = table.columns().get(index) else {
+        return;
+    };
     let Some(spec) = column.money_spec() else {
         return;
     };
@@ -261,7 +303,9 @@ pub fn check_currency(
     if Rule::Currency.holds_for_code(code) {
         return;
     }
-    let column = &table.columns()[index];
+    let Some(column) = table.columns().get(index) else {
+        return;
+    };
     errors.errors.push(ValidationError {
         table: table.name(),
         column,

@@ -18,8 +18,7 @@ use garde::Validate;
 use money_benches::db::{self, BenchDb};
 use money_benches::garde_rules::GardeAccount;
 use money_benches::plain::PlainAccount;
-use money_benches::proposed_json::ProposedJsonAccount;
-use money_benches::{Account, Balance, hand, proposed, sample, sample_json, samples};
+use money_benches::{Account, Balance, hand, sample, sample_json, samples};
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
 use sqlx::PgPool;
@@ -33,11 +32,8 @@ const NAMES: &[&str] = &[
     "validate_hand",
     "validate_generated",
     "validate_garde",
-    "validate_proposed",
-    "validate_proposed_integer",
     "json_plain",
     "json_generated",
-    "json_proposed",
     "decode_sqlx",
     "decode_ours",
     "decode_value",
@@ -72,20 +68,6 @@ fn scenario_validate_garde(accounts: &[GardeAccount], calls: usize) -> usize {
 }
 
 #[inline(never)]
-fn scenario_validate_proposed(accounts: &[Account], calls: usize) -> usize {
-    (0..calls)
-        .filter(|n| proposed::validate(black_box(&accounts[n % INPUTS])).is_ok())
-        .count()
-}
-
-#[inline(never)]
-fn scenario_validate_proposed_integer(accounts: &[Account], calls: usize) -> usize {
-    (0..calls)
-        .filter(|n| proposed::validate_integer(black_box(&accounts[n % INPUTS])).is_ok())
-        .count()
-}
-
-#[inline(never)]
 fn scenario_json_plain(texts: &[String], calls: usize) -> usize {
     (0..calls)
         .filter(|n| serde_json::from_str::<PlainAccount>(black_box(&texts[n % INPUTS])).is_ok())
@@ -96,15 +78,6 @@ fn scenario_json_plain(texts: &[String], calls: usize) -> usize {
 fn scenario_json_generated(texts: &[String], calls: usize) -> usize {
     (0..calls)
         .filter(|n| serde_json::from_str::<Account>(black_box(&texts[n % INPUTS])).is_ok())
-        .count()
-}
-
-#[inline(never)]
-fn scenario_json_proposed(texts: &[String], calls: usize) -> usize {
-    (0..calls)
-        .filter(|n| {
-            serde_json::from_str::<ProposedJsonAccount>(black_box(&texts[n % INPUTS])).is_ok()
-        })
         .count()
 }
 
@@ -228,20 +201,15 @@ fn main() {
         }
         "validate_hand" => scenario_validate_hand(&accounts, calls).to_string(),
         "validate_generated" => scenario_validate_generated(&accounts, calls).to_string(),
-        "validate_proposed" => scenario_validate_proposed(&accounts, calls).to_string(),
-        "validate_proposed_integer" => {
-            scenario_validate_proposed_integer(&accounts, calls).to_string()
-        }
         "validate_garde" => {
             let accounts: Vec<GardeAccount> = accounts.iter().map(GardeAccount::from).collect();
             scenario_validate_garde(&accounts, calls).to_string()
         }
-        "json_plain" | "json_generated" | "json_proposed" => {
+        "json_plain" | "json_generated" => {
             let texts: Vec<String> = (0..INPUTS as u64).map(sample_json).collect();
             match name.as_str() {
                 "json_plain" => scenario_json_plain(&texts, calls).to_string(),
-                "json_generated" => scenario_json_generated(&texts, calls).to_string(),
-                _ => scenario_json_proposed(&texts, calls).to_string(),
+                _ => scenario_json_generated(&texts, calls).to_string(),
             }
         }
         "decode_sqlx" => scenario_decode_sqlx(&fetch_rows(), calls).to_string(),

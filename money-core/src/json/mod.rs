@@ -31,6 +31,7 @@
 //!
 //! Non-human-readable formats (bincode, postcard) carry the same string.
 
+mod fast;
 mod number;
 mod pattern;
 #[cfg(feature = "schemars")]
@@ -277,6 +278,9 @@ fn read<'de, D: Deserializer<'de>>(
 
 /// The broken rule, if any, as the error message states it.
 fn check(spec: &MoneySpec, value: Decimal) -> Result<(), Broken<'static>> {
+    if spec.accepts(value) {
+        return Ok(());
+    }
     let stored = spec.stored_value(value);
     match spec.rules().find(|rule| !rule.holds(stored)) {
         None => Ok(()),
@@ -304,6 +308,17 @@ impl AmountVisitor<'_> {
     }
 
     fn text<E: de::Error>(&self, text: &str) -> Result<Option<Decimal>, E> {
+        match fast::plain_amount(text) {
+            Some(value) if self.spec.accepts(value) => Ok(Some(value)),
+            // Read again, to state what is wrong, or to read what the fast
+            // path does not.
+            _ => self.exact_text(text),
+        }
+    }
+
+    /// Any text, read exactly, with the message of whatever is wrong: what
+    /// [`text`](Self::text) does when the fast path does not take the text.
+    fn exact_text<E: de::Error>(&self, text: &str) -> Result<Option<Decimal>, E> {
         let value = parse_decimal(text).map_err(|error| self.error(error))?;
         self.significant(value)
     }
