@@ -231,6 +231,15 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
         let schema_path = LitStr::new(&schema.to_string(), Span::call_site());
         let implied_default = crate::ast::is_option(ty) && !serde.default;
         let filled_by_serde = serde.default || container_serde.default || serde.skip_deserializing;
+        // The field of the schemars copy: our schema, serde's attributes.
+        let schema_field = || {
+            let schema_default = implied_default.then(|| quote! { #[serde(default)] });
+            quote! {
+                #(#user_serde)* #(#user_schemars)* #schema_default
+                #[schemars(schema_with = #schema_path)]
+                #member: #ty
+            }
+        };
         let money = match &column.kind {
             Kind::Money(money) => money,
             _ => {
@@ -247,13 +256,8 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
                         #p::json::check_currency::<_, __D::Error>(&value.#member, #key)?;
                     });
                 }
-                let schema_default = implied_default.then(|| quote! { #[serde(default)] });
                 serde_fields.push(quote! { #(#user_serde)* #(#extra)* #member: #ty });
-                schema_fields.push(quote! {
-                    #(#user_serde)* #(#user_schemars)* #schema_default
-                    #[schemars(schema_with = #schema_path)]
-                    #member: #ty
-                });
+                schema_fields.push(schema_field());
                 functions.push(quote! {
                     fn #deserialize<'de, __D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<#ty, __D::Error> {
                         #p::json::deserialize_currency(deserializer, #key)
@@ -295,13 +299,8 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
                 #p::json::check_field::<_, __D::Error>(&value.#member, &SPEC, #key)?;
             }});
         }
-        let schema_default = implied_default.then(|| quote! { #[serde(default)] });
         serde_fields.push(quote! { #(#user_serde)* #(#extra)* #member: #ty });
-        schema_fields.push(quote! {
-            #(#user_serde)* #(#user_schemars)* #schema_default
-            #[schemars(schema_with = #schema_path)]
-            #member: #ty
-        });
+        schema_fields.push(schema_field());
         functions.push(quote! {
             fn #serialize<__S: #p::serde::Serializer>(value: &#ty, serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
                 const SPEC: #p::MoneySpec = #spec;

@@ -18,7 +18,12 @@ use sqlx::Connection;
 /// A payment: an amount limited by its own currency's minor units, and an
 /// optional fee currency typed as `Currency`.
 #[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(table = "payments", serde, dialects(postgres, mysql, sqlite))]
+#[money(
+    table = "payments",
+    serde,
+    json_schema,
+    dialects(postgres, mysql, sqlite)
+)]
 pub struct Payment {
     #[money(primary_key)]
     id: i64,
@@ -265,6 +270,23 @@ fn json_checks_the_code_and_the_pair() {
             .to_string();
         assert!(error.contains(message), "{json}: {error}");
     }
+}
+
+#[test]
+fn json_schema_lists_the_codes() {
+    let schema = serde_json::to_value(schemars::schema_for!(Payment)).expect("a schema");
+    let properties = &schema["properties"];
+    let codes = properties["currency"]["enum"].as_array().expect("an enum");
+    assert_eq!(codes.len(), Currency::all().count());
+    assert!(codes.contains(&"USD".into()) && !codes.contains(&"usd".into()));
+    let fee = &properties["fee_currency"];
+    assert!(
+        fee["enum"]
+            .as_array()
+            .expect("an enum")
+            .contains(&serde_json::Value::Null)
+    );
+    assert_eq!(fee["type"], serde_json::json!(["string", "null"]));
 }
 
 #[tokio::test]

@@ -212,3 +212,21 @@ pub(crate) fn minor_units_check(
         .collect();
     clauses.join(" AND ")
 }
+
+/// A rule on a `numeric`/`DECIMAL` column, as PostgreSQL and MariaDB/MySQL
+/// both spell it (`column` quoted by `renderer`).
+pub(crate) fn decimal_check(renderer: &dyn Renderer, column: &str, rule: &Rule) -> String {
+    match rule {
+        Rule::Digits { bound, .. } => format!("abs({column}) < {bound}"),
+        Rule::Scale { scale } => format!("{column} = round({column}, {scale})"),
+        Rule::Min(min) => format!("{column} >= {min}"),
+        Rule::Max(max) => format!("{column} <= {max}"),
+        Rule::MinorUnits {
+            scale,
+            currency_column,
+        } => minor_units_check(renderer, *scale, currency_column, |units| {
+            format!("{column} = round({column}, {units})")
+        }),
+        Rule::Currency => renderer.currency_check(column),
+    }
+}

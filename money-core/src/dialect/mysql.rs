@@ -67,19 +67,7 @@ impl Renderer for MySql {
     }
 
     fn check(&self, column: &str, _spec: &MoneySpec, rule: &Rule) -> String {
-        match rule {
-            Rule::Digits { bound, .. } => format!("abs({column}) < {bound}"),
-            Rule::Scale { scale } => format!("{column} = round({column}, {scale})"),
-            Rule::Min(min) => format!("{column} >= {min}"),
-            Rule::Max(max) => format!("{column} <= {max}"),
-            Rule::MinorUnits {
-                scale,
-                currency_column,
-            } => super::minor_units_check(self, *scale, currency_column, |units| {
-                format!("{column} = round({column}, {units})")
-            }),
-            Rule::Currency => self.currency_check(column),
-        }
+        super::decimal_check(self, column, rule)
     }
 }
 
