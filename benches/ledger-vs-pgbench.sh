@@ -38,6 +38,7 @@ cd "$root"
 cargo build -q --release -p money-benches --bin ledger_tps
 bin="$target/release/ledger_tps"
 url="$("$bin" url)"
+"$bin" setup --accounts "$accounts"
 
 echo "# ledger vs pgbench, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD)"
 echo
@@ -104,8 +105,15 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 ratios=()
 ledger_all=()
 pgbench_all=()
+declare -A cpu_all=()
 table=("| round | order | ledger tps | retries | failures | CPU per transfer: client, server | pgbench tps | retries | failures | CPU per transfer: client, server | ledger / pgbench |"
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+# CPU microseconds per committed transfer of one side's line: $2 is
+# client_cpu_s or server_cpu_s.
+micros() {
+    awk -v cpu="$(field "$2" "$1")" -v n="$(field transfers "$1")" \
+        'BEGIN { if (n > 0) printf "%.1f", cpu / n * 1e6 }'
+}
 # Client and server CPU microseconds per committed transfer.
 per_transfer() {
     awk -v client="$(field client_cpu_s "$1")" -v server="$(field server_cpu_s "$1")" \
@@ -129,6 +137,11 @@ for round in $(seq 1 "$rounds"); do
     ratios+=("$ratio")
     ledger_all+=("$ledger_tps")
     pgbench_all+=("$pgbench_tps")
+    for side in ledger pgbench; do
+        for cpu in client server; do
+            cpu_all[$side.$cpu]+=" $(micros "${line[$side]}" ${cpu}_cpu_s)"
+        done
+    done
     table+=("| $round | ${order[0]} first | $ledger_tps | $(field retries "${line[ledger]}") | $(field failures "${line[ledger]}") | $(per_transfer "${line[ledger]}") | $pgbench_tps | $(field retries "${line[pgbench]}") | $(field failures "${line[pgbench]}") | $(per_transfer "${line[pgbench]}") | $ratio |")
     unset line
 done
@@ -139,6 +152,13 @@ echo
 echo "ledger tps, median (q1-q3): $("$bin" quartiles "${ledger_all[@]}")"
 echo "pgbench tps, median (q1-q3): $("$bin" quartiles "${pgbench_all[@]}")"
 echo "ledger / pgbench, median (q1-q3): $("$bin" quartiles "${ratios[@]}")"
+for side in ledger pgbench; do
+    for cpu in client server; do
+        # Unquoted on purpose: one argument per round.
+        # shellcheck disable=SC2086
+        echo "$side $cpu CPU per transfer (µs), median (q1-q3): $("$bin" quartiles ${cpu_all[$side.$cpu]})"
+    done
+done
 echo
 echo "end: $(uptime)"
 if [ "${KEEP_DB:-0}" != 1 ]; then

@@ -7,6 +7,7 @@
 //! ledger_tps url                     the bench database's URL (for pgbench)
 //! ledger_tps setup [--accounts N]    (re)create the ledger's tables, N accounts
 //! ledger_tps run [--seconds S] [--workers W] [--accounts N]
+//!                [--test-before-acquire true|false]
 //!                                    S seconds of transfers, W workers
 //! ledger_tps summary                 transfers, entries and the balance total
 //! ledger_tps drop                    drop the bench database
@@ -52,6 +53,9 @@ struct Settings {
     seconds: u64,
     workers: usize,
     accounts: i64,
+    /// sqlx's `PgPoolOptions::test_before_acquire` (default `true`: a ping,
+    /// one round trip, each time a connection leaves the pool).
+    test_before_acquire: bool,
 }
 
 fn parse(arguments: &[String]) -> Result<Settings, String> {
@@ -59,6 +63,7 @@ fn parse(arguments: &[String]) -> Result<Settings, String> {
         seconds: 20,
         workers: 8,
         accounts: 10_000,
+        test_before_acquire: true,
     };
     let mut iter = arguments.iter();
     while let Some(flag) = iter.next() {
@@ -75,6 +80,11 @@ fn parse(arguments: &[String]) -> Result<Settings, String> {
             "--workers" => settings.workers = number("--workers")? as usize,
             "--accounts" => {
                 settings.accounts = number("--accounts")?.max(2).min(i64::MAX as u64) as i64
+            }
+            "--test-before-acquire" => {
+                settings.test_before_acquire = value
+                    .parse()
+                    .map_err(|_| format!("--test-before-acquire is true or false, got {value:?}"))?
             }
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -195,6 +205,7 @@ async fn worker(ledger: Ledger, worker: usize, accounts: i64, until: Instant) ->
 async fn run(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     let pool: PgPool = PgPoolOptions::new()
         .max_connections(settings.workers as u32)
+        .test_before_acquire(settings.test_before_acquire)
         .connect_with(bench_options()?)
         .await?;
     // Open every connection before the clock starts, as pgbench does.
@@ -307,7 +318,7 @@ fn quartiles(values: &[String]) -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ledger_tps url | setup [--accounts N] | run [--seconds S] [--workers W] [--accounts N] | summary | drop | server-pid | quartiles X..."
+        "usage: ledger_tps url | setup [--accounts N] | run [--seconds S] [--workers W] [--accounts N] [--test-before-acquire BOOL] | summary | drop | server-pid | quartiles X..."
     );
     ExitCode::from(2)
 }
