@@ -38,6 +38,11 @@ cd "$root"
 cargo build -q --release -p money-benches --bin ledger_tps
 bin="$target/release/ledger_tps"
 url="$("$bin" url)"
+# Both sides in plain text: money-benches builds sqlx without a TLS backend,
+# so the ledger's connections are never encrypted, while libpq's default
+# (sslmode=prefer) would give pgbench TLS on a server with ssl = on (its
+# client then spends a fifth of its CPU time in libcrypto and libssl).
+export PGSSLMODE=disable
 "$bin" setup --accounts "$accounts"
 
 echo "# ledger vs pgbench, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD)"
@@ -46,7 +51,7 @@ echo "nproc: $(nproc); $(grep -m1 'model name' /proc/cpuinfo || true)"
 echo "start: $(uptime)"
 echo "$(pgbench --version); server $(psql "$url" -Atc 'SHOW server_version' 2>/dev/null || echo '?')"
 echo "database: $url (DATABASE_URL: ${DATABASE_URL:-unset})"
-echo "$rounds rounds x $seconds s per side, $workers clients, $accounts accounts, pgbench -j $threads --max-tries=$max_tries"
+echo "$rounds rounds x $seconds s per side, $workers clients, $accounts accounts, pgbench -j $threads --max-tries=$max_tries, PGSSLMODE=$PGSSLMODE"
 echo
 
 # The client's own CPU time (user + system, seconds), from GNU time.
