@@ -19,6 +19,10 @@
 # Usage: bash benches/ledger-vs-pgbench.sh
 #   ROUNDS=5 SECONDS_PER_SIDE=20 WORKERS=8 ACCOUNTS=10000 MAX_TRIES=20
 #   PGBENCH_THREADS=2
+# Variants, for finding where the difference goes: PGBENCH_SCRIPT (another
+# pgbench script, such as benches/pgbench/transfer-two-syncs.sql) and
+# LEDGER_ARGS (more options of `ledger_tps run`, such as
+# "--test-before-acquire false").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
@@ -29,6 +33,8 @@ accounts="${ACCOUNTS:-10000}"
 # The ledger's default: at most 20 attempts (Ledger::default_options).
 max_tries="${MAX_TRIES:-20}"
 threads="${PGBENCH_THREADS:-2}"
+pgbench_script="${PGBENCH_SCRIPT:-benches/pgbench/transfer.sql}"
+read -r -a ledger_args <<<"${LEDGER_ARGS:-}"
 
 if ! command -v pgbench >/dev/null 2>&1; then
     echo "ledger-vs-pgbench: pgbench not found (Debian: apt-get install postgresql-client)" >&2
@@ -52,6 +58,7 @@ echo "start: $(uptime)"
 echo "$(pgbench --version); server $(psql "$url" -Atc 'SHOW server_version' 2>/dev/null || echo '?')"
 echo "database: $url (DATABASE_URL: ${DATABASE_URL:-unset})"
 echo "$rounds rounds x $seconds s per side, $workers clients, $accounts accounts, pgbench -j $threads --max-tries=$max_tries, PGSSLMODE=$PGSSLMODE"
+echo "pgbench script: $pgbench_script; ledger_tps run options: ${ledger_args[*]:-(none)}"
 echo
 
 # The client's own CPU time (user + system, seconds), from GNU time.
@@ -81,7 +88,8 @@ server_cpu_since() {
 ledger_side() {
     local output before
     before="$(children_cpu)"
-    output="$(timed "$bin" run --seconds "$seconds" --workers "$workers" --accounts "$accounts")"
+    output="$(timed "$bin" run --seconds "$seconds" --workers "$workers" --accounts "$accounts" \
+        ${ledger_args[@]+"${ledger_args[@]}"})"
     sleep 1
     echo "$output client_cpu_s=$(client_cpu) server_cpu_s=$(server_cpu_since "$before")"
 }
@@ -91,7 +99,7 @@ pgbench_side() {
     before="$(children_cpu)"
     output="$(timed pgbench -n -M prepared -c "$workers" -j "$threads" -T "$seconds" \
         --max-tries="$max_tries" -D accounts="$accounts" -D sequence=0 \
-        -f "$root/benches/pgbench/transfer.sql" "$url" 2>&1)" || {
+        -f "$pgbench_script" "$url" 2>&1)" || {
         echo "$output" >&2
         return 1
     }
