@@ -4,12 +4,21 @@
 # pgbench running the same statements (benches/pgbench/transfer.sql), with
 # the same number of concurrent clients, against the same server.
 #
-# Each round runs both sides, in an order that alternates from round to
-# round; before each side, `ledger_tps setup` re-creates the ledger's tables
-# (its own DDL) and the accounts, so that both start from the same state.
-# Prints each side's transfers per second per round, the per-round ratio
-# ledger / pgbench (above 1: the ledger is faster) and its median and
-# quartiles (nearest rank, as the paired harness).
+# Each round runs every side, in an order that rotates from round to round;
+# before each side, `ledger_tps setup` re-creates the ledger's tables (its
+# own DDL) and the accounts, so that every side starts from the same state.
+# Prints each side's transfers per second per round, the per-round ratio to
+# pgbench (above 1: faster than pgbench) with its median and quartiles
+# (nearest rank, as the paired harness), and the client's and the server's
+# CPU time per transfer.
+#
+# Sides (SIDES, default "ledger pgbench"; pgbench must be one of them):
+#   ledger             Ledger::transfer on a pool of WORKERS connections
+#   ledger-no-ping     the same, the pool built with
+#                      test_before_acquire(false) (one round trip fewer)
+#   pgbench            pgbench -f benches/pgbench/transfer.sql
+#   pgbench-two-syncs  pgbench -f benches/pgbench/transfer-two-syncs.sql
+#                      (plus the two round trips of the ledger's pool pings)
 #
 # Needs pgbench (Debian: apt-get install postgresql-client) and a server:
 # DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test (as
@@ -18,11 +27,7 @@
 #
 # Usage: bash benches/ledger-vs-pgbench.sh
 #   ROUNDS=5 SECONDS_PER_SIDE=20 WORKERS=8 ACCOUNTS=10000 MAX_TRIES=20
-#   PGBENCH_THREADS=2
-# Variants, for finding where the difference goes: PGBENCH_SCRIPT (another
-# pgbench script, such as benches/pgbench/transfer-two-syncs.sql) and
-# LEDGER_ARGS (more options of `ledger_tps run`, such as
-# "--test-before-acquire false").
+#   PGBENCH_THREADS=2 SIDES="ledger pgbench"
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
@@ -33,9 +38,18 @@ accounts="${ACCOUNTS:-10000}"
 # The ledger's default: at most 20 attempts (Ledger::default_options).
 max_tries="${MAX_TRIES:-20}"
 threads="${PGBENCH_THREADS:-2}"
-pgbench_script="${PGBENCH_SCRIPT:-benches/pgbench/transfer.sql}"
-read -r -a ledger_args <<<"${LEDGER_ARGS:-}"
+read -r -a sides <<<"${SIDES:-ledger pgbench}"
 
+for side in "${sides[@]}"; do
+    case "$side" in
+        ledger | ledger-no-ping | pgbench | pgbench-two-syncs) ;;
+        *) echo "ledger-vs-pgbench: unknown side $side" >&2; exit 2 ;;
+    esac
+done
+if [[ " ${sides[*]} " != *" pgbench "* ]]; then
+    echo "ledger-vs-pgbench: SIDES must include pgbench, the baseline" >&2
+    exit 2
+fi
 if ! command -v pgbench >/dev/null 2>&1; then
     echo "ledger-vs-pgbench: pgbench not found (Debian: apt-get install postgresql-client)" >&2
     exit 1
@@ -57,8 +71,7 @@ echo "nproc: $(nproc); $(grep -m1 'model name' /proc/cpuinfo || true)"
 echo "start: $(uptime)"
 echo "$(pgbench --version); server $(psql "$url" -Atc 'SHOW server_version' 2>/dev/null || echo '?')"
 echo "database: $url (DATABASE_URL: ${DATABASE_URL:-unset})"
-echo "$rounds rounds x $seconds s per side, $workers clients, $accounts accounts, pgbench -j $threads --max-tries=$max_tries, PGSSLMODE=$PGSSLMODE"
-echo "pgbench script: $pgbench_script; ledger_tps run options: ${ledger_args[*]:-(none)}"
+echo "$rounds rounds x $seconds s per side, sides: ${sides[*]}; $workers clients, $accounts accounts, pgbench -j $threads --max-tries=$max_tries, PGSSLMODE=$PGSSLMODE"
 echo
 
 # The client's own CPU time (user + system, seconds), from GNU time.
@@ -85,21 +98,20 @@ server_cpu_since() {
     awk -v a="$1" -v b="$(children_cpu)" -v t="$ticks" 'BEGIN { printf "%.2f", (b - a) / t }'
 }
 
-ledger_side() {
+ledger_run() {
     local output before
     before="$(children_cpu)"
-    output="$(timed "$bin" run --seconds "$seconds" --workers "$workers" --accounts "$accounts" \
-        ${ledger_args[@]+"${ledger_args[@]}"})"
+    output="$(timed "$bin" run --seconds "$seconds" --workers "$workers" --accounts "$accounts" "$@")"
     sleep 1
     echo "$output client_cpu_s=$(client_cpu) server_cpu_s=$(server_cpu_since "$before")"
 }
 
-pgbench_side() {
+pgbench_run() {
     local output tps failed retries processed before
     before="$(children_cpu)"
     output="$(timed pgbench -n -M prepared -c "$workers" -j "$threads" -T "$seconds" \
         --max-tries="$max_tries" -D accounts="$accounts" -D sequence=0 \
-        -f "$pgbench_script" "$url" 2>&1)" || {
+        -f "$1" "$url" 2>&1)" || {
         echo "$output" >&2
         return 1
     }
@@ -112,65 +124,89 @@ pgbench_side() {
     echo "pgbench: clients=$workers transfers=$processed tps=$tps retries=$retries failures=$failed client_cpu_s=$(client_cpu) server_cpu_s=$(server_cpu_since "$before")"
 }
 
+run_side() {
+    case "$1" in
+        ledger) ledger_run ;;
+        ledger-no-ping) ledger_run --test-before-acquire false ;;
+        pgbench) pgbench_run benches/pgbench/transfer.sql ;;
+        pgbench-two-syncs) pgbench_run benches/pgbench/transfer-two-syncs.sql ;;
+    esac
+}
+
 # The value of key=... in a line of either side.
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-
-ratios=()
-ledger_all=()
-pgbench_all=()
-declare -A cpu_all=()
-table=("| round | order | ledger tps | retries | failures | CPU per transfer: client, server | pgbench tps | retries | failures | CPU per transfer: client, server | ledger / pgbench |"
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 # CPU microseconds per committed transfer of one side's line: $2 is
 # client_cpu_s or server_cpu_s.
 micros() {
     awk -v cpu="$(field "$2" "$1")" -v n="$(field transfers "$1")" \
         'BEGIN { if (n > 0) printf "%.1f", cpu / n * 1e6 }'
 }
-# Client and server CPU microseconds per committed transfer.
-per_transfer() {
-    awk -v client="$(field client_cpu_s "$1")" -v server="$(field server_cpu_s "$1")" \
-        -v n="$(field transfers "$1")" \
-        'BEGIN { if (n > 0) printf "%.0f, %.0f µs", client / n * 1e6, server / n * 1e6 }'
-}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+# Per side, one value per round, space-separated.
+declare -A tps_all=() ratio_all=() client_all=() server_all=() retries_all=() failures_all=()
+header="| round | order |"
+rule="|---:|---|"
+for side in "${sides[@]}"; do
+    header+=" $side tps |"
+    rule+="---:|"
+done
+for side in "${sides[@]}"; do
+    if [ "$side" != pgbench ]; then
+        header+=" $side / pgbench |"
+        rule+="---:|"
+    fi
+done
+table=("$header" "$rule")
+
+count="${#sides[@]}"
 for round in $(seq 1 "$rounds"); do
-    if (( round % 2 == 1 )); then order=(ledger pgbench); else order=(pgbench ledger); fi
+    order=()
+    for index in $(seq 0 $((count - 1))); do
+        order+=("${sides[$(((round - 1 + index) % count))]}")
+    done
     declare -A line=()
     for side in "${order[@]}"; do
         "$bin" setup --accounts "$accounts"
         sleep 1
-        line[$side]="$("${side}_side")"
-        summary="$("$bin" summary)"
-        echo "round $round: ${line[$side]}; $(uptime | sed 's/.*load/load/')"
-        echo "  $summary"
+        line[$side]="$(run_side "$side")"
+        echo "round $round, $side: ${line[$side]}; $(uptime | sed 's/.*load/load/')"
+        echo "  $("$bin" summary)"
     done
-    ledger_tps="$(field tps "${line[ledger]}")"
-    pgbench_tps="$(field tps "${line[pgbench]}")"
-    ratio="$(awk -v a="$ledger_tps" -v b="$pgbench_tps" 'BEGIN { printf "%.3f", a / b }')"
-    ratios+=("$ratio")
-    ledger_all+=("$ledger_tps")
-    pgbench_all+=("$pgbench_tps")
-    for side in ledger pgbench; do
-        for cpu in client server; do
-            cpu_all[$side.$cpu]+=" $(micros "${line[$side]}" ${cpu}_cpu_s)"
-        done
+    row="| $round | ${order[*]} |"
+    for side in "${sides[@]}"; do
+        tps="$(field tps "${line[$side]}")"
+        row+=" $tps |"
+        tps_all[$side]+=" $tps"
+        client_all[$side]+=" $(micros "${line[$side]}" client_cpu_s)"
+        server_all[$side]+=" $(micros "${line[$side]}" server_cpu_s)"
+        retries_all[$side]+=" $(field retries "${line[$side]}")"
+        failures_all[$side]+=" $(field failures "${line[$side]}")"
     done
-    table+=("| $round | ${order[0]} first | $ledger_tps | $(field retries "${line[ledger]}") | $(field failures "${line[ledger]}") | $(per_transfer "${line[ledger]}") | $pgbench_tps | $(field retries "${line[pgbench]}") | $(field failures "${line[pgbench]}") | $(per_transfer "${line[pgbench]}") | $ratio |")
+    for side in "${sides[@]}"; do
+        if [ "$side" != pgbench ]; then
+            value="$(ratio "$(field tps "${line[$side]}")" "$(field tps "${line[pgbench]}")")"
+            row+=" $value |"
+            ratio_all[$side]+=" $value"
+        fi
+    done
+    table+=("$row")
     unset line
 done
 
 echo
 printf '%s\n' "${table[@]}"
 echo
-echo "ledger tps, median (q1-q3): $("$bin" quartiles "${ledger_all[@]}")"
-echo "pgbench tps, median (q1-q3): $("$bin" quartiles "${pgbench_all[@]}")"
-echo "ledger / pgbench, median (q1-q3): $("$bin" quartiles "${ratios[@]}")"
-for side in ledger pgbench; do
-    for cpu in client server; do
-        # Unquoted on purpose: one argument per round.
-        # shellcheck disable=SC2086
-        echo "$side $cpu CPU per transfer (µs), median (q1-q3): $("$bin" quartiles ${cpu_all[$side.$cpu]})"
-    done
+echo "Medians (q1-q3) over the rounds; CPU per committed transfer."
+echo
+echo "| side | tps | vs pgbench | client CPU, µs | server CPU, µs | retries per round | failures per round |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+# Unquoted expansions below on purpose: one argument per round.
+# shellcheck disable=SC2086
+for side in "${sides[@]}"; do
+    versus="1"
+    if [ "$side" != pgbench ]; then versus="$("$bin" quartiles ${ratio_all[$side]})"; fi
+    echo "| $side | $("$bin" quartiles ${tps_all[$side]}) | $versus | $("$bin" quartiles ${client_all[$side]}) | $("$bin" quartiles ${server_all[$side]}) | $("$bin" quartiles ${retries_all[$side]}) | $("$bin" quartiles ${failures_all[$side]}) |"
 done
 echo
 echo "end: $(uptime)"

@@ -303,10 +303,8 @@ fn quartiles(values: &[String]) -> ExitCode {
     match numbers {
         Ok(numbers) if !numbers.is_empty() => {
             let quartiles = Quartiles::of(&numbers);
-            println!(
-                "{:.3} ({:.3}-{:.3})",
-                quartiles.median, quartiles.q1, quartiles.q3
-            );
+            // Nearest rank picks values given, so they print as given.
+            println!("{} ({}-{})", quartiles.median, quartiles.q1, quartiles.q3);
             ExitCode::SUCCESS
         }
         _ => {
