@@ -360,3 +360,55 @@ async fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use money_core::{Dialect, MoneyModel, ddl};
+    use money_ledger::{Entry, Transfer};
+
+    use super::*;
+
+    /// The pgbench scripts must keep naming the ledger's tables and columns
+    /// as its models render them: a renamed column would otherwise leave
+    /// them measuring another schema, or failing.
+    #[test]
+    fn pgbench_scripts_use_the_ledgers_generated_sql() {
+        let transfers = ddl::insert_sql(Transfer::DEFINITION, Dialect::Postgres, false);
+        let transfers = transfers.split(" VALUES").next().unwrap_or_default();
+        let entries = format!(
+            r#"INSERT INTO "journal_entries" ({}) SELECT * FROM UNNEST("#,
+            ddl::column_list(Entry::DEFINITION, Dialect::Postgres)
+        );
+        let returning = format!(
+            "ON CONFLICT DO NOTHING RETURNING {};",
+            ddl::column_list(Transfer::DEFINITION, Dialect::Postgres)
+        );
+        for script in [
+            include_str!("../../pgbench/transfer.sql"),
+            include_str!("../../pgbench/transfer-two-syncs.sql"),
+        ] {
+            for expected in [transfers, &entries, &returning] {
+                assert!(script.contains(expected), "{expected} not in the script");
+            }
+        }
+    }
+
+    #[test]
+    fn options_parse_and_refuse_nonsense() {
+        let arguments = |text: &str| {
+            text.split_whitespace()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
+        let settings = parse(&arguments("--seconds 3 --workers 2 --accounts 50")).expect("parse");
+        assert_eq!(
+            (settings.seconds, settings.workers, settings.accounts),
+            (3, 2, 50)
+        );
+        assert!(settings.test_before_acquire);
+        assert!(parse(&arguments("--seconds 0")).is_err());
+        assert!(parse(&arguments("--workers")).is_err());
+        assert!(parse(&arguments("--test-before-acquire maybe")).is_err());
+        assert!(parse(&arguments("--colour blue")).is_err());
+    }
+}
