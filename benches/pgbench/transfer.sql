@@ -6,27 +6,29 @@
 -- section 7 of BENCHMARKS.md.
 --
 -- Run by benches/ledger-vs-pgbench.sh as
---   pgbench -n -M prepared -c 8 -j 2 -T 20 --max-tries=20 \
+--   PGSSLMODE=disable pgbench -n -M prepared -c 8 -j 2 -T 20 --max-tries=20 \
 --       -D accounts=10000 -D sequence=0 -f benches/pgbench/transfer.sql URL
 -- against the tables `ledger_tps setup` creates (the ledger's own DDL).
 --
--- Differences that cannot be avoided, none of them server work worth
--- measuring: pgbench sends its parameters untyped, so the arrays of the
+-- Differences: pgbench sends its parameters untyped, so the arrays of the
 -- journal insert are built with ARRAY[...] and cast where sqlx binds typed
 -- arrays to UNNEST($1, ..., $5); amounts are drawn as whole cents and
 -- scaled in SQL; BEGIN, SELECT 1 and COMMIT go through the extended
--- protocol (-M prepared) where sqlx sends them as simple queries.
+-- protocol (-M prepared) where sqlx sends them as simple queries, which
+-- the server parses at every transfer (about 8 µs of its CPU per
+-- transfer, BENCHMARKS.md section 7).
 
 -- The transfer: a debit account, a different credit account (uniform),
--- 0.01 to 100.00, the same draws as the Rust driver (ledger_tps).
+-- 0.01 to 100.00, drawn as the Rust driver (ledger_tps) draws them.
 \set from random(1, :accounts)
 \set to 1 + (:from + random(0, :accounts - 2)) % :accounts
 \set cents random(1, 10000)
 -- Unique ids: each client counts its own transfers (pgbench keeps a
 -- client's variables from one transaction to the next; -D sequence=0
 -- starts them). A retry after a serialization failure re-runs the script
--- from here with the same random draws and a new id, which the ledger
--- would not do (it retries with the same id), but the id is new either way.
+-- from here with the same random draws and a new id (the ids skipped equal
+-- pgbench's count of retries), where the ledger retries with the same id;
+-- the id is unused either way.
 \set sequence :sequence + 1
 \set transfer_id (:client_id + 1) * 1000000000000 + :sequence
 -- The balances are updated in account order, the lower id first.
