@@ -5,6 +5,8 @@
 #                                     criterion's medians as a table
 #   2. benches/callgrind.sh           instruction counts (needs valgrind)
 #   3. benches/compile-time.sh        200 models: build times, expanded lines
+#   4. benches/ledger-vs-pgbench.sh   the ledger example's transfers per
+#                                     second against pgbench (needs pgbench)
 # The PostgreSQL parts use DATABASE_URL, else
 # postgres://postgres@127.0.0.1:5432/test (see benches/src/db.rs).
 # Everything printed is also kept in target/money-benches/run.log.
@@ -28,5 +30,6 @@ log="$target/money-benches/run.log"
     cargo run -q --profile bench -p money-benches --bin criterion-medians
     bash "$root/benches/callgrind.sh"
     bash "$root/benches/compile-time.sh"
+    bash "$root/benches/ledger-vs-pgbench.sh"
     echo "end: $(uptime)"
 } 2>&1 | tee "$log"
