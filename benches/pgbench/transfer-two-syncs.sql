@@ -25,7 +25,7 @@ BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT set_config('statement_timeout', '5000ms', true);
 SELECT "id", "currency" FROM "accounts" WHERE "id" IN (:from, :to);
 INSERT INTO "transfers" ("transfer_id", "debit_account_id", "credit_account_id", "amount") VALUES (:transfer_id, :from, :to, 0.01 * :cents) ON CONFLICT DO NOTHING RETURNING "transfer_id", "debit_account_id", "credit_account_id", "amount";
-INSERT INTO "journal_entries" ("transfer_id", "leg", "account_id", "currency", "amount") SELECT * FROM UNNEST(ARRAY[:transfer_id, :transfer_id]::int8[], ARRAY[0, 1]::int2[], ARRAY[:from, :to]::int8[], ARRAY['EUR', 'EUR']::char(3)[], ARRAY[-0.01 * :cents, 0.01 * :cents]::numeric[]);
+INSERT INTO "journal_entries" ("transfer_id", "leg", "account_id", "currency", "amount") SELECT * FROM UNNEST(ARRAY[:transfer_id, :transfer_id]::int8[], ARRAY[0, 1]::int2[], ARRAY[:from, :to]::int8[], ARRAY['EUR', 'EUR']::text[], ARRAY[-0.01 * :cents, 0.01 * :cents]::numeric[]);
 UPDATE "accounts" SET "balance" = "balance" + 0.01 * :low_cents WHERE "id" = :low;
 UPDATE "accounts" SET "balance" = "balance" - 0.01 * :low_cents WHERE "id" = :high;
 SELECT 1;
