@@ -52,7 +52,9 @@ pair() {
 }
 pair "1. validate()" validate_hand "hand-written" validate_generated "generated"
 pair "1. validate()" validate_hand "hand-written" validate_garde "garde"
+pair "1. validate(), error path (3 rules broken)" validate_invalid_hand "hand-written" validate_invalid_generated "generated"
 pair "2. JSON deserialize" json_plain "serde_json + serde-str" json_generated "#[money(serde)]"
+pair "2. JSON serialize" json_serialize_plain "serde_json + serde-str" json_serialize_generated "#[money(serde)]"
 if [ -z "${MONEY_BENCH_NO_DB:-}" ] || [ "${MONEY_BENCH_NO_DB}" = 0 ]; then
     pair "5. numeric decode, per value" decode_sqlx "sqlx Decimal" decode_ours "decode_numeric_binary"
     pair "5. numeric decode, per value" decode_sqlx "sqlx Decimal" decode_value "MoneyValue (checked)"

@@ -279,6 +279,10 @@ const POW10: [u128; 29] = {
 /// would overflow an `i128`.
 #[inline(always)]
 fn compare(value: Decimal, limit: Decimal) -> Ordering {
+    // The most common bound, `min = "0"`, needs no alignment.
+    if limit.is_zero() {
+        return value.mantissa().cmp(&0);
+    }
     let (value_scale, limit_scale) = (value.scale(), limit.scale());
     let (mut left, mut right) = (value.mantissa(), limit.mantissa());
     let scaled = if value_scale > limit_scale {
@@ -288,8 +292,16 @@ fn compare(value: Decimal, limit: Decimal) -> Ordering {
     };
     match scaled {
         Some(()) => left.cmp(&right),
-        None => value.cmp(&limit),
+        None => compare_exactly(value, limit),
     }
+}
+
+/// `Decimal`'s own comparison, for the mantissas an `i128` cannot align:
+/// out of line, so that the common path keeps its values in registers.
+#[cold]
+#[inline(never)]
+fn compare_exactly(value: Decimal, limit: Decimal) -> Ordering {
+    value.cmp(&limit)
 }
 
 /// `mantissa * 10^digits`, if it fits an `i128`.

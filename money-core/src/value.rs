@@ -44,6 +44,9 @@ pub trait MoneyValue: Sized {
     /// The value, rounded in round mode, if it obeys every rule.
     fn new(value: Decimal) -> Result<Self, ValueError> {
         let stored = Self::SPEC.stored_value(value);
+        if Self::SPEC.accepts(value) {
+            return Ok(Self::from_stored_unchecked(stored));
+        }
         match Self::SPEC.rules().find(|rule| !rule.holds(stored)) {
             None => Ok(Self::from_stored_unchecked(stored)),
             Some(rule) => Err(ValueError::Broken {

@@ -18,7 +18,7 @@ use garde::Validate;
 use money_benches::db::{self, BenchDb};
 use money_benches::garde_rules::GardeAccount;
 use money_benches::plain::PlainAccount;
-use money_benches::{Account, Balance, hand, sample, sample_json, samples};
+use money_benches::{Account, Balance, hand, invalid_sample, sample, sample_json, samples};
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
 use sqlx::PgPool;
@@ -32,8 +32,12 @@ const NAMES: &[&str] = &[
     "validate_hand",
     "validate_generated",
     "validate_garde",
+    "validate_invalid_hand",
+    "validate_invalid_generated",
     "json_plain",
     "json_generated",
+    "json_serialize_plain",
+    "json_serialize_generated",
     "decode_sqlx",
     "decode_ours",
     "decode_value",
@@ -65,6 +69,44 @@ fn scenario_validate_garde(accounts: &[GardeAccount], calls: usize) -> usize {
     (0..calls)
         .filter(|n| black_box(&accounts[n % INPUTS]).validate().is_ok())
         .count()
+}
+
+/// The error path: one account that breaks one rule of each money field,
+/// every broken rule reported.
+#[inline(never)]
+fn scenario_validate_invalid_hand(account: &Account, calls: usize) -> usize {
+    (0..calls)
+        .map(|_| hand::validate(black_box(account)).map_or_else(|errors| errors.len(), |()| 0))
+        .sum()
+}
+
+#[inline(never)]
+fn scenario_validate_invalid_generated(account: &Account, calls: usize) -> usize {
+    (0..calls)
+        .map(|_| {
+            black_box(account)
+                .validate()
+                .map_or_else(|errors| errors.len(), |()| 0)
+        })
+        .sum()
+}
+
+#[inline(never)]
+fn scenario_json_serialize_plain(accounts: &[PlainAccount], calls: usize) -> usize {
+    (0..calls)
+        .map(|n| {
+            serde_json::to_string(black_box(&accounts[n % INPUTS])).map_or(0, |text| text.len())
+        })
+        .sum()
+}
+
+#[inline(never)]
+fn scenario_json_serialize_generated(accounts: &[Account], calls: usize) -> usize {
+    (0..calls)
+        .map(|n| {
+            serde_json::to_string(black_box(&accounts[n % INPUTS])).map_or(0, |text| text.len())
+        })
+        .sum()
 }
 
 #[inline(never)]
@@ -201,6 +243,21 @@ fn main() {
         }
         "validate_hand" => scenario_validate_hand(&accounts, calls).to_string(),
         "validate_generated" => scenario_validate_generated(&accounts, calls).to_string(),
+        "validate_invalid_hand" => {
+            scenario_validate_invalid_hand(&invalid_sample(), calls).to_string()
+        }
+        "validate_invalid_generated" => {
+            scenario_validate_invalid_generated(&invalid_sample(), calls).to_string()
+        }
+        "json_serialize_plain" => {
+            let plain: Vec<PlainAccount> = (0..INPUTS as u64)
+                .map(|n| serde_json::from_str(&sample_json(n)).expect("valid"))
+                .collect();
+            scenario_json_serialize_plain(&plain, calls).to_string()
+        }
+        "json_serialize_generated" => {
+            scenario_json_serialize_generated(&accounts, calls).to_string()
+        }
         "validate_garde" => {
             let accounts: Vec<GardeAccount> = accounts.iter().map(GardeAccount::from).collect();
             scenario_validate_garde(&accounts, calls).to_string()
