@@ -264,7 +264,7 @@ say "|---|---:|---:|"
 money_parts() {
     awk '
         /impl ::money_core::MoneyModel for/ { part = "model" }
-        /impl ::money_core::__private::pg::PgModel for/ { part = "sqlx" }
+        /impl(<DB>)? ::money_core::__private::(pg::PgModel|db::SqlModel(<DB>)?) for/ { part = "sqlx" }
         /#\[serde\(crate = / { part = "serde" }
         part != "" && !/^[[:space:]]*$/ { count[part]++ }
         END { print count["model"] + 0, count["sqlx"] + 0, count["serde"] + 0 }
