@@ -146,12 +146,9 @@ impl AsRef<str> for Currency {
 pub(crate) fn codes_by_minor_units(scale: u32) -> Vec<(u32, Vec<&'static str>)> {
     let mut groups: Vec<(u32, Vec<&'static str>)> = Vec::new();
     for currency in Currency::all() {
-        let Some(units) = currency.minor_units() else {
+        let Some(units) = minor_units_below(Some(currency.code()), scale) else {
             continue;
         };
-        if units >= scale {
-            continue;
-        }
         match groups.iter_mut().find(|(group, _)| *group == units) {
             Some((_, codes)) => codes.push(currency.code()),
             None => groups.push((units, vec![currency.code()])),
@@ -161,15 +158,18 @@ pub(crate) fn codes_by_minor_units(scale: u32) -> Vec<(u32, Vec<&'static str>)> 
     groups
 }
 
-/// The digits after the point allowed for an amount of `currency` in a
-/// column of `scale`: its minor units, at most the scale; the scale for a
-/// code without minor units, an unknown code or none.
+/// The limit [`Rule::MinorUnits`](crate::Rule::MinorUnits) puts on an
+/// amount of `currency` in a column of `scale`: the currency's minor units
+/// when they are fewer than the scale, else none (a currency with as many
+/// minor units or more, a code without minor units, an unknown code, NULL):
+/// the column's scale rule is then the only limit. Exactly the codes the
+/// CHECK lists ([`codes_by_minor_units`]), so Rust and SQL judge alike.
 #[inline]
-pub(crate) fn allowed_scale(currency: Option<&str>, scale: u32) -> u32 {
+pub(crate) fn minor_units_below(currency: Option<&str>, scale: u32) -> Option<u32> {
     currency
         .and_then(Currency::from_code)
         .and_then(Currency::minor_units)
-        .map_or(scale, |units| units.min(scale))
+        .filter(|units| *units < scale)
 }
 
 /// A field that holds a currency code: `String`, [`Currency`], or an
@@ -341,11 +341,12 @@ mod tests {
     }
 
     #[test]
-    fn allowed_scale_is_at_most_the_column_scale() {
-        assert_eq!(allowed_scale(Some("JPY"), 4), 0);
-        assert_eq!(allowed_scale(Some("CLF"), 2), 2);
-        assert_eq!(allowed_scale(Some("XAU"), 4), 4);
-        assert_eq!(allowed_scale(Some("nope"), 4), 4);
-        assert_eq!(allowed_scale(None, 4), 4);
+    fn a_limit_only_below_the_column_scale() {
+        assert_eq!(minor_units_below(Some("JPY"), 4), Some(0));
+        assert_eq!(minor_units_below(Some("USD"), 2), None);
+        assert_eq!(minor_units_below(Some("CLF"), 2), None);
+        assert_eq!(minor_units_below(Some("XAU"), 4), None);
+        assert_eq!(minor_units_below(Some("nope"), 4), None);
+        assert_eq!(minor_units_below(None, 4), None);
     }
 }

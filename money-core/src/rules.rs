@@ -37,9 +37,10 @@ pub enum Rule {
     Max(Decimal),
     /// At most as many digits after the point as the currency in the same
     /// row has minor units (`currency_field = "..."`): JPY 0, USD 2, BHD 3.
-    /// A currency with more minor units than `scale`, a code without minor
-    /// units (XAU, XDR: see [`crate::currency`]), an unknown code or NULL
-    /// leave the column's scale as the limit. Checked with
+    /// A currency with as many minor units as `scale` or more, a code
+    /// without minor units (XAU, XDR: see [`crate::currency`]), an unknown
+    /// code or NULL put no limit here: the column's scale rule is the limit,
+    /// as in the database, whose CHECK lists only the codes it limits. Checked with
     /// [`Rule::holds_for`], which takes the currency.
     MinorUnits {
         /// The amount column's declared scale.
@@ -157,7 +158,7 @@ impl Rule {
     /// Whether `stored` (the value as the database stores it, see
     /// [`MoneySpec::stored_value`](crate::MoneySpec::stored_value)) obeys
     /// this rule, in a row without a currency: a [`Rule::MinorUnits`]
-    /// then limits the digits to the column's scale, and
+    /// then holds (the scale rule is the limit), and
     /// [`Rule::Currency`], a rule of codes, holds for every amount. See
     /// [`Rule::holds_for`].
     ///
@@ -191,9 +192,8 @@ impl Rule {
             Rule::Scale { scale } => fraction_digits(stored) <= scale,
             Rule::Min(min) => stored >= min,
             Rule::Max(max) => stored <= max,
-            Rule::MinorUnits { scale, .. } => {
-                fraction_digits(stored) <= crate::currency::allowed_scale(currency, scale)
-            }
+            Rule::MinorUnits { scale, .. } => crate::currency::minor_units_below(currency, scale)
+                .is_none_or(|units| fraction_digits(stored) <= units),
             Rule::Currency => true,
         }
     }
@@ -257,7 +257,7 @@ impl fmt::Display for Broken<'_> {
                 f,
                 " has {} digits after the point, at most {} allowed in {}",
                 fraction_digits(stored),
-                crate::currency::allowed_scale(self.code, scale),
+                crate::currency::minor_units_below(self.code, scale).unwrap_or(scale),
                 self.code.unwrap_or("its currency"),
             ),
             Rule::Min(min) => write!(f, " is below the minimum {min}"),

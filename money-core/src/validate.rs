@@ -238,17 +238,13 @@ pub fn check_money_in(
     }
 }
 
-/// Whether `value` has no more digits after the point than `currency`
-/// allows ([`Rule::MinorUnits`]); true for a spec without `currency_field`.
+/// Whether `value` obeys [`Rule::MinorUnits`] in a row of `currency`;
+/// true for a spec without `currency_field`.
 #[inline]
 fn fits_currency(spec: &crate::MoneySpec, value: Decimal, currency: Option<&str>) -> bool {
-    match (spec.currency_column(), currency) {
-        (Some(_), Some(_)) => {
-            crate::rules::fraction_digits(spec.stored_value(value))
-                <= crate::currency::allowed_scale(currency, spec.scale())
-        }
-        _ => true,
-    }
+    spec.currency_column().is_none()
+        || crate::currency::minor_units_below(currency, spec.scale())
+            .is_none_or(|units| crate::rules::fraction_digits(spec.stored_value(value)) <= units)
 }
 
 /// Records every rule of the money column `index` of `table` that `value`

@@ -238,6 +238,16 @@ fn validate_reports_the_currency_and_its_minor_units() {
         "currency: \"usd\" is not an active ISO 4217 currency code (three upper-case letters, such as \"USD\") [constraint payments_currency_currency]"
     );
     assert_eq!(errors.iter().next().unwrap().value(), None);
+
+    // Too many digits for the column in an unknown currency: the scale
+    // rule, not the minor units, as the CHECK (which lists only known
+    // codes) says.
+    let errors = row("usd", "12.50005").validate().unwrap_err();
+    let found: Vec<_> = errors.iter().map(|e| e.constraint()).collect();
+    assert_eq!(
+        found,
+        ["payments_currency_currency", "payments_amount_scale"]
+    );
 }
 
 #[test]
