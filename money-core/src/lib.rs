@@ -35,6 +35,7 @@
 //! the same rules is described with [`Dialect`]'s renderers and in the
 //! README.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod currency;
 #[cfg(feature = "sqlx")]

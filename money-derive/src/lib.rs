@@ -1,10 +1,12 @@
-//! `#[derive(MoneyModel)]`. Use it through `money_core`, which re-exports it
-//! and holds everything the generated code calls.
+//! `#[derive(MoneyModel)]` and `#[derive(MoneyValue)]`. Use them through
+//! [`money_core`](https://docs.rs/money-core), which re-exports them, holds
+//! everything the generated code calls, and documents the `#[money(...)]`
+//! attributes.
 //!
-//! Phases, one module each: [`ast`] turns syn's tree into our model of the
-//! struct, [`attr`] parses `#[money(...)]`, [`check`] validates the
-//! declaration into a form [`expand`] can trust, [`expand`] quotes the impl.
-//! Every error of every phase is collected in one [`ctxt::Ctxt`] and reported
+//! For contributors: one module per phase. `ast` turns syn's tree into our
+//! model of the struct, `attr` parses `#[money(...)]`, `check` validates the
+//! declaration into a form `expand` can trust, `expand` quotes the impl.
+//! Every error of every phase is collected in one `ctxt::Ctxt` and reported
 //! together.
 #![forbid(unsafe_code)]
 

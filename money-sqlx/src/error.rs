@@ -116,7 +116,7 @@ pub enum Error {
         message: String,
     },
     /// A serialization failure (40001) or deadlock (40P01): running the
-    /// transaction again may succeed. [`transaction`](crate::transaction)
+    /// transaction again may succeed. [`transaction`](crate::transaction())
     /// does.
     #[error("transaction conflict (SQLSTATE {sqlstate}); retry the transaction")]
     Conflict {

@@ -9,13 +9,14 @@
 //! - [`Error`] says what a database error means for the model: the field and
 //!   rule of a CHECK violation, the field of a NOT NULL violation, the key of
 //!   a duplicate, and whether a conflict is worth retrying.
-//! - [`transaction`] runs a closure in a SERIALIZABLE transaction and
+//! - [`transaction()`] runs a closure in a SERIALIZABLE transaction and
 //!   retries serialization failures and deadlocks.
 //!
 //! Depending on this crate turns on money-core's `sqlx` feature, which is
 //! what makes `#[derive(MoneyModel)]` and `#[derive(MoneyValue)]` emit the
 //! sqlx impls.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use money_core;
 

@@ -183,7 +183,7 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
     ///
     /// Under REPEATABLE READ and SERIALIZABLE, PostgreSQL raises 40001
     /// instead of doing nothing when another transaction has just committed
-    /// the same key: run it inside [`transaction`](crate::transaction), which
+    /// the same key: run it inside [`transaction`](crate::transaction()), which
     /// retries, and the retry sees the row.
     fn insert_idempotent<'c, C>(
         &'c self,

@@ -28,7 +28,7 @@ pub fn is_retryable_sqlstate(sqlstate: &str) -> bool {
 /// Whether an error is worth retrying: SQLSTATE `40001` (serialization_failure) or `40P01`
 /// (deadlock_detected).
 ///
-/// [`transaction`](crate::transaction) needs it on the closure's error type. Implemented for [`sqlx::Error`]; an
+/// [`transaction`](crate::transaction()) needs it on the closure's error type. Implemented for [`sqlx::Error`]; an
 /// application error type that wraps `sqlx::Error` delegates to it, and says `false` for its
 /// own domain errors:
 ///

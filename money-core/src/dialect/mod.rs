@@ -94,7 +94,7 @@ pub enum Dialect {
     /// SQLite (the tests run the 3.51 that sqlx bundles), amounts stored as
     /// integer minor units (`v * 10^S`): exact, and summed exactly.
     /// Precision at most 18 (see
-    /// [`sqlite::MAX_PRECISION`](crate::dialect::sqlite::MAX_PRECISION)).
+    /// [`sqlite::MAX_PRECISION`]).
     ///
     /// | mode | column type | CHECK constraints, on the units `x` |
     /// |---|---|---|

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-/// Isolation level of the transactions [`transaction`] opens.
+/// Isolation level of the transactions [`transaction`](super::transaction()) opens.
 ///
 /// ```
 /// use money_sqlx::IsolationLevel;
@@ -56,7 +56,7 @@ impl fmt::Display for IsolationLevel {
     }
 }
 
-/// How [`transaction`] runs and retries: isolation, attempt budget, deadline, backoff,
+/// How [`transaction`](super::transaction()) runs and retries: isolation, attempt budget, deadline, backoff,
 /// statement timeout and read-only mode. Build it from [`TransactionOptions::default`] (or
 /// [`TransactionOptions::new`]) with the builder methods.
 ///
