@@ -63,13 +63,11 @@ pub use table::{Column, ColumnType, Constraint, MoneyField, Scalar, SqlColumn, T
 pub use validate::{ValidationError, ValidationErrors};
 pub use value::{MoneyValue, ValueError};
 
-/// `#[derive(MoneyModel)]`: see the [`MoneyModel`] trait and the README for
-/// the attribute reference.
+#[doc = include_str!("docs/money_model.md")]
 #[cfg(feature = "derive")]
 pub use money_derive::MoneyModel;
 
-/// `#[derive(MoneyValue)]` on a newtype over `Decimal`: see the
-/// [`MoneyValue`] trait.
+#[doc = include_str!("docs/money_value.md")]
 #[cfg(feature = "derive")]
 pub use money_derive::MoneyValue;
 

@@ -23,16 +23,16 @@ mod value;
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
-/// Derives `money_core::MoneyModel`. See money-core's documentation and the
-/// README for the attribute reference.
+/// This derive, re-exported as `money_core::MoneyModel`, the path to use;
+/// its documentation there is the attribute reference.
 #[proc_macro_derive(MoneyModel, attributes(money, serde, schemars))]
 pub fn derive_money_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()
 }
 
-/// Derives `money_core::MoneyValue` for a newtype over `Decimal`. See
-/// money-core's documentation.
+/// This derive, re-exported as `money_core::MoneyValue`, the path to use;
+/// its documentation there lists the keys.
 #[proc_macro_derive(MoneyValue, attributes(money))]
 pub fn derive_money_value(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -95,7 +95,10 @@ fn no_dependency_needs_a_newer_rust_than_the_crate_that_uses_it() {
             }
         }
     }
-    assert!(checked > 100, "the dependency graph was walked ({checked} edges)");
+    assert!(
+        checked > 100,
+        "the dependency graph was walked ({checked} edges)"
+    );
     assert!(problems.is_empty(), "MSRV lies:\n{}", problems.join("\n"));
 }
 
