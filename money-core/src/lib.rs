@@ -34,6 +34,25 @@
 //! rounded value. See [`MoneySpec`] and [`Rule`]; how each dialect enforces
 //! the same rules is described with [`Dialect`]'s renderers and in the
 //! README.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `derive` | yes | re-exports [`MoneyModel`](derive@MoneyModel) and [`MoneyValue`](derive@MoneyValue), the derives, so applications depend on this crate only |
+//! | `serde` | yes | `Serialize`/`Deserialize` for money value types, and for models that ask with `#[money(serde)]`: amounts as exact, validated strings ([`json`]) |
+//! | `schemars` | no | `schemars::JsonSchema` for money value types and models with `#[money(serde, json_schema)]`: amounts as strings with a pattern that accepts exactly the valid values; implies `serde` |
+//! | `sqlx` | no | sqlx `Type`/`Encode`/`Decode` for money values and a validating `FromRow` for models, on each database below that is on ([`db`]); money-sqlx turns it on |
+//! | `postgres` | no | the sqlx impls for PostgreSQL: amounts as `numeric`, read exactly, and batch inserts; implies `sqlx` |
+//! | `mysql` | no | the sqlx impls for MariaDB/MySQL: amounts as `DECIMAL`, read exactly; implies `sqlx` |
+//! | `sqlite` | no | the sqlx impls for SQLite (amounts as integer minor units), with the SQLite library bundled (sqlx's `sqlite`); implies `sqlx` |
+//! | `sqlite-unbundled` | no | the same, linked to the system's SQLite library (sqlx's `sqlite-unbundled`, whose build needs libclang for bindgen) |
+//!
+//! A library that only declares models needs `derive` (and `serde` for
+//! JSON): depend on this crate with `default-features = false` and name
+//! them. The database features are normally turned on through money-sqlx's
+//! features of the same names. No feature picks an async runtime or a TLS
+//! backend: those are chosen on your own `sqlx` dependency.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -134,12 +153,12 @@ pub mod __private {
     /// Fails the build when a value-type column of a model that targets
     /// SQLite (`dialects(.., sqlite)`) has a precision SQLite cannot store.
     pub const fn sqlite_column(column_type: crate::table::ColumnType) {
-        if let crate::table::ColumnType::Money(spec) = column_type {
-            if spec.precision() > crate::dialect::sqlite::MAX_PRECISION {
-                panic!(
-                    "this money value type's precision is above 18, which SQLite (a target of this model, `dialects(.., sqlite)`) cannot store as 64-bit integer minor units"
-                );
-            }
+        if let crate::table::ColumnType::Money(spec) = column_type
+            && spec.precision() > crate::dialect::sqlite::MAX_PRECISION
+        {
+            panic!(
+                "this money value type's precision is above 18, which SQLite (a target of this model, `dialects(.., sqlite)`) cannot store as 64-bit integer minor units"
+            );
         }
     }
 

@@ -122,7 +122,7 @@ pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError
     // Drop trailing zeros down to the display scale, and further while the
     // value needs more than 28 places or more than 96 bits.
     while exponent < 0
-        && mantissa % 10 == 0
+        && mantissa.is_multiple_of(10)
         && (exponent.unsigned_abs() > target_scale || mantissa > DECIMAL_MAX_MANTISSA)
     {
         mantissa /= 10;

@@ -225,7 +225,7 @@ impl MoneySpec {
             || scale <= self.scale
             || POW10
                 .get((scale - self.scale) as usize)
-                .is_some_and(|&unit| magnitude % unit == 0);
+                .is_some_and(|&unit| magnitude.is_multiple_of(unit));
         fits_digits
             && fits_scale
             && self.min.is_none_or(|min| compare(stored, min).is_ge())

@@ -499,17 +499,17 @@ pub fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
             }
         }
     }
-    if let (Some(min), Some(max)) = (min, max) {
-        if min.value > max.value {
-            cx.error_spanned_by(
-                &min.literal,
-                format!(
-                    "`min` {} is greater than `max` {}: no value could be valid",
-                    min.value, max.value
-                ),
-            );
-            ok = false;
-        }
+    if let (Some(min), Some(max)) = (min, max)
+        && min.value > max.value
+    {
+        cx.error_spanned_by(
+            &min.literal,
+            format!(
+                "`min` {} is greater than `max` {}: no value could be valid",
+                min.value, max.value
+            ),
+        );
+        ok = false;
     }
     ok.then(|| Money {
         precision: precision.value,

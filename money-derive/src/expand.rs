@@ -18,12 +18,12 @@ use crate::ctxt::Ctxt;
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let container = Container::from_ast(&mut cx, input);
-    if let Some(container) = &container {
-        if let Some(model) = check::check(&mut cx, container) {
-            let serde = crate::json::expand(&mut cx, container, &model);
-            if !cx.has_errors() {
-                return expand(&model, serde);
-            }
+    if let Some(container) = &container
+        && let Some(model) = check::check(&mut cx, container)
+    {
+        let serde = crate::json::expand(&mut cx, container, &model);
+        if !cx.has_errors() {
+            return expand(&model, serde);
         }
     }
     let errors = cx.into_compile_errors();

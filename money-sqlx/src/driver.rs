@@ -9,7 +9,7 @@ use std::pin::Pin;
 use money_core::__private::db::MoneyDatabase;
 use money_core::Dialect;
 use sqlx::error::DatabaseError;
-use sqlx::{AssertSqlSafe, Database, Transaction};
+use sqlx::{Database, Transaction};
 
 /// A boxed, sendable future.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -86,6 +86,16 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
     Some(&text[start..start + end])
 }
 
+// Unused when no database feature is on (money-sqlx then only compiles).
+#[cfg_attr(
+    not(any(
+        feature = "postgres",
+        feature = "mysql",
+        feature = "sqlite",
+        feature = "sqlite-unbundled"
+    )),
+    allow(unused_macros)
+)]
 macro_rules! driver {
     ($db:ty, $connection:ty, $flag:ty, $max:expr) => {
         impl sealed::Sealed for $db {}
@@ -106,7 +116,7 @@ macro_rules! driver {
                 arguments: <$db as Database>::Arguments,
             ) -> BoxFuture<'c, Result<(), sqlx::Error>> {
                 Box::pin(async move {
-                    sqlx::query_with(AssertSqlSafe(sql), arguments)
+                    sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments)
                         .execute(connection)
                         .await
                         .map(drop)
@@ -119,7 +129,7 @@ macro_rules! driver {
                 arguments: <$db as Database>::Arguments,
             ) -> BoxFuture<'c, Result<Option<<$db as Database>::Row>, sqlx::Error>> {
                 Box::pin(async move {
-                    sqlx::query_with(AssertSqlSafe(sql), arguments)
+                    sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments)
                         .fetch_optional(connection)
                         .await
                 })
@@ -151,7 +161,7 @@ driver!(
     65_535
 );
 
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
 driver!(
     sqlx::Sqlite,
     sqlx::SqliteConnection,
@@ -180,7 +190,7 @@ pub(crate) fn error_details(error: &dyn DatabaseError) -> (Option<Dialect>, Erro
     {
         return (Some(Dialect::MySql), mysql_details(error.message()));
     }
-    #[cfg(feature = "sqlite")]
+    #[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
     if error
         .try_downcast_ref::<sqlx::sqlite::SqliteError>()
         .is_some()
@@ -212,22 +222,24 @@ fn mysql_details(message: &str) -> ErrorDetails {
             .map(str::to_owned)
             .into_iter()
             .collect();
-    } else if message.starts_with("Duplicate entry") {
-        if let Some(key) = message
+    } else if message.starts_with("Duplicate entry")
+        && let Some(key) = message
             .rfind(" for key '")
             .map(|start| &message[start + " for key '".len()..])
-        {
-            let key = key.trim_end_matches('\'');
-            let key = key.rsplit('.').next().unwrap_or(key);
-            details.constraint = Some(key.to_owned());
-        }
+    {
+        let key = key.trim_end_matches('\'');
+        let key = key.rsplit('.').next().unwrap_or(key);
+        details.constraint = Some(key.to_owned());
     }
     details
 }
 
 /// SQLite: `CHECK constraint failed: name`, `NOT NULL constraint failed:
 /// table.column`, `UNIQUE constraint failed: table.a, table.b`.
-#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "sqlite-unbundled")),
+    allow(dead_code)
+)]
 fn sqlite_details(message: &str) -> ErrorDetails {
     let mut details = ErrorDetails::default();
     if let Some(name) = message.strip_prefix("CHECK constraint failed: ") {

@@ -1,4 +1,5 @@
-//! sqlx integration for [`money_core::MoneyModel`] types (PostgreSQL).
+//! sqlx integration for [`money_core::MoneyModel`] types: PostgreSQL,
+//! MariaDB/MySQL and SQLite.
 //!
 //! - Money values (`#[derive(MoneyValue)]`) get sqlx `Type`/`Encode`/`Decode`:
 //!   encode never sends an invalid value, decode reads `numeric` exactly and
@@ -15,6 +16,31 @@
 //! Depending on this crate turns on money-core's `sqlx` feature, which is
 //! what makes `#[derive(MoneyModel)]` and `#[derive(MoneyValue)]` emit the
 //! sqlx impls.
+//!
+//! # Features
+//!
+//! As in sqlx, no database is on by default: name the ones you use. Each
+//! turns on money-core's feature of the same name and sqlx's.
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `postgres` | PostgreSQL: the impls, `insert_many` as one `UNNEST` statement, and the retrying [`transaction()`] |
+//! | `mysql` | MariaDB 10.2+ / MySQL 8.0.16+ |
+//! | `sqlite` | SQLite, with the SQLite library bundled (sqlx's `sqlite`) |
+//! | `sqlite-unbundled` | SQLite, linked to the system's SQLite library (sqlx's `sqlite-unbundled`; its build runs bindgen, which needs libclang) |
+//!
+//! No async runtime and no TLS backend are chosen here: enable them on your
+//! own `sqlx` dependency, as sqlx asks (`runtime-tokio`, `runtime-smol`,
+//! `runtime-async-global-executor`; `tls-rustls`, `tls-native-tls`). The
+//! retry backoff of [`transaction()`] sleeps on whichever runtime sqlx was
+//! given.
+//!
+//! ```toml
+//! [dependencies]
+//! money-core = "0.1"
+//! money-sqlx = { version = "0.1", features = ["postgres"] }
+//! sqlx = { version = "0.9", features = ["runtime-tokio", "tls-rustls", "postgres"] }
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

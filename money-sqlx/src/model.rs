@@ -234,7 +234,7 @@ impl<M: SqlModel<sqlx::MySql> + 'static> InsertMany<sqlx::MySql> for M {
     }
 }
 
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
 impl<M: SqlModel<sqlx::Sqlite> + 'static> InsertMany<sqlx::Sqlite> for M {
     fn batch_statements(rows: &[Self]) -> Result<Vec<Bound<sqlx::Sqlite>>, Error> {
         values_batches(rows)
@@ -242,7 +242,10 @@ impl<M: SqlModel<sqlx::Sqlite> + 'static> InsertMany<sqlx::Sqlite> for M {
 }
 
 /// Multi-row `VALUES` statements of at most `DB::MAX_PARAMETERS` parameters.
-#[cfg_attr(not(any(feature = "mysql", feature = "sqlite")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "mysql", feature = "sqlite", feature = "sqlite-unbundled")),
+    allow(dead_code)
+)]
 fn values_batches<DB: Driver, M: SqlModel<DB> + 'static>(
     rows: &[M],
 ) -> Result<Vec<Bound<DB>>, Error> {

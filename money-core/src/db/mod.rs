@@ -33,7 +33,7 @@ use crate::value::{MoneyValue, ValueError};
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
 mod sqlite;
 
 #[cfg(feature = "postgres")]

@@ -295,7 +295,7 @@ where
                 backoff = ?backoff,
                 "transaction failed with a retryable error; retrying"
             );
-            tokio::time::sleep(backoff).await;
+            sqlx_core::rt::sleep(backoff).await;
             if before_deadline(Some(Instant::now())) {
                 continue;
             }
