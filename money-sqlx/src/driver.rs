@@ -54,6 +54,10 @@ pub(crate) struct ErrorDetails {
     pub table: Option<String>,
     /// The columns (a NOT NULL column; SQLite's unique key columns).
     pub columns: Vec<String>,
+    /// The MariaDB/MySQL error number of a CHECK, NOT NULL or duplicate-key
+    /// violation whose message names nothing money-sqlx can read (a session
+    /// whose `lc_messages` is not English): nothing above was guessed.
+    pub unreadable: Option<u16>,
 }
 
 /// A connection to write on: a driver's connection, a pooled connection or
@@ -180,15 +184,15 @@ pub(crate) fn error_details(error: &dyn DatabaseError) -> (Option<Dialect>, Erro
             constraint: postgres.constraint().map(str::to_owned),
             table: postgres.table().map(str::to_owned),
             columns: postgres.column().map(str::to_owned).into_iter().collect(),
+            unreadable: None,
         };
         return (Some(Dialect::Postgres), details);
     }
     #[cfg(feature = "mysql")]
-    if error
-        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-        .is_some()
-    {
-        return (Some(Dialect::MySql), mysql_details(error.message()));
+    if let Some(mysql) = error.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        let mut details = mysql_details(error.message());
+        details.unreadable = mysql_unreadable(mysql.number(), &details).then_some(mysql.number());
+        return (Some(Dialect::MySql), details);
     }
     #[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
     if error
@@ -201,6 +205,7 @@ pub(crate) fn error_details(error: &dyn DatabaseError) -> (Option<Dialect>, Erro
         constraint: error.constraint().map(str::to_owned),
         table: error.table().map(str::to_owned),
         columns: Vec::new(),
+        unreadable: None,
     };
     (None, details)
 }
@@ -232,6 +237,21 @@ fn mysql_details(message: &str) -> ErrorDetails {
         details.constraint = Some(key.to_owned());
     }
     details
+}
+
+/// Whether a MariaDB/MySQL violation that names its constraint or column
+/// only in the message left `details` without it: the message is in a
+/// language [`mysql_details`] cannot read (only English is read; other
+/// languages may word, and order, the message differently).
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+fn mysql_unreadable(number: u16, details: &ErrorDetails) -> bool {
+    match number {
+        // CHECK (MariaDB, MySQL) and duplicate key: the constraint.
+        4025 | 3819 | 1062 => details.constraint.is_none(),
+        // NOT NULL: the column.
+        1048 => details.columns.is_empty(),
+        _ => false,
+    }
 }
 
 /// SQLite: `CHECK constraint failed: name`, `NOT NULL constraint failed:
@@ -282,6 +302,36 @@ mod tests {
         assert_eq!(duplicate.constraint.as_deref(), Some("PRIMARY"));
         let other = mysql_details("Out of range value for column 'x' at row 1");
         assert!(other.constraint.is_none() && other.columns.is_empty());
+    }
+
+    #[test]
+    fn a_localized_mysql_message_is_unreadable_not_guessed() {
+        // MariaDB 10.11 with lc_messages = de_DE, es_ES.
+        for (number, message) in [
+            (1048, "Feld 'balance' darf nicht NULL sein"),
+            (
+                1062,
+                "Doppelter Eintrag 'a' für Schlüssel 'wallets_owner_key'",
+            ),
+            (
+                4025,
+                "No se cumple la RESTRICCIÓN `wallets_balance_min` para `db`.`wallets`",
+            ),
+        ] {
+            let details = mysql_details(message);
+            assert!(
+                details.constraint.is_none() && details.columns.is_empty(),
+                "{message}"
+            );
+            assert!(mysql_unreadable(number, &details), "{message}");
+        }
+        // English, and errors that name nothing anyway, are not unreadable.
+        let english = mysql_details("Column 'balance' cannot be null");
+        assert!(!mysql_unreadable(1048, &english));
+        assert!(!mysql_unreadable(
+            1264,
+            &mysql_details("Valor fuera de rango")
+        ));
     }
 
     #[test]

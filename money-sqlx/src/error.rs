@@ -12,7 +12,33 @@
 //! | anything else | | | [`Error::Database`], untouched |
 //!
 //! MariaDB, MySQL and SQLite name the constraint only in the message; it is
-//! read from there. SQLite's round-mode `_scale` guard (an `INTEGER`-only
+//! read from there. SQLite writes its messages in English only; MariaDB and
+//! MySQL write them in the session's `lc_messages` language, and only
+//! English is read. A message in another language that names nothing
+//! readable becomes [`Error::UnreadableMessage`], never a guessed field, so
+//! give MariaDB/MySQL connections English messages, for instance on every
+//! connection of the pool (`MYSQL_ENGLISH_MESSAGES`, feature `mysql`):
+//!
+//! ```no_run
+//! # #[cfg(feature = "mysql")]
+//! # async fn pool() -> Result<sqlx::MySqlPool, sqlx::Error> {
+//! use sqlx::Executor;
+//!
+//! let pool = sqlx::mysql::MySqlPoolOptions::new()
+//!     .after_connect(|connection, _| {
+//!         Box::pin(async move {
+//!             connection.execute(money_sqlx::error::MYSQL_ENGLISH_MESSAGES).await?;
+//!             Ok(())
+//!         })
+//!     })
+//!     .connect("mysql://user@host/db")
+//!     .await?;
+//! # Ok(pool)
+//! # }
+//! ```
+//!
+//! (`no_run`: it needs a server; `tests/tests/mysql_localized.rs` runs the
+//! same setup against MariaDB.) SQLite's round-mode `_scale` guard (an `INTEGER`-only
 //! CHECK that no value Rust binds can break) maps like a scale rule.
 
 use std::borrow::Cow;
@@ -22,6 +48,13 @@ use sqlx::error::ErrorKind;
 
 use crate::driver::error_details;
 use crate::retry::Retryable;
+
+/// The statement that gives a MariaDB/MySQL session English error messages,
+/// which [`map_error`] reads: run it on every connection (see the module
+/// documentation). Setting it on the server (`lc_messages = en_US` in its
+/// configuration) does the same for every session that does not change it.
+#[cfg(feature = "mysql")]
+pub const MYSQL_ENGLISH_MESSAGES: &str = "SET SESSION lc_messages = 'en_US'";
 
 /// What went wrong, in the model's terms.
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +171,24 @@ pub enum Error {
         /// The table.
         table: &'static str,
     },
+    /// MariaDB/MySQL reported a CHECK, NOT NULL or duplicate-key violation
+    /// in a message money-sqlx cannot read. Those servers name the constraint
+    /// or column only in the message, in the session's `lc_messages`
+    /// language, and only English is read: nothing is guessed, so no field is
+    /// named. Run [`MYSQL_ENGLISH_MESSAGES`](crate::error::MYSQL_ENGLISH_MESSAGES)
+    /// on each connection (the module documentation shows the
+    /// `after_connect` line).
+    #[error(
+        "MariaDB/MySQL error {number} cannot be mapped to a field: its message is not in English (run `SET SESSION lc_messages = 'en_US'` on the connection): {message}"
+    )]
+    UnreadableMessage {
+        /// The server's error number (4025, 3819, 1048 or 1062).
+        number: u16,
+        /// The message, as the server wrote it.
+        message: String,
+        /// The error.
+        source: sqlx::Error,
+    },
     /// Any other error, untouched.
     #[error(transparent)]
     Database(sqlx::Error),
@@ -184,6 +235,7 @@ impl Retryable for Error {
             Error::Conflict { sqlstate, .. } => Some(Cow::Borrowed(sqlstate)),
             Error::Database(error) => sqlstate(error),
             Error::NumericOverflow { .. } => Some(Cow::Borrowed("22003")),
+            Error::UnreadableMessage { source, .. } => sqlstate(source),
             _ => None,
         }
     }
@@ -207,6 +259,13 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
     let code = database.code().map(Cow::into_owned).unwrap_or_default();
     let kind = database.kind();
     let (dialect, details) = error_details(database);
+    if let Some(number) = details.unreadable {
+        return Error::UnreadableMessage {
+            number,
+            message: database.message().to_owned(),
+            source: error,
+        };
+    }
     tracing::warn!(
         code = %code,
         constraint = details.constraint.as_deref().unwrap_or(""),
