@@ -58,6 +58,9 @@ pub(crate) struct ErrorDetails {
     /// violation whose message names nothing money-sqlx can read (a session
     /// whose `lc_messages` is not English): nothing above was guessed.
     pub unreadable: Option<u16>,
+    /// `db.response.status_code` when it is not sqlx's `code()`: the
+    /// MariaDB/MySQL error number (sqlx's code is the SQLSTATE there).
+    pub status_code: Option<String>,
 }
 
 /// A connection to write on: a driver's connection, a pooled connection or
@@ -185,6 +188,7 @@ pub(crate) fn error_details(error: &dyn DatabaseError) -> (Option<Dialect>, Erro
             table: postgres.table().map(str::to_owned),
             columns: postgres.column().map(str::to_owned).into_iter().collect(),
             unreadable: None,
+            status_code: None,
         };
         return (Some(Dialect::Postgres), details);
     }
@@ -192,6 +196,7 @@ pub(crate) fn error_details(error: &dyn DatabaseError) -> (Option<Dialect>, Erro
     if let Some(mysql) = error.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
         let mut details = mysql_details(error.message());
         details.unreadable = mysql_unreadable(mysql.number(), &details).then_some(mysql.number());
+        details.status_code = Some(mysql.number().to_string());
         return (Some(Dialect::MySql), details);
     }
     #[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
@@ -206,6 +211,7 @@ pub(crate) fn error_details(error: &dyn DatabaseError) -> (Option<Dialect>, Erro
         table: error.table().map(str::to_owned),
         columns: Vec::new(),
         unreadable: None,
+        status_code: None,
     };
     (None, details)
 }

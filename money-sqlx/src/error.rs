@@ -48,6 +48,7 @@ use sqlx::error::ErrorKind;
 
 use crate::driver::error_details;
 use crate::retry::Retryable;
+use crate::telemetry::{self, Refusal};
 
 /// The statement that gives a MariaDB/MySQL session English error messages,
 /// which [`map_error`] reads: run it on every connection (see the module
@@ -257,8 +258,108 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
         return Error::from(error);
     };
     let code = database.code().map(Cow::into_owned).unwrap_or_default();
-    let kind = database.kind();
     let (dialect, details) = error_details(database);
+    let status_code = details.status_code.clone().unwrap_or(code);
+    let mapped = map_database_error(error, row, dialect, details);
+    let (error_type, field, constraint, answer) = describe(&mapped, table, &status_code);
+    telemetry::record(&Refusal {
+        system: dialect.map(telemetry::system_name),
+        status_code: &status_code,
+        error_type: &error_type,
+        field: field.as_deref(),
+        constraint: constraint.as_deref(),
+        table: table.name(),
+        mapped: answer,
+    });
+    mapped
+}
+
+/// For the traces: `error.type`, the field(s), the constraint, and whether
+/// the error is the model's answer (a refusal mapped to it) rather than a
+/// fault. One arm per variant.
+fn describe(
+    error: &Error,
+    table: &'static Table,
+    status_code: &str,
+) -> (String, Option<String>, Option<String>, bool) {
+    let text = |text: &str| Some(text.to_owned());
+    match error {
+        Error::Invalid(errors) => {
+            let first = errors.iter().next();
+            (
+                "check_violation".to_owned(),
+                first.and_then(|error| text(error.field())),
+                first.and_then(|error| text(error.constraint())),
+                true,
+            )
+        }
+        Error::Check {
+            field, constraint, ..
+        } => (
+            "check_violation".to_owned(),
+            text(field),
+            text(constraint),
+            true,
+        ),
+        Error::SchemaDrift {
+            field, constraint, ..
+        } => (
+            "schema_drift".to_owned(),
+            text(field),
+            text(constraint),
+            false,
+        ),
+        Error::UnknownConstraint { constraint, .. } => (
+            "unknown_constraint".to_owned(),
+            None,
+            text(constraint),
+            false,
+        ),
+        Error::NotNull { field, .. } => (
+            "not_null_violation".to_owned(),
+            field.map(str::to_owned),
+            None,
+            field.is_some(),
+        ),
+        Error::Duplicate {
+            constraint,
+            columns,
+            ..
+        } => {
+            let fields: Vec<&str> = columns
+                .iter()
+                .map(|column| table.column(column).map_or(*column, |found| found.field()))
+                .collect();
+            (
+                "unique_violation".to_owned(),
+                (!fields.is_empty()).then(|| fields.join(",")),
+                text(constraint),
+                !columns.is_empty(),
+            )
+        }
+        // Retried by `transaction`, which reports the retries.
+        Error::Conflict { .. } => ("serialization_failure".to_owned(), None, None, true),
+        Error::UnreadableMessage { .. } => ("unreadable_message".to_owned(), None, None, false),
+        Error::NumericOverflow { .. }
+        | Error::Database(_)
+        | Error::InvalidRows { .. }
+        | Error::Encode(_)
+        | Error::NoKey { .. } => (status_code.to_owned(), None, None, false),
+    }
+}
+
+/// [`map_error`] without the traces.
+fn map_database_error<M: MoneyModel>(
+    error: sqlx::Error,
+    row: Option<&M>,
+    dialect: Option<Dialect>,
+    details: crate::driver::ErrorDetails,
+) -> Error {
+    let table = M::DEFINITION;
+    let Some(database) = error.as_database_error() else {
+        return Error::from(error);
+    };
+    let kind = database.kind();
     if let Some(number) = details.unreadable {
         return Error::UnreadableMessage {
             number,
@@ -266,13 +367,6 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
             source: error,
         };
     }
-    tracing::warn!(
-        code = %code,
-        constraint = details.constraint.as_deref().unwrap_or(""),
-        table = details.table.as_deref().unwrap_or(""),
-        model = table.name(),
-        "database error"
-    );
     // MySQL's 3819 and SQLite's messages name no table: the constraint's
     // name, which starts with the table's, is then what decides.
     let ours = details

@@ -50,6 +50,7 @@ pub mod driver;
 pub mod error;
 pub mod model;
 mod retry;
+pub mod telemetry;
 #[cfg(feature = "postgres")]
 pub mod transaction;
 

@@ -7,13 +7,15 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-use money_core::__private::db::SqlModel;
+use money_core::__private::db::{MoneyDatabase, SqlModel};
 use money_core::{Dialect, MoneyModel, Table, ddl};
 use sqlx::error::ErrorKind;
 use sqlx::{Acquire, Executor};
+use tracing::Instrument;
 
 use crate::driver::{AsConnection, Driver};
 use crate::error::{Error, map_error};
+use crate::telemetry::operation_span;
 
 /// What [`ModelExt::insert_idempotent`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +85,11 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
                 .map_err(|error| map_error(error, Some(self)))?;
             Ok(())
         }
+        .instrument(operation_span(
+            <E::Database as MoneyDatabase>::DIALECT,
+            "INSERT",
+            Self::TABLE,
+        ))
     }
 
     /// Validates, inserts, and returns the row as stored (read back and
@@ -108,6 +115,11 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
                 .map_err(|error| map_error(error, Some(self)))?;
             Ok(Self::decode_row(&row)?)
         }
+        .instrument(operation_span(
+            <E::Database as MoneyDatabase>::DIALECT,
+            "INSERT",
+            Self::TABLE,
+        ))
     }
 
     /// Validates every row, then inserts them all, atomically. Invalid rows
@@ -159,6 +171,11 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
             }
             Ok(rows.len() as u64)
         }
+        .instrument(operation_span(
+            <A::Database as MoneyDatabase>::DIALECT,
+            "INSERT",
+            Self::TABLE,
+        ))
     }
 
     /// Inserts unless a row with the same key exists; never an error for a
@@ -198,6 +215,11 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
             let connection = connection.as_connection();
             idempotent::<C::Database, Self>(self, connection).await
         }
+        .instrument(operation_span(
+            <C::Database as MoneyDatabase>::DIALECT,
+            "INSERT",
+            Self::TABLE,
+        ))
     }
 }
 

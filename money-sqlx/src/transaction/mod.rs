@@ -157,6 +157,14 @@ where
 {
     let span = tracing::info_span!(
         "transaction",
+        // OpenTelemetry's database conventions (see `crate::telemetry`); `map_error` in the body
+        // records the refusal's fields here.
+        db.system.name = "postgresql",
+        otel.status_code = Empty,
+        db.response.status_code = Empty,
+        error.type = Empty,
+        money.field = Empty,
+        money.constraint = Empty,
         isolation = options.isolation.as_sql(),
         read_only = options.read_only,
         max_attempts = options.max_attempts,
