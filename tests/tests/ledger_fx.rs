@@ -39,7 +39,7 @@ async fn fx_ledger() -> (TestSchema, Ledger, FxPolicy) {
 /// An instant `seconds` before (negative: after) the database's `now()`.
 async fn database_time(ledger: &Ledger, seconds_ago: i64) -> Timestamp {
     let now = ledger.database_now().await.expect("now");
-    Timestamp::from_unix_micros(now.unix_micros() - seconds_ago * 1_000_000)
+    now - money_ledger::time::Duration::seconds(seconds_ago)
 }
 
 async fn publish(ledger: &Ledger, id: i64, pair: (&str, &str), rate: &str, as_of: Timestamp) {
@@ -96,9 +96,7 @@ async fn fx_uses_the_newest_fresh_rate_rounds_half_away_from_zero_and_stores_the
     assert_eq!(conversion.exact_amount, dec("0.125"));
     assert_eq!(conversion.booked_amount, dec("0.13"));
     assert_eq!(conversion.rounding_difference, dec("0.005"));
-    let age = conversion
-        .priced_at
-        .duration_since(conversion.rate_as_of)
+    let age = std::time::Duration::try_from(conversion.priced_at - conversion.rate_as_of)
         .expect("rate not from the future");
     assert!(age <= policy.max_rate_age(), "{age:?}");
     let legs: Vec<(i64, Decimal, &str)> = posted

@@ -77,7 +77,7 @@ async fn run(ledger: &Ledger) -> Result<(), Box<dyn Error>> {
 
     let now = ledger.database_now().await?;
     let ago = |seconds| {
-        now.checked_sub(Duration::from_secs(seconds))
+        now.checked_sub(money_ledger::time::Duration::seconds(seconds))
             .ok_or("clock out of range")
     };
     let rates = [

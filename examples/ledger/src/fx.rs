@@ -128,7 +128,7 @@ pub(crate) async fn price(
     let rate = FxRate::from_row(&row)?;
     let priced_at: Timestamp = row.try_get("priced_at")?;
     // The query only returns rates with `as_of <= now()`.
-    let age = priced_at.duration_since(rate.as_of).unwrap_or_default();
+    let age = Duration::try_from(priced_at - rate.as_of).unwrap_or_default();
     if age > policy.max_rate_age {
         return Err(LedgerError::StaleRate {
             rate: Box::new(rate),

@@ -47,10 +47,15 @@ pub mod fx;
 mod ledger;
 mod model;
 pub mod schema;
-mod timestamp;
 
 pub use error::LedgerError;
 pub use fx::FxPolicy;
 pub use ledger::{Ledger, Posted, Receipt};
 pub use model::{Account, Conversion, Entry, FxRate, Transfer, minimum_balance};
-pub use timestamp::Timestamp;
+/// The `time` crate, whose `OffsetDateTime` sqlx reads and writes as
+/// `timestamptz`.
+pub use time;
+
+/// An instant, stored as `timestamptz`: `time::OffsetDateTime` through sqlx's
+/// `time` support (PostgreSQL keeps microseconds).
+pub type Timestamp = time::OffsetDateTime;
