@@ -78,6 +78,31 @@ fn mysql_multi_host_urls_parse_and_bad_ones_say_why() {
         ]
     );
     assert_eq!(cluster.target(), TargetSessionAttrs::ReadWrite);
+    // The builder, as the README shows it.
+    let built = MySqlCluster::builder(
+        "mysql://app@localhost/money"
+            .parse()
+            .expect("connect options"),
+    )
+    .host("10.0.0.1", 3306)
+    .host("10.0.0.2", 3306)
+    .host("10.0.0.3", 3306)
+    .target(TargetSessionAttrs::ReadWrite)
+    .connect_timeout(Duration::from_secs(2))
+    .wait(Duration::from_secs(10))
+    .build()
+    .expect("three hosts");
+    assert_eq!(built.hosts().len(), 3);
+    assert_eq!(built.connect_timeout(), Duration::from_secs(2));
+    assert_eq!(built.wait(), Duration::from_secs(10));
+    let none = MySqlCluster::builder(
+        "mysql://app@localhost/money"
+            .parse()
+            .expect("connect options"),
+    )
+    .build()
+    .expect_err("no host");
+    assert_eq!(none.to_string(), "a cluster needs at least one host");
     let mariadb: MySqlCluster = "mariadb://h1,h2/money?target_session_attrs=any"
         .parse()
         .expect("the mariadb:// scheme");
