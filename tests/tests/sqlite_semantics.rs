@@ -65,7 +65,11 @@ async fn insert(
     }
 }
 
-fn stored_integer(units: &str) -> Result<(String, String), String> {
+/// What [`insert`] returns: the stored value and its type, or the violated
+/// constraint.
+type Outcome = Result<(String, String), String>;
+
+fn stored_integer(units: &str) -> Outcome {
     Ok((units.to_owned(), "integer".to_owned()))
 }
 
@@ -173,7 +177,7 @@ async fn each_kind_of_value_is_refused_by_the_constraint_the_table_names() {
     let digits = "accounts_balance_digits".to_owned();
     let scale = "accounts_balance_scale".to_owned();
     let mut rng = fastrand::Rng::with_seed(4);
-    let mut cases: Vec<(String, Result<(String, String), String>)> = vec![
+    let mut cases: Vec<(String, Outcome)> = vec![
         ("'999999999999999999'".into(), Err(scale.clone())),
         ("'-999999999999999999'".into(), Err(scale.clone())),
         ("'1000000000000000000'".into(), Err(digits.clone())),
