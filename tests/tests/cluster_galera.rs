@@ -341,3 +341,70 @@ async fn a_check_refused_on_another_node_maps_to_the_field() {
         .expect("count");
     assert_eq!(count, 0);
 }
+
+/// The port of the server a connection talks to.
+async fn port_of(connection: &mut MySqlConnection) -> u16 {
+    let port: i64 = sqlx::query_scalar("SELECT CAST(@@port AS SIGNED)")
+        .fetch_one(connection)
+        .await
+        .expect("SELECT @@port");
+    u16::try_from(port).expect("a port")
+}
+
+#[tokio::test]
+async fn a_read_only_node_is_passed_over_and_reroute_drops_old_connections() {
+    let galera = galera::cluster().await;
+    let _faults = galera.faults().write().await;
+    let database = galera.fresh_database().await;
+    let cluster = galera
+        .multi_host_url(&[0, 1], &database)
+        .parse::<MySqlCluster>()
+        .expect("valid URL")
+        .with_wait(Duration::from_secs(5));
+    let pool = cluster
+        .connect_with(MySqlPoolOptions::new().max_connections(2))
+        .await
+        .expect("a pool on node 0");
+    assert_eq!(pool.current_host(), host(galera.client_port(0)));
+    // Two connections to node 0, back in the pool, idle.
+    let mut first = pool.pool().acquire().await.expect("acquire");
+    let mut second = pool.pool().acquire().await.expect("acquire");
+    assert_eq!(port_of(&mut first).await, galera.client_port(0));
+    assert_eq!(port_of(&mut second).await, galera.client_port(0));
+    drop((first, second));
+
+    let mut node0 = galera.connect(0, &database).await;
+    run(&mut node0, "SET GLOBAL read_only = ON").await;
+    let rerouted = pool.reroute().await;
+    let alone = galera
+        .multi_host_url(&[0], &database)
+        .parse::<MySqlCluster>()
+        .expect("valid URL")
+        .with_wait(Duration::ZERO)
+        .find_host()
+        .await;
+    // The connections opened to node 0 before the reroute are not handed out again.
+    let mut ports = Vec::new();
+    if rerouted.is_ok() {
+        for _ in 0..2 {
+            let mut connection = pool.pool().acquire().await.expect("acquire");
+            ports.push(port_of(&mut connection).await);
+        }
+    }
+    run(&mut node0, "SET GLOBAL read_only = OFF").await;
+
+    assert_eq!(
+        rerouted.expect("node 1 qualifies"),
+        host(galera.client_port(1))
+    );
+    assert_eq!(ports, vec![galera.client_port(1); 2]);
+    let error = alone.expect_err("a read-only node");
+    assert_eq!(
+        error.hosts[0].reason,
+        PassOverReason::ReadOnly {
+            detail: "read_only = ON".to_owned()
+        },
+        "{error}"
+    );
+    pool.pool().close().await;
+}

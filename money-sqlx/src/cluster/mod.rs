@@ -777,3 +777,64 @@ impl<DB: ClusterDatabase> ClusterPool<DB> {
         Ok(host)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route() -> Route {
+        Route {
+            started: Instant::now(),
+            rerouted_at_nanos: AtomicU64::new(0),
+            current: Mutex::new(HostAddr::new("db1", 5432)),
+        }
+    }
+
+    #[test]
+    fn no_connection_is_stale_before_a_reroute() {
+        let route = route();
+        assert!(!route.opened_before_reroute(Duration::ZERO));
+        assert!(!route.opened_before_reroute(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn connections_opened_before_a_reroute_are_stale() {
+        let route = route();
+        std::thread::sleep(Duration::from_millis(20));
+        let now = u64::try_from(route.started.elapsed().as_nanos()).unwrap();
+        route.rerouted_at_nanos.store(now, Ordering::Release);
+        // Opened at the start, 20 ms before the reroute.
+        assert!(route.opened_before_reroute(route.started.elapsed()));
+        // Opened just now, after the reroute.
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(!route.opened_before_reroute(Duration::ZERO));
+    }
+
+    #[test]
+    fn reasons_read_as_sentences() {
+        let reasons = [
+            (PassOverReason::Refused, "connection refused"),
+            (
+                PassOverReason::TimedOut {
+                    after: Duration::from_millis(2500),
+                },
+                "timed out after 2.5 s",
+            ),
+            (
+                PassOverReason::NotReady {
+                    detail: "wsrep_ready = OFF".into(),
+                },
+                "not ready (wsrep_ready = OFF)",
+            ),
+            (
+                PassOverReason::Auth {
+                    message: "password authentication failed for user \"app\"".into(),
+                },
+                "authentication refused (password authentication failed for user \"app\")",
+            ),
+        ];
+        for (reason, expected) in reasons {
+            assert_eq!(reason.to_string(), expected);
+        }
+    }
+}
