@@ -21,7 +21,7 @@
 //! When no host qualifies, the search ends after a bounded wait with
 //! [`NoWritableHost`], which names every host and why it was passed over.
 //!
-//! Not done yet: [`crate::transaction`] does not call [`ClusterPool::reroute`]
+//! Not done yet: `money_sqlx::transaction` does not call [`ClusterPool::reroute`]
 //! by itself, nor retry a transaction that failed on a host that went away;
 //! call `reroute` when an acquire times out or a statement fails with a
 //! connection error, `25006` (read-only transaction) or `57P01`..`57P03`.
@@ -567,7 +567,9 @@ impl<DB: ClusterDatabase> Cluster<DB> {
     /// # Errors
     ///
     /// [`ClusterError::NoWritableHost`] when no host qualifies within the wait;
-    /// [`ClusterError::Pool`] when the pool's first connection fails.
+    /// [`ClusterError::Pool`] when the pool's first connection fails (should the host stop
+    /// qualifying between the search and that connection, the pool's `after_connect` refuses
+    /// it until the pool's acquire timeout, then this is [`sqlx::Error::PoolTimedOut`]).
     pub async fn connect_with(
         &self,
         pool_options: PoolOptions<DB>,
@@ -730,7 +732,7 @@ impl<DB: ClusterDatabase> Clone for ClusterPool<DB> {
 }
 
 impl<DB: ClusterDatabase> ClusterPool<DB> {
-    /// The sqlx pool: run queries and [`crate::transaction`] on it.
+    /// The sqlx pool: run queries and `money_sqlx::transaction` on it.
     pub fn pool(&self) -> &Pool<DB> {
         &self.pool
     }
