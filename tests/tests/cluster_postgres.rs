@@ -120,6 +120,20 @@ async fn writes_go_to_the_primary_and_follow_a_failover() {
             .expect("an acknowledged insert");
     }
 
+    // The acknowledgements above waited for the standby: it is synchronous.
+    let (sync_state, synchronous_commit): (String, String) = sqlx::query_as(
+        "SELECT sync_state, current_setting('synchronous_commit') FROM pg_stat_replication \
+         WHERE application_name = $1",
+    )
+    .bind(money_tests::pg_replica::STANDBY_NAME)
+    .fetch_one(pool.pool())
+    .await
+    .expect("the standby in pg_stat_replication");
+    assert_eq!(
+        (sync_state.as_str(), synchronous_commit.as_str()),
+        ("sync", "on")
+    );
+
     pair.kill_primary();
 
     // With the primary gone and the standby not promoted, nothing is writable: reroute says
