@@ -45,23 +45,27 @@
 //! # }
 //! ```
 
+mod error;
 #[cfg(feature = "mysql")]
 mod mysql;
+mod pool;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod url;
 
-use std::fmt;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sqlx::pool::{Pool, PoolOptions};
+use sqlx::pool::PoolOptions;
 use sqlx::{ConnectOptions, Connection, Database};
 
 use crate::driver::BoxFuture;
 
+pub use error::{ClusterError, NoWritableHost, PassOverReason, PassedOver, SessionRefused};
+pub use pool::ClusterPool;
+use pool::Route;
 pub use url::{HostAddr, TargetSessionAttrs, UrlError};
 
 /// How long one host may take to accept a connection and answer the probe, by default.
@@ -130,162 +134,6 @@ pub trait ClusterDatabase: Database + sealed::Sealed {
     #[doc(hidden)]
     fn is_not_ready(error: &dyn sqlx::error::DatabaseError) -> bool;
 }
-
-/// Why a host was passed over.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PassOverReason {
-    /// Nothing listens on the port (the server is down).
-    Refused,
-    /// No answer (connection and probe) within the connect timeout.
-    TimedOut {
-        /// The timeout that ran out.
-        after: Duration,
-    },
-    /// The session refuses writes: a hot standby (PostgreSQL), `read_only=ON` (MariaDB/MySQL).
-    ReadOnly {
-        /// What showed it, such as `transaction_read_only = on`.
-        detail: String,
-    },
-    /// The server is up but not ready for use: starting up or in recovery (PostgreSQL
-    /// `57P03`), a Galera node outside the primary component (`wsrep_ready = OFF`, error 1047).
-    NotReady {
-        /// What showed it.
-        detail: String,
-    },
-    /// The server refused the credentials or the role (SQLSTATE class `28`).
-    Auth {
-        /// The server's message.
-        message: String,
-    },
-    /// The host could not be reached otherwise (name resolution, network, TLS).
-    Unreachable {
-        /// The error.
-        message: String,
-    },
-    /// Any other error while connecting or probing.
-    Failed {
-        /// The error.
-        message: String,
-    },
-}
-
-impl fmt::Display for PassOverReason {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Refused => formatter.write_str("connection refused"),
-            Self::TimedOut { after } => {
-                write!(formatter, "timed out after {:.1} s", after.as_secs_f64())
-            }
-            Self::ReadOnly { detail } => write!(formatter, "read-only ({detail})"),
-            Self::NotReady { detail } => write!(formatter, "not ready ({detail})"),
-            Self::Auth { message } => write!(formatter, "authentication refused ({message})"),
-            Self::Unreachable { message } => write!(formatter, "unreachable ({message})"),
-            Self::Failed { message } => write!(formatter, "failed ({message})"),
-        }
-    }
-}
-
-/// One host that was passed over, and why (the last reason seen for it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PassedOver {
-    /// The host.
-    pub host: HostAddr,
-    /// Why.
-    pub reason: PassOverReason,
-}
-
-/// No host qualified within the wait: each host and why it was passed over.
-///
-/// ```
-/// use std::time::Duration;
-/// use money_sqlx::cluster::{
-///     HostAddr, NoWritableHost, PassOverReason, PassedOver, TargetSessionAttrs,
-/// };
-///
-/// let error = NoWritableHost {
-///     target: TargetSessionAttrs::ReadWrite,
-///     waited: Duration::from_secs(10),
-///     rounds: 12,
-///     hosts: vec![
-///         PassedOver { host: HostAddr::new("db1", 5432), reason: PassOverReason::Refused },
-///         PassedOver {
-///             host: HostAddr::new("db2", 5432),
-///             reason: PassOverReason::ReadOnly { detail: "transaction_read_only = on".into() },
-///         },
-///     ],
-/// };
-/// assert_eq!(
-///     error.to_string(),
-///     "no host accepted a read-write session within 10.0 s (12 rounds): \
-///      db1:5432: connection refused; db2:5432: read-only (transaction_read_only = on)"
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct NoWritableHost {
-    /// The session that was looked for.
-    pub target: TargetSessionAttrs,
-    /// How long the search took.
-    pub waited: Duration,
-    /// How many times every host was tried.
-    pub rounds: u32,
-    /// Every host, in the order given, with the reason of its last attempt.
-    pub hosts: Vec<PassedOver>,
-}
-
-impl fmt::Display for NoWritableHost {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            formatter,
-            "no host accepted a {} session within {:.1} s ({} round{}): ",
-            self.target,
-            self.waited.as_secs_f64(),
-            self.rounds,
-            if self.rounds == 1 { "" } else { "s" }
-        )?;
-        for (index, passed) in self.hosts.iter().enumerate() {
-            if index > 0 {
-                formatter.write_str("; ")?;
-            }
-            write!(formatter, "{}: {}", passed.host, passed.reason)?;
-        }
-        Ok(())
-    }
-}
-
-/// What can go wrong setting up a cluster pool.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClusterError {
-    /// The URL is not a valid multi-host URL.
-    #[error("invalid cluster URL: {0}")]
-    Url(#[from] UrlError),
-    /// A [`ClusterBuilder`] was built without any host.
-    #[error("a cluster needs at least one host")]
-    NoHosts,
-    /// No host qualified within the wait.
-    #[error(transparent)]
-    NoWritableHost(#[from] NoWritableHost),
-    /// The pool could not open its first connection on the host that qualified.
-    #[error("cannot open the pool on {host}: {source}")]
-    Pool {
-        /// The host.
-        host: HostAddr,
-        /// sqlx's error.
-        #[source]
-        source: sqlx::Error,
-    },
-}
-
-/// The reason `after_connect` gives the pool for refusing a session; the pool logs it and tries
-/// again (with the connect options of that moment) until its acquire timeout.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("refused the session: {reason}")]
-pub struct SessionRefused {
-    /// Why the session does not qualify.
-    pub reason: PassOverReason,
-}
-
 /// Several hosts of one database, and how to choose among them. Build it from a URL
 /// ([`str::parse`]) or with [`Cluster::builder`].
 ///
@@ -683,160 +531,5 @@ fn classify<DB: ClusterDatabase>(error: sqlx::Error) -> PassOverReason {
         _ => PassOverReason::Failed {
             message: error.to_string(),
         },
-    }
-}
-
-/// Which host a [`ClusterPool`] points at, and since when.
-#[derive(Debug)]
-struct Route {
-    /// When the pool was made; the reroute time is counted from here.
-    started: Instant,
-    /// Nanoseconds from `started` to the last reroute that changed hosts (0: none yet).
-    rerouted_at_nanos: AtomicU64,
-    /// The host new connections go to.
-    current: Mutex<HostAddr>,
-}
-
-impl Route {
-    /// Whether a connection of age `age` was opened before the last reroute that changed
-    /// hosts (so it may be on the old host).
-    fn opened_before_reroute(&self, age: Duration) -> bool {
-        let rerouted_at = self.rerouted_at_nanos.load(Ordering::Acquire);
-        if rerouted_at == 0 {
-            return false;
-        }
-        let opened_at = self.started.elapsed().saturating_sub(age);
-        opened_at.as_nanos() < u128::from(rerouted_at)
-    }
-}
-
-/// A pool whose new connections go only to the cluster's qualifying host, and that can be
-/// pointed at another one after a failover. Made by [`Cluster::connect`]; cheap to clone (all
-/// clones share the pool and its route).
-#[derive(Debug)]
-pub struct ClusterPool<DB: ClusterDatabase> {
-    pool: Pool<DB>,
-    cluster: Cluster<DB>,
-    route: Arc<Route>,
-}
-
-// By hand: a derive would ask `DB: Clone`, which sqlx's database types are not.
-impl<DB: ClusterDatabase> Clone for ClusterPool<DB> {
-    fn clone(&self) -> Self {
-        Self {
-            pool: self.pool.clone(),
-            cluster: self.cluster.clone(),
-            route: Arc::clone(&self.route),
-        }
-    }
-}
-
-impl<DB: ClusterDatabase> ClusterPool<DB> {
-    /// The sqlx pool: run queries and `money_sqlx::transaction` on it.
-    pub fn pool(&self) -> &Pool<DB> {
-        &self.pool
-    }
-
-    /// The cluster the pool was built from.
-    pub fn cluster(&self) -> &Cluster<DB> {
-        &self.cluster
-    }
-
-    /// The host new connections go to.
-    pub fn current_host(&self) -> HostAddr {
-        match self.route.current.lock() {
-            Ok(current) => current.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Finds the qualifying host again ([`Cluster::find_host`], within the cluster's wait)
-    /// and points the pool's new connections at it, without closing the pool. When the host
-    /// changed, connections opened before are closed when next acquired. Returns the host.
-    ///
-    /// Call it after a failover: when acquiring a connection times out, or a statement fails
-    /// with a connection error, SQLSTATE `25006` (read-only transaction: the host is now a
-    /// standby) or `57P01`..`57P03` (the server is shutting down or starting).
-    ///
-    /// # Errors
-    ///
-    /// [`NoWritableHost`] when no host qualifies within the wait; the pool keeps its host.
-    pub async fn reroute(&self) -> Result<HostAddr, NoWritableHost> {
-        let (host, options) = self.cluster.find_host().await?;
-        self.pool.set_connect_options(options);
-        let mut current = match self.route.current.lock() {
-            Ok(current) => current,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if *current != host {
-            let nanos = u64::try_from(self.route.started.elapsed().as_nanos())
-                .unwrap_or(u64::MAX)
-                .max(1);
-            self.route.rerouted_at_nanos.store(nanos, Ordering::Release);
-            tracing::info!(from = %*current, to = %host, "cluster pool rerouted");
-            *current = host.clone();
-        }
-        Ok(host)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn route() -> Route {
-        Route {
-            started: Instant::now(),
-            rerouted_at_nanos: AtomicU64::new(0),
-            current: Mutex::new(HostAddr::new("db1", 5432)),
-        }
-    }
-
-    #[test]
-    fn no_connection_is_stale_before_a_reroute() {
-        let route = route();
-        assert!(!route.opened_before_reroute(Duration::ZERO));
-        assert!(!route.opened_before_reroute(Duration::from_secs(3600)));
-    }
-
-    #[test]
-    fn connections_opened_before_a_reroute_are_stale() {
-        let route = route();
-        std::thread::sleep(Duration::from_millis(20));
-        let now = u64::try_from(route.started.elapsed().as_nanos()).unwrap();
-        route.rerouted_at_nanos.store(now, Ordering::Release);
-        // Opened at the start, 20 ms before the reroute.
-        assert!(route.opened_before_reroute(route.started.elapsed()));
-        // Opened just now, after the reroute.
-        std::thread::sleep(Duration::from_millis(5));
-        assert!(!route.opened_before_reroute(Duration::ZERO));
-    }
-
-    #[test]
-    fn reasons_read_as_sentences() {
-        let reasons = [
-            (PassOverReason::Refused, "connection refused"),
-            (
-                PassOverReason::TimedOut {
-                    after: Duration::from_millis(2500),
-                },
-                "timed out after 2.5 s",
-            ),
-            (
-                PassOverReason::NotReady {
-                    detail: "wsrep_ready = OFF".into(),
-                },
-                "not ready (wsrep_ready = OFF)",
-            ),
-            (
-                PassOverReason::Auth {
-                    message: "password authentication failed for user \"app\"".into(),
-                },
-                "authentication refused (password authentication failed for user \"app\")",
-            ),
-        ];
-        for (reason, expected) in reasons {
-            assert_eq!(reason.to_string(), expected);
-        }
     }
 }
