@@ -12,6 +12,9 @@
 //!   a duplicate, and whether a conflict is worth retrying.
 //! - [`transaction()`] runs a closure in a SERIALIZABLE transaction and
 //!   retries serialization failures and deadlocks.
+//! - [`cluster`] takes several hosts (libpq's `h1:5432,h2:5433` URL or a
+//!   builder) and builds a pool that connects only to the writable primary
+//!   and can be rerouted after a failover.
 //!
 //! Depending on this crate turns on money-core's `sqlx` feature, which is
 //! what makes `#[derive(MoneyModel)]` and `#[derive(MoneyValue)]` emit the
@@ -32,8 +35,8 @@
 //! No async runtime and no TLS backend are chosen here: enable them on your
 //! own `sqlx` dependency, as sqlx asks (`runtime-tokio`, `runtime-smol`,
 //! `runtime-async-global-executor`; `tls-rustls`, `tls-native-tls`). The
-//! retry backoff of [`transaction()`] sleeps on whichever runtime sqlx was
-//! given.
+//! retry backoff of [`transaction()`] and the pauses and timeouts of
+//! [`cluster`] run on whichever runtime sqlx was given (sqlx's own timer).
 //!
 //! ```toml
 //! [dependencies]
@@ -46,6 +49,8 @@
 
 pub use money_core;
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub mod cluster;
 pub mod driver;
 pub mod error;
 pub mod model;
