@@ -176,7 +176,7 @@ pub enum Error {
     /// in a message money-sqlx cannot read. Those servers name the constraint
     /// or column only in the message, in the session's `lc_messages`
     /// language, and only English is read: nothing is guessed, so no field is
-    /// named. Run [`MYSQL_ENGLISH_MESSAGES`](crate::error::MYSQL_ENGLISH_MESSAGES)
+    /// named. Run [`MYSQL_ENGLISH_MESSAGES`]
     /// on each connection (the module documentation shows the
     /// `after_connect` line).
     #[error(
