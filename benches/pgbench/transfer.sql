@@ -36,8 +36,13 @@
 \set high greatest(:from, :to)
 \set low_cents CASE WHEN :low = :from THEN -:cents ELSE :cents END
 
+-- BEGIN and the statement timeout in one round trip, as
+-- money_sqlx::transaction sends them (one simple-query message there, one
+-- pipeline with one Sync here).
+\startpipeline
 BEGIN ISOLATION LEVEL SERIALIZABLE;
-SELECT set_config('statement_timeout', '5000ms', true);
+SET LOCAL statement_timeout = '5000ms';
+\endpipeline
 SELECT "id", "currency" FROM "accounts" WHERE "id" IN (:from, :to);
 INSERT INTO "transfers" ("transfer_id", "debit_account_id", "credit_account_id", "amount") VALUES (:transfer_id, :from, :to, 0.01 * :cents) ON CONFLICT DO NOTHING RETURNING "transfer_id", "debit_account_id", "credit_account_id", "amount";
 INSERT INTO "journal_entries" ("transfer_id", "leg", "account_id", "currency", "amount") SELECT * FROM UNNEST(ARRAY[:transfer_id, :transfer_id]::int8[], ARRAY[0, 1]::int2[], ARRAY[:from, :to]::int8[], ARRAY['EUR', 'EUR']::text[], ARRAY[-0.01 * :cents, 0.01 * :cents]::numeric[]);

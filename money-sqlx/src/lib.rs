@@ -10,7 +10,8 @@
 //!   rule of a CHECK violation, the field of a NOT NULL violation, the key of
 //!   a duplicate, and whether a conflict is worth retrying.
 //! - [`transaction`] runs a closure in a SERIALIZABLE transaction and
-//!   retries serialization failures and deadlocks.
+//!   retries serialization failures and deadlocks; [`transaction_on`] does
+//!   the same on a connection the caller holds.
 //!
 //! Depending on this crate turns on money-core's `sqlx` feature, which is
 //! what makes `#[derive(MoneyModel)]` and `#[derive(MoneyValue)]` emit the
@@ -33,4 +34,4 @@ pub use money_core::db::{MoneyDatabase, SqlModel};
 pub use retry::{DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate};
 
 #[cfg(feature = "postgres")]
-pub use transaction::{Committed, IsolationLevel, TransactionOptions, transaction};
+pub use transaction::{Committed, IsolationLevel, TransactionOptions, transaction, transaction_on};

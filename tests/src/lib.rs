@@ -7,6 +7,7 @@ pub mod matrix;
 pub mod mysql;
 pub mod pg;
 pub mod proxy;
+pub mod roundtrips;
 mod server;
 pub mod sqlite;
 
