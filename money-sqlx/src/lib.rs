@@ -20,6 +20,7 @@
 
 pub use money_core;
 
+pub mod bulk;
 pub mod driver;
 pub mod error;
 pub mod model;
@@ -29,6 +30,7 @@ pub mod transaction;
 
 pub use driver::{AsConnection, Driver};
 pub use error::{Error, map_error};
+pub use bulk::BulkLoad;
 pub use model::{Idempotent, InsertMany, ModelExt};
 pub use money_core::db::{MoneyDatabase, SqlModel};
 pub use retry::{DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate};
