@@ -13,7 +13,9 @@
 -- Differences: pgbench sends its parameters untyped, so the arrays of the
 -- journal insert are built with ARRAY[...] and cast where sqlx binds typed
 -- arrays to UNNEST($1, ..., $5); amounts are drawn as whole cents and
--- scaled in SQL; BEGIN, SELECT 1 and COMMIT go through the extended
+-- scaled in SQL; BEGIN and SET LOCAL go in one pipeline (one Sync, one
+-- round trip) where sqlx sends them in one simple-query message; BEGIN,
+-- SET LOCAL, SELECT 1 and COMMIT go through the extended
 -- protocol (-M prepared) where sqlx sends them as simple queries, which
 -- the server parses at every transfer (about 8 µs of its CPU per
 -- transfer, BENCHMARKS.md section 7).

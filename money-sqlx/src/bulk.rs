@@ -153,9 +153,7 @@ impl<M: SqlModel<sqlx::MySql> + MoneyModel + Send + Sync + 'static> BulkLoad<sql
 }
 
 #[cfg(feature = "sqlite")]
-impl<M: SqlModel<sqlx::Sqlite> + MoneyModel + Send + Sync + 'static> BulkLoad<sqlx::Sqlite>
-    for M
-{
+impl<M: SqlModel<sqlx::Sqlite> + MoneyModel + Send + Sync + 'static> BulkLoad<sqlx::Sqlite> for M {
     fn bulk_load<'a, A, S>(
         rows: S,
         acquire: A,
@@ -205,7 +203,9 @@ where
         if pending == per_statement && invalid.is_empty() {
             let sql = Cow::Borrowed(statement::<DB, M>(Statement::InsertValues(per_statement)));
             let full = std::mem::take(&mut arguments);
-            DB::execute(&mut transaction, sql, full).await.map_err(map)?;
+            DB::execute(&mut transaction, sql, full)
+                .await
+                .map_err(map)?;
             stored += pending as u64;
             pending = 0;
         }

@@ -28,9 +28,9 @@ mod retry;
 #[cfg(feature = "postgres")]
 pub mod transaction;
 
+pub use bulk::BulkLoad;
 pub use driver::{AsConnection, Driver};
 pub use error::{Error, map_error};
-pub use bulk::BulkLoad;
 pub use model::{Idempotent, InsertMany, ModelExt};
 pub use money_core::db::{MoneyDatabase, SqlModel};
 pub use retry::{DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate};

@@ -120,6 +120,11 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
     /// multi-row `VALUES` statements of as many rows as their parameter
     /// limit allows, in one transaction (a savepoint when `acquire` is
     /// already in one). Returns the number of rows inserted.
+    ///
+    /// The rows are a slice, held in memory with their column arrays. For
+    /// rows that come from an iterator or a `Stream`, with memory bounded
+    /// whatever their number, use [`ModelExt::bulk_insert`] or
+    /// [`ModelExt::bulk_insert_stream`]: the streaming path.
     fn insert_many<'a, A>(
         rows: &'a [Self],
         acquire: A,
@@ -197,7 +202,7 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
     /// stream, as [`ModelExt::insert_many`] does, with nothing stored. The
     /// database still runs its CHECK constraints (`COPY` fires them): a
     /// violation is mapped to the field and rule like an insert's, without
-    /// the value ([`Error::CheckViolation`]).
+    /// the value ([`Error::Check`]).
     ///
     /// ```no_run
     /// use money_core::{Decimal, MoneyModel};

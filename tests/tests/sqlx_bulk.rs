@@ -96,7 +96,10 @@ fn expect_invalid_rows(result: Result<u64, Error>, indexes: &[usize]) {
             let found: Vec<usize> = rows.iter().map(|(index, _)| *index).collect();
             assert_eq!(found, indexes);
             for (_, errors) in rows {
-                assert!(errors.iter().any(|error| error.field() == "amount"), "{errors:?}");
+                assert!(
+                    errors.iter().any(|error| error.field() == "amount"),
+                    "{errors:?}"
+                );
             }
         }
         other => panic!("expected InvalidRows, got {other:?}"),
@@ -108,7 +111,10 @@ fn expect_min_check(result: Result<u64, Error>) {
         Err(Error::Check { field, rule, .. }) => {
             assert_eq!(field, "amount");
             assert_eq!(rule.kind(), RuleKind::Min);
-            assert!(matches!(rule, Rule::Min(min) if min == dec("0")), "{rule:?}");
+            assert!(
+                matches!(rule, Rule::Min(min) if min == dec("0")),
+                "{rule:?}"
+            );
         }
         other => panic!("expected a mapped CHECK violation, got {other:?}"),
     }

@@ -54,7 +54,10 @@ async fn pgbench_round_trips(
     transactions: u32,
     first_sequence: u32,
 ) -> usize {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/pgbench/transfer.sql");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../benches/pgbench/transfer.sql"
+    );
     let before = counter.count();
     let mut command = Command::new(pgbench());
     command
