@@ -87,6 +87,9 @@ impl<M> BulkLoad<sqlx::Postgres> for M
 where
     M: money_core::__private::db::PgCopy + MoneyModel + Send + Sync + 'static,
 {
+    // The trait promises a `Send` future; written out so that the impl
+    // says the same.
+    #[allow(clippy::manual_async_fn)]
     fn bulk_load<'a, A, S>(
         rows: S,
         acquire: A,
