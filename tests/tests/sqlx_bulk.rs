@@ -172,6 +172,75 @@ mod postgres {
         }
     }
 
+    /// A `Decimal` bound through `encode_numeric_binary`, so that the
+    /// server's `numeric_recv` reads our bytes.
+    struct OurNumeric(Decimal);
+
+    impl sqlx::Type<sqlx::Postgres> for OurNumeric {
+        fn type_info() -> sqlx::postgres::PgTypeInfo {
+            <Decimal as sqlx::Type<sqlx::Postgres>>::type_info()
+        }
+    }
+
+    impl sqlx::Encode<'_, sqlx::Postgres> for OurNumeric {
+        fn encode_by_ref(
+            &self,
+            buffer: &mut sqlx::postgres::PgArgumentBuffer,
+        ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+            money_core::pg::encode_numeric_binary(self.0, buffer);
+            Ok(sqlx::encode::IsNull::No)
+        }
+    }
+
+    fn random_decimal() -> Decimal {
+        let mantissa: u128 = match fastrand::u8(0..3) {
+            0 => fastrand::u128(..1 << 96),
+            1 => fastrand::u128(..1_000_000),
+            _ => 10_u128.pow(fastrand::u32(0..28)),
+        };
+        Decimal::from_parts(
+            mantissa as u32,
+            (mantissa >> 32) as u32,
+            (mantissa >> 64) as u32,
+            fastrand::bool(),
+            fastrand::u32(0..=28),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_encoder_writes_what_numeric_send_writes_and_numeric_recv_reads_it_back() {
+        let schema = schema_with(&[]).await;
+        let pool = &schema.pool;
+        let mut values: Vec<Decimal> = (0..1_500).map(|_| random_decimal()).collect();
+        values.extend([
+            Decimal::ZERO,
+            Decimal::new(0, 4),
+            Decimal::MAX,
+            Decimal::MIN,
+        ]);
+        for value in values {
+            let mut ours = Vec::new();
+            money_core::pg::encode_numeric_binary(value, &mut ours);
+            // PostgreSQL's text of the same number with the same scale (it
+            // has no negative zero).
+            let text = if value.is_zero() {
+                value.abs().to_string()
+            } else {
+                value.to_string()
+            };
+            let (sent, received): (Vec<u8>, String) =
+                sqlx::query_as("SELECT numeric_send($1::numeric), $2::numeric::text")
+                    .bind(&text)
+                    .bind(OurNumeric(value))
+                    .fetch_one(pool)
+                    .await
+                    .expect("numeric_send and numeric_recv");
+            assert_eq!(ours, sent, "numeric_send of {text}");
+            assert_eq!(received, text, "numeric_recv of our bytes for {text}");
+        }
+        schema.drop().await;
+    }
+
     #[tokio::test]
     async fn invalid_rows_are_reported_by_index_and_nothing_is_written() {
         let schema = schema_with(&[Payout::create_table_sql(Dialect::Postgres)]).await;
