@@ -62,6 +62,13 @@ pub struct Ledger {
 
 impl Ledger {
     /// A ledger on `pool` with [`Ledger::default_options`].
+    ///
+    /// The pool is used as given: its options are the caller's. With
+    /// sqlx's defaults, each attempt of [`Ledger::transfer`] costs two pings
+    /// besides its statements (`test_before_acquire` when the connection
+    /// leaves the pool, which `PgPoolOptions::test_before_acquire(false)`
+    /// turns off, and one when it goes back, which cannot be); a worker that
+    /// keeps a connection and calls [`Ledger::transfer_on`] pays neither.
     pub fn new(pool: PgPool) -> Self {
         Self::with_options(pool, Self::default_options())
     }

@@ -183,6 +183,9 @@ where
 /// that keeps a connection (`pool.acquire()` once, or a `PgConnection` of its own) and calls
 /// this saves both.
 ///
+/// `connection` must not be inside a transaction already (sqlx then refuses the custom `BEGIN`
+/// with [`sqlx::Error::InvalidSavePointStatement`], returned without a retry).
+///
 /// The retries, backoff, deadline, `tracing` records and errors are those of [`transaction`];
 /// the backoff sleeps while holding the connection, since it is the caller's. One difference:
 /// when the rollback after a failed attempt fails too, the connection is in an unknown state,
