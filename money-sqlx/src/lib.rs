@@ -12,6 +12,9 @@
 //! - [`transaction`] runs a closure in a SERIALIZABLE transaction and
 //!   retries serialization failures and deadlocks; [`transaction_on`] does
 //!   the same on a connection the caller holds.
+//! - [`cluster`] takes several hosts (libpq's `h1:5432,h2:5433` URL or a
+//!   builder) and builds a pool that connects only to the writable primary
+//!   and can be rerouted after a failover.
 //!
 //! Depending on this crate turns on money-core's `sqlx` feature, which is
 //! what makes `#[derive(MoneyModel)]` and `#[derive(MoneyValue)]` emit the
@@ -21,6 +24,8 @@
 pub use money_core;
 
 pub mod bulk;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub mod cluster;
 pub mod driver;
 pub mod error;
 pub mod model;
