@@ -113,6 +113,9 @@ pub struct ForeignKey {
     pub references: Attr<References>,
     pub on_delete: Attr<Action>,
     pub on_update: Attr<Action>,
+    /// Whether parsing its keys reported an error: then a "needs
+    /// `references`" error would only repeat it.
+    pub had_errors: bool,
 }
 
 /// `#[money(...)]` on the struct.
@@ -614,7 +617,9 @@ fn foreign_key(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Fore
         references: Attr::none(REFERENCES),
         on_delete: Attr::none(ON_DELETE),
         on_update: Attr::none(ON_UPDATE),
+        had_errors: false,
     };
+    let errors_before = cx.error_count();
     meta.parse_nested_meta(|inner| {
         let path = inner.path.clone();
         if path.is_ident(FIELDS) {
@@ -643,6 +648,7 @@ fn foreign_key(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Fore
         }
         Ok(())
     })?;
+    key.had_errors = cx.error_count() > errors_before;
     Ok(Some(key))
 }
 

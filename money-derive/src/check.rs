@@ -368,6 +368,9 @@ fn check_foreign_keys(
     for declared in &container.attrs.foreign_keys {
         let (Some(fields), Some(references)) = (declared.fields.get(), declared.references.get())
         else {
+            if declared.had_errors {
+                continue;
+            }
             let missing = match declared.fields.get() {
                 None => "`fields(...)`",
                 Some(_) => "`references = \"...\"`",
@@ -478,12 +481,15 @@ fn referenced(cx: &mut Ctxt, literal: &syn::LitStr, count: usize) -> Option<(Str
         return None;
     }
     if columns.len() != count {
-        let fields = if count == 1 { "field" } else { "fields" };
+        let plural = |count: usize, word: &str| {
+            format!("{count} {word}{}", if count == 1 { "" } else { "s" })
+        };
         cx.error_spanned_by(
             literal,
             format!(
-                "`references` lists {} column(s) but the key has {count} {fields}: one referenced column per referencing field",
-                columns.len()
+                "`references` lists {} but the key has {}: one referenced column per referencing field",
+                plural(columns.len(), "column"),
+                plural(count, "field")
             ),
         );
         return None;
