@@ -282,12 +282,18 @@ mod tests {
         let child = mysql_details(
             "Cannot add or update a child row: a foreign key constraint fails (`test`.`transfers`, CONSTRAINT `transfers_account_id_fkey` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT ON UPDATE RESTRICT)",
         );
-        assert_eq!(child.constraint.as_deref(), Some("transfers_account_id_fkey"));
+        assert_eq!(
+            child.constraint.as_deref(),
+            Some("transfers_account_id_fkey")
+        );
         assert_eq!(child.table.as_deref(), Some("transfers"));
         let parent = mysql_details(
             "Cannot delete or update a parent row: a foreign key constraint fails (`test`.`transfers`, CONSTRAINT `transfers_account_id_fkey` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`))",
         );
-        assert_eq!(parent.constraint.as_deref(), Some("transfers_account_id_fkey"));
+        assert_eq!(
+            parent.constraint.as_deref(),
+            Some("transfers_account_id_fkey")
+        );
         assert_eq!(parent.table.as_deref(), Some("transfers"));
         let other = mysql_details("Out of range value for column 'x' at row 1");
         assert!(other.constraint.is_none() && other.columns.is_empty());
@@ -304,6 +310,8 @@ mod tests {
         assert_eq!(unique.columns, ["a", "b"]);
         // SQLite names no constraint, table or column of a foreign key.
         let foreign = sqlite_details("FOREIGN KEY constraint failed");
-        assert!(foreign.constraint.is_none() && foreign.table.is_none() && foreign.columns.is_empty());
+        assert!(
+            foreign.constraint.is_none() && foreign.table.is_none() && foreign.columns.is_empty()
+        );
     }
 }

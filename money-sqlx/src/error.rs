@@ -8,7 +8,7 @@
 //! | 23502 not_null_violation | 1048 | `NOT NULL constraint failed` | [`Error::NotNull`], with the field |
 //! | 23505 unique_violation | 1062 | `UNIQUE constraint failed` | [`Error::Duplicate`], with the key's columns |
 //! | 23503 foreign_key_violation | 1452 (no referenced row), 1451 (row still referenced) | | [`Error::ForeignKey`], with the fields of the key when the model declares it |
-//! | | | `FOREIGN KEY constraint failed` | [`Error::ForeignKeyUnnamed`]: SQLite names no constraint, so the key is not guessed |
+//! | | | `FOREIGN KEY constraint failed` (787, or 1811 for `RESTRICT`) | [`Error::ForeignKeyUnnamed`]: SQLite names no constraint, so the key is not guessed |
 //! | 22003 numeric_value_out_of_range | 1264 (SQLSTATE 22003) | | [`Error::NumericOverflow`]: PostgreSQL names no column |
 //! | 40001, 40P01 | 1213 (SQLSTATE 40001) | | [`Error::Conflict`], retryable |
 //! | anything else | | | [`Error::Database`], untouched |
@@ -256,6 +256,11 @@ fn sqlstate(error: &sqlx::Error) -> Option<Cow<'_, str>> {
         .and_then(|database| database.code())
 }
 
+/// SQLite's whole message for a foreign key violation, with extended code
+/// 787 (`SQLITE_CONSTRAINT_FOREIGNKEY`) or, for a `RESTRICT` action, 1811
+/// (`SQLITE_CONSTRAINT_TRIGGER`).
+const SQLITE_FOREIGN_KEY_FAILED: &str = "FOREIGN KEY constraint failed";
+
 /// Maps a database error of a statement on `M`'s table back to the model:
 /// see the table in the [module documentation](self). `row` is the row the
 /// statement wrote, when there was one: then a CHECK violation becomes the
@@ -266,8 +271,16 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
         return Error::from(error);
     };
     let code = database.code().map(Cow::into_owned).unwrap_or_default();
-    let kind = database.kind();
     let (dialect, details) = error_details(database);
+    // SQLite raises a RESTRICT key's refusal as SQLITE_CONSTRAINT_TRIGGER
+    // (1811), which sqlx does not count as a foreign key violation; the
+    // message is the same as for 787 (SQLITE_CONSTRAINT_FOREIGNKEY).
+    let kind =
+        if dialect == Some(Dialect::Sqlite) && database.message() == SQLITE_FOREIGN_KEY_FAILED {
+            ErrorKind::ForeignKeyViolation
+        } else {
+            database.kind()
+        };
     tracing::warn!(
         code = %code,
         constraint = details.constraint.as_deref().unwrap_or(""),
