@@ -23,6 +23,7 @@ pub mod driver;
 pub mod error;
 pub mod model;
 mod retry;
+pub mod schema;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "postgres")]
