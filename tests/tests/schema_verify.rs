@@ -202,7 +202,11 @@ async fn tables_and_columns() {
 
     // An extra column is reported and never dropped by the fix.
     let schema = fresh().await;
-    execute(&schema.pool, "ALTER TABLE drift_accounts ADD COLUMN legacy integer").await;
+    execute(
+        &schema.pool,
+        "ALTER TABLE drift_accounts ADD COLUMN legacy integer",
+    )
+    .await;
     let found = report(&schema).await;
     let differences: Vec<Difference> = found.differences().cloned().collect();
     assert_eq!(
@@ -298,7 +302,10 @@ async fn keys() {
     )
     .await;
     let fixes = found.fix_sql();
-    assert!(fixes[0].sql.ends_with("NOT VALID") && fixes[1].sql.contains("VALIDATE"), "{found}");
+    assert!(
+        fixes[0].sql.ends_with("NOT VALID") && fixes[1].sql.contains("VALIDATE"),
+        "{found}"
+    );
     schema.drop().await;
     let (schema, _) = drift_case(
         "ALTER TABLE drift_transfers DROP CONSTRAINT drift_transfers_account_id_fkey;
@@ -339,7 +346,10 @@ async fn not_valid_is_reported_with_the_rows_that_break_it() {
     );
     let fixes = found.fix_sql();
     assert_eq!(fixes.len(), 1);
-    let query = fixes[0].violations_query.clone().expect("a query for the rows that break it");
+    let query = fixes[0]
+        .violations_query
+        .clone()
+        .expect("a query for the rows that break it");
     let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT violations, id FROM ({query}) AS broken"
     )))
@@ -364,7 +374,9 @@ async fn a_table_in_another_schema_is_an_error() {
     let elsewhere = fresh().await;
     let here = money_tests::pg::fresh_schema().await;
     match verify(&here.pool, TABLES).await {
-        Err(Error::TableInOtherSchema { table, found_in, .. }) => {
+        Err(Error::TableInOtherSchema {
+            table, found_in, ..
+        }) => {
             assert_eq!(table, "drift_accounts");
             assert!(found_in.contains(&elsewhere.name), "{found_in:?}");
         }
@@ -375,7 +387,9 @@ async fn a_table_in_another_schema_is_an_error() {
     // A reference outside the set cannot be rendered: an error, not a guess.
     let schema = fresh().await;
     match verify(&schema.pool, &[Transfer::DEFINITION]).await {
-        Err(Error::MissingReference { referenced_table, .. }) => {
+        Err(Error::MissingReference {
+            referenced_table, ..
+        }) => {
             assert_eq!(referenced_table, "drift_accounts");
         }
         other => panic!("expected MissingReference, got {other:?}"),
