@@ -68,7 +68,7 @@ pub enum ExcessScale {
 /// spell it; money-core's `ReferentialAction` by another name (this crate
 /// cannot depend on money-core).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum ReferentialAction {
     Restrict,
     NoAction,
     Cascade,
@@ -76,24 +76,24 @@ pub enum Action {
     SetDefault,
 }
 
-impl Action {
+impl ReferentialAction {
     /// Every action with its attribute spelling.
-    const ALL: [(&'static str, Action); 5] = [
-        ("restrict", Action::Restrict),
-        ("no_action", Action::NoAction),
-        ("cascade", Action::Cascade),
-        ("set_null", Action::SetNull),
-        ("set_default", Action::SetDefault),
+    const ALL: [(&'static str, ReferentialAction); 5] = [
+        ("restrict", ReferentialAction::Restrict),
+        ("no_action", ReferentialAction::NoAction),
+        ("cascade", ReferentialAction::Cascade),
+        ("set_null", ReferentialAction::SetNull),
+        ("set_default", ReferentialAction::SetDefault),
     ];
 
     /// The name of money-core's `ReferentialAction` variant.
     pub fn variant(self) -> &'static str {
         match self {
-            Action::Restrict => "Restrict",
-            Action::NoAction => "NoAction",
-            Action::Cascade => "Cascade",
-            Action::SetNull => "SetNull",
-            Action::SetDefault => "SetDefault",
+            ReferentialAction::Restrict => "Restrict",
+            ReferentialAction::NoAction => "NoAction",
+            ReferentialAction::Cascade => "Cascade",
+            ReferentialAction::SetNull => "SetNull",
+            ReferentialAction::SetDefault => "SetDefault",
         }
     }
 }
@@ -111,8 +111,8 @@ pub struct ForeignKey {
     /// `fields(...)`: the referencing fields, as written.
     pub fields: Attr<Vec<syn::Ident>>,
     pub references: Attr<References>,
-    pub on_delete: Attr<Action>,
-    pub on_update: Attr<Action>,
+    pub on_delete: Attr<ReferentialAction>,
+    pub on_update: Attr<ReferentialAction>,
     /// Whether parsing its keys reported an error: then a "needs
     /// `references`" error would only repeat it.
     pub had_errors: bool,
@@ -154,9 +154,9 @@ pub struct Field {
     /// `references = "accounts(id)"`: a foreign key of this one column.
     pub references: Attr<References>,
     /// `on_delete = "cascade"`, with `references`.
-    pub on_delete: Attr<Action>,
+    pub on_delete: Attr<ReferentialAction>,
     /// `on_update = "cascade"`, with `references`.
-    pub on_update: Attr<Action>,
+    pub on_update: Attr<ReferentialAction>,
     /// Whether parsing this field's attributes already reported an error
     /// (an unknown key or a bad value): then a "missing key" error would
     /// only repeat it.
@@ -652,16 +652,26 @@ fn foreign_key(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Fore
     Ok(Some(key))
 }
 
-/// `on_delete = "..."` / `on_update = "..."`: one of [`Action::ALL`].
-fn action_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Option<Action>> {
+/// `on_delete = "..."` / `on_update = "..."`: one of [`ReferentialAction::ALL`].
+fn action_value(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    key: &str,
+) -> syn::Result<Option<ReferentialAction>> {
     let Some(literal) = string_value(cx, meta, key, "\"cascade\"")? else {
         return Ok(None);
     };
     let text = literal.value();
-    if let Some((_, action)) = Action::ALL.iter().find(|(name, _)| *name == text) {
+    if let Some((_, action)) = ReferentialAction::ALL
+        .iter()
+        .find(|(name, _)| *name == text)
+    {
         return Ok(Some(*action));
     }
-    let names: Vec<&str> = Action::ALL.iter().map(|(name, _)| *name).collect();
+    let names: Vec<&str> = ReferentialAction::ALL
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
     let hint = ident::suggest(&text.replace(' ', "_").to_lowercase(), &names)
         .map(|nearest| format!("; did you mean \"{nearest}\"?"))
         .unwrap_or_default();

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use syn::{Generics, Ident, Type};
 
 use crate::ast::{self, Container};
-use crate::attr::{self, Action, Bound, ExcessScale};
+use crate::attr::{self, Bound, ExcessScale, ReferentialAction};
 use crate::ctxt::Ctxt;
 use crate::ident;
 
@@ -38,8 +38,8 @@ pub struct ForeignKey {
     pub fields: Vec<String>,
     pub referenced_table: String,
     pub referenced_columns: Vec<String>,
-    pub on_delete: Action,
-    pub on_update: Action,
+    pub on_delete: ReferentialAction,
+    pub on_update: ReferentialAction,
 }
 
 /// The databases a model targets beyond PostgreSQL.
@@ -360,8 +360,16 @@ fn check_foreign_keys(
             fields: vec![field.name.clone()],
             referenced_table: table,
             referenced_columns: columns,
-            on_delete: attrs.on_delete.get().copied().unwrap_or(Action::Restrict),
-            on_update: attrs.on_update.get().copied().unwrap_or(Action::Restrict),
+            on_delete: attrs
+                .on_delete
+                .get()
+                .copied()
+                .unwrap_or(ReferentialAction::Restrict),
+            on_update: attrs
+                .on_update
+                .get()
+                .copied()
+                .unwrap_or(ReferentialAction::Restrict),
         };
         push(cx, key, &references.literal);
     }
@@ -420,12 +428,12 @@ fn check_foreign_keys(
                 .on_delete
                 .get()
                 .copied()
-                .unwrap_or(Action::Restrict),
+                .unwrap_or(ReferentialAction::Restrict),
             on_update: declared
                 .on_update
                 .get()
                 .copied()
-                .unwrap_or(Action::Restrict),
+                .unwrap_or(ReferentialAction::Restrict),
         };
         push(cx, key, &references.literal);
     }

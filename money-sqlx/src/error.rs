@@ -128,12 +128,9 @@ pub enum Error {
         /// The key's fields, when the model given to [`map_error`] declares
         /// the key; empty when it does not (a delete on the referenced
         /// table, mapped with that table's model).
-        fields: Vec<&'static str>,
+        fields: &'static [&'static str],
         /// Which side of the key the statement broke.
         violation: ForeignKeyViolation,
-        /// The database's error.
-        #[source]
-        source: sqlx::Error,
     },
     /// SQLite refused the statement under a foreign key, and its error
     /// (`FOREIGN KEY constraint failed`, extended code 787) names no
@@ -196,7 +193,7 @@ pub enum ForeignKeyViolation {
     StillReferenced,
 }
 
-fn fields_note(fields: &[&'static str]) -> String {
+fn fields_note(fields: &&'static [&'static str]) -> String {
     if fields.is_empty() {
         String::new()
     } else {
@@ -318,14 +315,12 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
             let fields = ours
                 .then(|| table.find_foreign_key(&constraint))
                 .flatten()
-                .map(|key| key.fields.to_vec())
-                .unwrap_or_default();
+                .map_or(&[][..], |key| key.fields);
             Error::ForeignKey {
                 table: error_table.unwrap_or_else(|| table.name().to_owned()),
                 constraint,
                 fields,
                 violation,
-                source: error,
             }
         }
         (ErrorKind::ForeignKeyViolation, None) => Error::ForeignKeyUnnamed {
