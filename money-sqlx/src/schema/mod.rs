@@ -420,6 +420,7 @@ impl fmt::Display for SchemaReport {
 /// The consequence of `found` (a `numeric(P,S)` or `decimal(P,S)` type)
 /// where a money column declares `declared_precision` and
 /// `declared_scale`: rounding before any CHECK, a smaller range.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 fn numeric_effect(found: &str, declared_precision: u32, declared_scale: u32) -> Option<String> {
     let (_, arguments) = found.split_once('(')?;
     let (precision, scale) = arguments.trim_end_matches(')').split_once(',')?;
