@@ -79,6 +79,17 @@ async fn drift_case(drift: &str, expected: Vec<Difference>) -> (TestSchema, Sche
     let found = report(&schema).await;
     let differences: Vec<Difference> = found.differences().cloned().collect();
     assert_eq!(differences, expected, "after {drift}:\n{found}");
+    // Every query for the rows a fix would fail on runs, and finds none in
+    // these empty tables.
+    for fix in found.fix_sql() {
+        if let Some(query) = &fix.violations_query {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(query.clone()))
+                .fetch_all(&schema.pool)
+                .await
+                .unwrap_or_else(|error| panic!("{query}: {error}"));
+            assert!(rows.is_empty(), "{query}");
+        }
+    }
     apply_fixes(&schema, &found).await;
     let after = report(&schema).await;
     assert!(after.is_clean(), "after the fix of {drift}:\n{after}");
