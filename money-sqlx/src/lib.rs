@@ -11,6 +11,9 @@
 //!   a duplicate, and whether a conflict is worth retrying.
 //! - [`transaction`] runs a closure in a SERIALIZABLE transaction and
 //!   retries serialization failures and deadlocks.
+//! - [`cluster`] takes several hosts (libpq's `h1:5432,h2:5433` URL or a
+//!   builder) and builds a pool that connects only to the writable primary
+//!   and can be rerouted after a failover.
 //!
 //! Depending on this crate turns on money-core's `sqlx` feature, which is
 //! what makes `#[derive(MoneyModel)]` and `#[derive(MoneyValue)]` emit the
@@ -19,6 +22,8 @@
 
 pub use money_core;
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub mod cluster;
 pub mod driver;
 pub mod error;
 pub mod model;

@@ -2,10 +2,12 @@
 
 pub mod bank;
 pub mod faults;
+pub mod galera;
 pub mod ledger;
 pub mod matrix;
 pub mod mysql;
 pub mod pg;
+pub mod pg_replica;
 pub mod proxy;
 mod server;
 pub mod sqlite;
