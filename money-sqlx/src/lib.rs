@@ -30,12 +30,15 @@ pub mod driver;
 pub mod error;
 pub mod model;
 mod retry;
+pub mod schema;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 #[cfg(feature = "postgres")]
 pub mod transaction;
 
 pub use bulk::BulkLoad;
 pub use driver::{AsConnection, Driver};
-pub use error::{Error, map_error};
+pub use error::{Error, ForeignKeyViolation, map_error};
 pub use model::{Idempotent, InsertMany, ModelExt};
 pub use money_core::db::{MoneyDatabase, SqlModel};
 pub use retry::{DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate};
