@@ -11,7 +11,8 @@
 //!   rule of a CHECK violation, the field of a NOT NULL violation, the key of
 //!   a duplicate, and whether a conflict is worth retrying.
 //! - [`transaction()`] runs a closure in a SERIALIZABLE transaction and
-//!   retries serialization failures and deadlocks.
+//!   retries serialization failures and deadlocks; [`transaction_on`] does
+//!   the same on a connection the caller holds.
 //! - [`cluster`] takes several hosts (libpq's `h1:5432,h2:5433` URL or a
 //!   builder) and builds a pool that connects only to the writable primary
 //!   and can be rerouted after a failover.
@@ -49,21 +50,26 @@
 
 pub use money_core;
 
+pub mod bulk;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod cluster;
 pub mod driver;
 pub mod error;
 pub mod model;
 mod retry;
+pub mod schema;
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
+pub mod sqlite;
 pub mod telemetry;
 #[cfg(feature = "postgres")]
 pub mod transaction;
 
+pub use bulk::BulkLoad;
 pub use driver::{AsConnection, Driver};
-pub use error::{Error, map_error};
+pub use error::{Error, ForeignKeyViolation, map_error};
 pub use model::{Idempotent, InsertMany, ModelExt};
 pub use money_core::db::{MoneyDatabase, SqlModel};
 pub use retry::{DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate};
 
 #[cfg(feature = "postgres")]
-pub use transaction::{Committed, IsolationLevel, TransactionOptions, transaction};
+pub use transaction::{Committed, IsolationLevel, TransactionOptions, transaction, transaction_on};

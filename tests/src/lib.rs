@@ -9,6 +9,7 @@ pub mod mysql;
 pub mod pg;
 pub mod pg_replica;
 pub mod proxy;
+pub mod roundtrips;
 mod server;
 pub mod sqlite;
 
