@@ -3,10 +3,10 @@
 //! - Every fenced block names its language, and every Rust block is a plain
 //!   `rust` block: rustdoc compiles and runs each as a doctest of
 //!   money-tests (`tests/src/lib.rs`, module `readme`), and nothing may opt
-//!   out with `ignore`, `no_run` or `compile_fail`. Two blocks define
+//!   out with `ignore`, `no_run` or `compile_fail`. Three blocks define
 //!   functions that the doctest compiles without calling: the sqlx example,
-//!   which `sqlx_readme.rs` runs (below), and the cluster example, which
-//!   needs real hosts and says so.
+//!   which `sqlx_readme.rs` runs (below), the cluster example, which needs
+//!   real hosts and says so, and the startup schema check.
 //! - The README's sqlx block is the code that `tests/tests/sqlx_readme.rs`
 //!   runs against PostgreSQL, character for character.
 
