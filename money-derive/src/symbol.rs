@@ -6,6 +6,7 @@ pub const UNIQUE: &str = "unique";
 pub const SERDE: &str = "serde";
 pub const JSON_SCHEMA: &str = "json_schema";
 pub const DIALECTS: &str = "dialects";
+pub const NO_FROM_ROW: &str = "no_from_row";
 /// Keys on a field.
 pub const PRECISION: &str = "precision";
 pub const SCALE: &str = "scale";
@@ -22,7 +23,7 @@ pub const CURRENCY_FIELD: &str = "currency_field";
 /// The attribute's own name.
 pub const MONEY: &str = "money";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, UNIQUE, SERDE, JSON_SCHEMA, DIALECTS];
+pub const CONTAINER_KEYS: &[&str] = &[TABLE, UNIQUE, SERDE, JSON_SCHEMA, DIALECTS, NO_FROM_ROW];
 pub const FIELD_KEYS: &[&str] = &[
     PRECISION,
     SCALE,
