@@ -125,7 +125,12 @@ impl Problem {
         };
         Problem {
             errors,
-            ..Problem::new(422, INVALID, "The request breaks the declared rules", detail)
+            ..Problem::new(
+                422,
+                INVALID,
+                "The request breaks the declared rules",
+                detail,
+            )
         }
     }
 
@@ -188,6 +193,21 @@ impl From<&ValueError> for Problem {
     /// 422 with the one broken rule, under the value type's name.
     fn from(error: &ValueError) -> Self {
         Problem::invalid(vec![FieldError::from(error)])
+    }
+}
+
+impl FieldError {
+    /// The entry of a rule broken by a value that is not at hand (a
+    /// database refusal of a batch row, for instance).
+    pub fn for_rule(field: &str, rule: Rule, constraint: Option<&str>) -> Self {
+        FieldError {
+            field: field.to_owned(),
+            rule: rule.kind().suffix().to_owned(),
+            limit: limit(rule, None),
+            value: None,
+            constraint: constraint.map(str::to_owned),
+            detail: format!("must be {rule}"),
+        }
     }
 }
 

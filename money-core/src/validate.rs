@@ -185,7 +185,11 @@ impl ValidationErrors {
         currency: Option<&str>,
     ) -> ValidationErrors {
         let mut errors = ValidationErrors::new();
-        if let Some(index) = table.columns().iter().position(|column| column.field() == field) {
+        if let Some(index) = table
+            .columns()
+            .iter()
+            .position(|column| column.field() == field)
+        {
             check_money_in(&mut errors, table, index, Some(amount), currency);
         }
         errors

@@ -4,13 +4,39 @@
 //!   encode never sends an invalid value, decode reads `numeric` exactly and
 //!   refuses a stored value that breaks the declaration.
 //! - Models get a validating `sqlx::FromRow` (do not derive sqlx's own as
-//!   well) and, through [`ModelExt`], `insert`, `insert_returning`,
+//!   well, or turn ours off with `#[money(no_from_row)]`) and, through [`ModelExt`], `insert`, `insert_returning`,
 //!   `insert_many` (one `UNNEST` statement) and `insert_idempotent`.
 //! - [`Error`] says what a database error means for the model: the field and
 //!   rule of a CHECK violation, the field of a NOT NULL violation, the key of
 //!   a duplicate, and whether a conflict is worth retrying.
+//! - With the `serde` feature, an [`Error`] converts to an RFC 9457 problem
+//!   details body (`Problem::from(&error)`, see [`problem`](crate::problem)).
 //! - [`transaction`] runs a closure in a SERIALIZABLE transaction and
 //!   retries serialization failures and deadlocks.
+//!
+//! # `query_as!` and models
+//!
+//! sqlx's `query_as!` macro does not call `FromRow`: it writes the struct
+//! literal from the columns itself, so a model read with it is **not**
+//! validated, and a `Decimal` field takes whatever the column holds (a
+//! value another writer stored without the CHECKs, for instance). Read
+//! models with the function instead, which goes through the validating
+//! `FromRow`:
+//!
+//! ```no_run
+//! # use money_core::{Decimal, MoneyModel};
+//! # #[derive(MoneyModel)]
+//! # #[money(table = "accounts")]
+//! # struct Account { #[money(primary_key)] id: i64, #[money(precision = 19, scale = 4)] balance: Decimal }
+//! # async fn demo(pool: sqlx::PgPool) -> Result<(), sqlx::Error> {
+//! let account: Account = sqlx::query_as("SELECT id, balance FROM accounts WHERE id = $1")
+//!     .bind(1_i64)
+//!     .fetch_one(&pool)
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! or call `validate()` on what `query_as!` returns.
 //!
 //! Depending on this crate turns on money-core's `sqlx` feature, which is
 //! what makes `#[derive(MoneyModel)]` and `#[derive(MoneyValue)]` emit the
@@ -22,6 +48,8 @@ pub use money_core;
 pub mod driver;
 pub mod error;
 pub mod model;
+#[cfg(feature = "serde")]
+pub mod problem;
 mod retry;
 #[cfg(feature = "postgres")]
 pub mod transaction;

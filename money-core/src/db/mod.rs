@@ -357,18 +357,25 @@ macro_rules! __sqlx_model {
 macro_rules! __sqlx_from_row {
     (no $ty:ident) => {};
     (yes $ty:ident) => {
-            #[automatically_derived]
-            impl<'r, R> ::money_core::__private::sqlx::FromRow<'r, R> for $ty
-            where
-                R: ::money_core::__private::sqlx::Row,
-                <R as ::money_core::__private::sqlx::Row>::Database: ::money_core::__private::db::MoneyDatabase
+        #[automatically_derived]
+        impl<'r, R> ::money_core::__private::sqlx::FromRow<'r, R> for $ty
+        where
+            R: ::money_core::__private::sqlx::Row,
+            <R as ::money_core::__private::sqlx::Row>::Database:
+                ::money_core::__private::db::MoneyDatabase
                     + ::money_core::__private::sqlx::Database<Row = R>,
-                $ty: ::money_core::__private::db::SqlModel<<R as ::money_core::__private::sqlx::Row>::Database>,
-            {
-                fn from_row(row: &'r R) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
-                    <Self as ::money_core::__private::db::SqlModel<<R as ::money_core::__private::sqlx::Row>::Database>>::decode_row(row)
-                }
+            $ty: ::money_core::__private::db::SqlModel<
+                    <R as ::money_core::__private::sqlx::Row>::Database,
+                >,
+        {
+            fn from_row(
+                row: &'r R,
+            ) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
+                <Self as ::money_core::__private::db::SqlModel<
+                    <R as ::money_core::__private::sqlx::Row>::Database,
+                >>::decode_row(row)
             }
+        }
     };
 }
 
