@@ -16,7 +16,7 @@ use crate::Timestamp;
 /// [`Entry`]`(account_id, currency)`: an entry's currency must be its
 /// account's.
 #[derive(Debug, Clone, PartialEq, Eq, MoneyModel)]
-#[money(table = "accounts", unique(id, currency))]
+#[money(table = "accounts", unique(id, currency), serde, json_schema)]
 pub struct Account {
     /// Account number.
     #[money(primary_key)]
@@ -37,7 +37,7 @@ pub struct Account {
 ///
 /// The amount is in the debit account's currency.
 #[derive(Debug, Clone, PartialEq, Eq, MoneyModel)]
-#[money(table = "transfers")]
+#[money(table = "transfers", serde, json_schema)]
 pub struct Transfer {
     /// The caller's idempotency key.
     #[money(primary_key)]
@@ -55,7 +55,7 @@ pub struct Transfer {
 /// currency) or four (through the FX desk); its legs sum to zero per
 /// currency: debits are negative, credits positive.
 #[derive(Debug, Clone, PartialEq, Eq, MoneyModel)]
-#[money(table = "journal_entries")]
+#[money(table = "journal_entries", serde, json_schema)]
 pub struct Entry {
     /// The transfer this leg belongs to.
     #[money(primary_key)]
