@@ -81,9 +81,7 @@ pub fn ledger_problem(error: &LedgerError) -> Problem {
             limit: Some(minor_units.to_string()),
             value: Some(amount.to_string()),
             constraint: None,
-            detail: format!(
-                "{amount} has more digits after the point than {code}'s {minor_units}"
-            ),
+            detail: format!("{amount} has more digits after the point than {code}'s {minor_units}"),
         }]),
         LedgerError::BelowMinimum {
             minimum,

@@ -85,8 +85,8 @@ where
         Ok((status, body)) => (status, body),
         Err(error) => {
             let problem = error.problem().clone();
-            let status = StatusCode::from_u16(problem.status)
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status =
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             if status.is_server_error() {
                 return error.into_response();
             }

@@ -30,10 +30,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .max_connections(16)
                 .connect(&url)
                 .await?;
-            let exists: bool =
-                sqlx::query_scalar("SELECT to_regclass('accounts') IS NOT NULL")
-                    .fetch_one(&pool)
-                    .await?;
+            let exists: bool = sqlx::query_scalar("SELECT to_regclass('accounts') IS NOT NULL")
+                .fetch_one(&pool)
+                .await?;
             Store::postgres(pool, !exists).await?
         }
         _ => Store::sqlite_in_memory().await?,

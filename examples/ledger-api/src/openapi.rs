@@ -83,9 +83,7 @@ pub fn document() -> Value {
     schemas.insert("Account".into(), component::<Account>());
     schemas.insert("Transfer".into(), component::<Transfer>());
     schemas.insert("Entry".into(), component::<Entry>());
-    let amount = |scale: u32| {
-        json!({ "type": "string", "description": format!("An exact decimal, {scale} digits after the point") })
-    };
+    let amount = |scale: u32| json!({ "type": "string", "description": format!("An exact decimal, {scale} digits after the point") });
     schemas.insert(
         "Conversion".into(),
         json!({

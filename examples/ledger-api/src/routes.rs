@@ -34,12 +34,11 @@ fn fingerprint(model: &impl serde::Serialize) -> String {
 }
 
 async fn open_account(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (key, account) = match idempotency::key(&headers)
-        .and_then(|key| Ok((key, read_model::<Account>(&body)?)))
-    {
-        Ok(read) => read,
-        Err(error) => return error.into_response(),
-    };
+    let (key, account) =
+        match idempotency::key(&headers).and_then(|key| Ok((key, read_model::<Account>(&body)?))) {
+            Ok(read) => read,
+            Err(error) => return error.into_response(),
+        };
     let store = state.store();
     idempotency::run(store, "POST /accounts", &key, &fingerprint(&account), || async {
         match store.open_account(&account).await? {
@@ -81,10 +80,16 @@ async fn transfer(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         Err(error) => return error.into_response(),
     };
     let store = state.store();
-    idempotency::run(store, "POST /transfers", &key, &fingerprint(&request), || async {
-        let receipt = store.transfer(&request).await?;
-        Ok((StatusCode::CREATED, receipt_json(&receipt)))
-    })
+    idempotency::run(
+        store,
+        "POST /transfers",
+        &key,
+        &fingerprint(&request),
+        || async {
+            let receipt = store.transfer(&request).await?;
+            Ok((StatusCode::CREATED, receipt_json(&receipt)))
+        },
+    )
     .await
 }
 
@@ -97,10 +102,16 @@ async fn fx_transfer(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     let store = state.store();
     let policy = &state.config().fx_policy;
-    idempotency::run(store, "POST /fx-transfers", &key, &fingerprint(&request), || async {
-        let receipt = store.fx_transfer(policy, &request).await?;
-        Ok((StatusCode::CREATED, receipt_json(&receipt)))
-    })
+    idempotency::run(
+        store,
+        "POST /fx-transfers",
+        &key,
+        &fingerprint(&request),
+        || async {
+            let receipt = store.fx_transfer(policy, &request).await?;
+            Ok((StatusCode::CREATED, receipt_json(&receipt)))
+        },
+    )
     .await
 }
 
@@ -110,7 +121,9 @@ async fn receipt(State(state): State<AppState>, Path(id): Path<String>) -> Respo
         Err(error) => Err(error),
     };
     match found {
-        Ok((_, Some(receipt))) => (StatusCode::OK, axum_json(receipt_json(&receipt))).into_response(),
+        Ok((_, Some(receipt))) => {
+            (StatusCode::OK, axum_json(receipt_json(&receipt))).into_response()
+        }
         Ok((id, None)) => not_found(format!("no transfer {id}")).into_response(),
         Err(error) => error.into_response(),
     }

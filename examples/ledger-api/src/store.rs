@@ -53,7 +53,16 @@ impl Store {
     ///
     /// The database's error.
     pub async fn postgres(pool: PgPool, create_schema: bool) -> Result<Self, LedgerError> {
-        let ledger = Ledger::new(pool);
+        Store::from_ledger(Ledger::new(pool), create_schema).await
+    }
+
+    /// [`Store::postgres`] with a ledger of your own (its transaction
+    /// options: retry budget, statement timeout).
+    ///
+    /// # Errors
+    ///
+    /// The database's error.
+    pub async fn from_ledger(ledger: Ledger, create_schema: bool) -> Result<Self, LedgerError> {
         if create_schema {
             ledger.create_schema().await?;
         }
@@ -120,7 +129,8 @@ impl Store {
     ///
     /// The database's error.
     pub async fn account(&self, id: i64) -> Result<Option<Account>, ApiError> {
-        const SELECT: &str = r#"SELECT "id", "currency", "balance" FROM "accounts" WHERE "id" = $1"#;
+        const SELECT: &str =
+            r#"SELECT "id", "currency", "balance" FROM "accounts" WHERE "id" = $1"#;
         Ok(match self {
             Store::Postgres(ledger) => {
                 sqlx::query_as(SELECT)
