@@ -81,20 +81,18 @@ where
         Ok((_, Some(status), Some(body))) => return replay(status, body),
         Ok(_) => {}
     }
-    let (status, body) = match operation().await {
-        Ok((status, body)) => (status, body),
+    let (status, text) = match operation().await {
+        Ok((status, body)) => (status, body.to_string()),
         Err(error) => {
-            let problem = error.problem().clone();
+            let problem = error.problem();
             let status =
                 StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             if status.is_server_error() {
                 return error.into_response();
             }
-            let body = serde_json::to_value(&problem).unwrap_or_default();
-            (status, body)
+            (status, serde_json::to_string(problem).unwrap_or_default())
         }
     };
-    let text = body.to_string();
     if let Err(error) = record(store, scope, key, status, &text).await {
         // The answer stands; a replay will run the idempotent operation
         // again.
