@@ -12,7 +12,9 @@
 //! `{prefix}_{hash}_{rule}`, exactly 63 bytes. The hash is part of the
 //! naming contract and never changes, so names are stable across builds and
 //! versions. Table and column names are ASCII identifiers (the derive checks
-//! them), so byte truncation never splits a character.
+//! them); a non-ASCII name given to these functions directly is cut at the
+//! last character boundary that fits, so the name may be shorter than 63
+//! bytes but is never split inside a character.
 //!
 //! ```
 //! use money_core::naming::constraint_name;
@@ -54,8 +56,15 @@ fn fitted(parts: &[&str], suffix: &str) -> String {
         return format!("{base}_{suffix}");
     }
     let hash = fnv1a_32(base.as_bytes());
-    let keep = MAX_IDENTIFIER_BYTES.saturating_sub(suffix.len() + HASH_HEX_DIGITS + 2);
-    format!("{}_{hash:08x}_{suffix}", &base[..keep.min(base.len())])
+    let mut keep = MAX_IDENTIFIER_BYTES
+        .saturating_sub(suffix.len() + HASH_HEX_DIGITS + 2)
+        .min(base.len());
+    // The derive only makes ASCII names, but these functions are public:
+    // never cut a character in two (a shorter name is still distinct).
+    while !base.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!("{}_{hash:08x}_{suffix}", &base[..keep])
 }
 
 /// FNV-1a, 32 bits: tiny, stable and good enough to keep distinct names
@@ -103,6 +112,20 @@ mod tests {
             name,
             "settlement_instructions_pending_review_counterp_af55998e_digits"
         );
+    }
+
+    #[test]
+    fn non_ascii_names_are_never_cut_inside_a_character() {
+        for prefix_len in 0..8 {
+            let table = format!("{}{}", "t".repeat(prefix_len), "é€😀".repeat(20));
+            for suffix in ["digits", "scale", "minor_units"] {
+                let name = constraint_name(&table, "betrag_ü", suffix);
+                assert!(name.len() <= MAX_IDENTIFIER_BYTES, "{name}");
+                assert!(name.ends_with(suffix), "{name}");
+            }
+            assert!(primary_key_name(&table).len() <= MAX_IDENTIFIER_BYTES);
+            assert!(unique_key_name(&table, &["ä", "ö"]).len() <= MAX_IDENTIFIER_BYTES);
+        }
     }
 
     #[test]

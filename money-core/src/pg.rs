@@ -11,7 +11,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::parse::{ParseDecimalError, parse_decimal};
+use crate::parse::ParseDecimalError;
 
 /// Why a PostgreSQL `numeric` is not a [`Decimal`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -111,7 +111,22 @@ pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError
             return Err(NumericDecodeError::Inexact);
         }
     }
-    let mut exponent = 4 * (weight - (i32::from(ndigits) - 1));
+    let exponent = 4 * (weight - (i32::from(ndigits) - 1));
+    assemble(mantissa, exponent, display_scale, sign == SIGN_NEGATIVE)
+}
+
+/// The value `±mantissa * 10^exponent` as a [`Decimal`] with the stored
+/// display scale where a `Decimal` can carry it, shared by the binary and
+/// the text decoder so that both give the same value and the same scale.
+///
+/// `mantissa` may carry trailing zeros (binary base-10,000 groups) and may
+/// exceed 96 bits by those zeros; it is at most `2^96 * 10^4`.
+fn assemble(
+    mut mantissa: u128,
+    mut exponent: i32,
+    display_scale: u32,
+    negative: bool,
+) -> Result<Decimal, NumericDecodeError> {
     // The display scale is the scale PostgreSQL stored (`12.5` has 1 even
     // though its last base-10000 group is `5000`); a Decimal keeps it where
     // it can, up to 28.
@@ -151,7 +166,6 @@ pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError
             _ => break,
         }
     }
-    let negative = sign == SIGN_NEGATIVE;
     Ok(Decimal::from_parts(
         mantissa as u32,
         (mantissa >> 32) as u32,
@@ -161,19 +175,70 @@ pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError
     ))
 }
 
-/// Decodes PostgreSQL's text `numeric` output exactly (see
-/// [`parse_decimal`]); `NaN` and the infinities are refused.
+/// Decodes PostgreSQL's text `numeric` output (also MariaDB/MySQL's
+/// `DECIMAL` text) exactly, to the same value and scale as
+/// [`decode_numeric_binary`] gives for the same stored value.
+///
+/// The text is the server's own rendering, so its length is not capped the
+/// way [`parse_decimal`](crate::parse_decimal)'s untrusted input is: a `numeric(300, 200)` column
+/// prints `0.1` with 200 digits after the point, and that is exactly `0.1`.
+/// Nothing is allocated, whatever the length: leading zeros of the whole
+/// part and trailing zeros of the fraction are skipped, and the digits left
+/// must fit a `Decimal` (else [`NumericDecodeError::Inexact`]).
+///
+/// ```
+/// use money_core::pg::decode_numeric_text;
+/// let long = format!("0.1{}", "0".repeat(199));
+/// assert_eq!(decode_numeric_text(&long).unwrap().to_string(), "0.1000000000000000000000000000");
+/// assert!(decode_numeric_text("NaN").is_err());
+/// ```
 pub fn decode_numeric_text(text: &str) -> Result<Decimal, NumericDecodeError> {
-    parse_decimal(text).map_err(|error| match error {
-        ParseDecimalError::NotFinite if text.contains(['N', 'n']) && !text.contains(['I', 'i']) => {
-            NumericDecodeError::NaN
-        }
-        ParseDecimalError::NotFinite => NumericDecodeError::Infinite,
-        ParseDecimalError::Inexact | ParseDecimalError::TooLong { .. } => {
-            NumericDecodeError::Inexact
-        }
-        other => NumericDecodeError::Text(other),
-    })
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if unsigned.eq_ignore_ascii_case("nan") {
+        return Err(NumericDecodeError::NaN);
+    }
+    if unsigned.eq_ignore_ascii_case("infinity") || unsigned.eq_ignore_ascii_case("inf") {
+        return Err(NumericDecodeError::Infinite);
+    }
+    if text.is_empty() {
+        return Err(NumericDecodeError::Text(ParseDecimalError::Empty));
+    }
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let all_digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    if whole.is_empty()
+        || !all_digits(whole)
+        || !all_digits(fraction)
+        || (fraction.is_empty() && unsigned.ends_with('.'))
+    {
+        return Err(NumericDecodeError::Text(ParseDecimalError::Syntax));
+    }
+    let significant_whole = whole.trim_start_matches('0');
+    let significant_fraction = fraction.trim_end_matches('0');
+    // Digits beyond what 96 bits hold are inexact, whatever follows; the
+    // bound keeps the loop below short for any input length.
+    if significant_whole.len() + significant_fraction.len() > 29
+        || significant_fraction.len() > DECIMAL_MAX_SCALE as usize
+    {
+        return Err(NumericDecodeError::Inexact);
+    }
+    let mut mantissa: u128 = 0;
+    for digit in significant_whole
+        .bytes()
+        .chain(significant_fraction.bytes())
+    {
+        mantissa = mantissa * 10 + u128::from(digit - b'0');
+    }
+    if mantissa > DECIMAL_MAX_MANTISSA {
+        return Err(NumericDecodeError::Inexact);
+    }
+    // The display scale is the number of digits printed after the point;
+    // anything past 28 only says "more than a Decimal keeps".
+    let display_scale = u32::try_from(fraction.len()).unwrap_or(u32::MAX);
+    let exponent = -(significant_fraction.len() as i32);
+    assemble(mantissa, exponent, display_scale, negative && mantissa != 0)
 }
 
 #[cfg(test)]
@@ -340,5 +405,99 @@ mod tests {
             decode_numeric_text("0.00000000000000000000000000001"),
             Err(NumericDecodeError::Inexact)
         );
+    }
+
+    #[test]
+    fn text_from_the_server_is_not_capped_in_length() {
+        let long = format!("0.1{}", "0".repeat(199));
+        let decoded = decode_numeric_text(&long).expect("exact");
+        assert_eq!(decoded, Decimal::new(1, 1));
+        assert_eq!(decoded.scale(), 28);
+        let negative = format!("-7.25{}", "0".repeat(988));
+        assert_eq!(decode_numeric_text(&negative), Ok(Decimal::new(-725, 2)));
+        let huge_zeros = format!("{}1.5", "0".repeat(1 << 20));
+        assert_eq!(decode_numeric_text(&huge_zeros), Ok(Decimal::new(15, 1)));
+        let inexact = format!("0.{}1", "0".repeat(1 << 20));
+        assert_eq!(
+            decode_numeric_text(&inexact),
+            Err(NumericDecodeError::Inexact)
+        );
+        for (text, error) in [
+            ("", ParseDecimalError::Empty),
+            ("-", ParseDecimalError::Syntax),
+            ("1.", ParseDecimalError::Syntax),
+            (".5", ParseDecimalError::Syntax),
+            ("1e3", ParseDecimalError::Syntax),
+            (" 1", ParseDecimalError::Syntax),
+            ("+1", ParseDecimalError::Syntax),
+        ] {
+            assert_eq!(
+                decode_numeric_text(text),
+                Err(NumericDecodeError::Text(error)),
+                "{text:?}"
+            );
+        }
+    }
+
+    /// The two formats of one stored value decode to the same `Decimal`,
+    /// scale included, or to the same error: the text is what
+    /// `numeric_out` prints (every digit of the display scale), the bytes
+    /// what `numeric_send` sends.
+    #[test]
+    fn text_and_binary_agree_on_every_value() {
+        let mut rng_state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            rng_state ^= rng_state << 13;
+            rng_state ^= rng_state >> 7;
+            rng_state ^= rng_state << 17;
+            rng_state
+        };
+        let digit_string = |next: &mut dyn FnMut() -> u64, len: usize| -> String {
+            (0..len)
+                .map(|_| char::from(b'0' + (next() % 10) as u8))
+                .collect()
+        };
+        for round in 0..100_000 {
+            let whole_len = (next() % 32) as usize;
+            let fraction_len = match round % 4 {
+                0 => (next() % 8) as usize,
+                1 => (next() % 32) as usize,
+                2 => 28 + (next() % 4) as usize,
+                _ => (next() % 1200) as usize,
+            };
+            let mut whole = digit_string(&mut next, whole_len);
+            let mut fraction = digit_string(&mut next, fraction_len.min(40));
+            // Mostly zeros after the random part, as a wide declared scale
+            // prints them; sometimes a last non-zero digit far out.
+            fraction.push_str(&"0".repeat(fraction_len.saturating_sub(40)));
+            if round % 7 == 0 && fraction_len > 40 {
+                fraction.pop();
+                fraction.push('3');
+            }
+            if round % 5 == 0 {
+                fraction = fraction.trim_end_matches(|_| next() % 3 == 0).to_owned();
+            }
+            let whole_significant = whole.trim_start_matches('0');
+            whole = if whole_significant.is_empty() {
+                "0".to_owned()
+            } else {
+                whole_significant.to_owned()
+            };
+            let sign = if next() % 2 == 0 { "-" } else { "" };
+            let zero = whole == "0" && fraction.bytes().all(|byte| byte == b'0');
+            let sign = if zero { "" } else { sign };
+            let text = if fraction.is_empty() {
+                format!("{sign}{whole}")
+            } else {
+                format!("{sign}{whole}.{fraction}")
+            };
+            let from_text = decode_numeric_text(&text);
+            let from_binary = decode_numeric_binary(&numeric_send(&text));
+            assert_eq!(
+                from_text.map(|value| (value, value.scale())),
+                from_binary.map(|value| (value, value.scale())),
+                "{text}"
+            );
+        }
     }
 }

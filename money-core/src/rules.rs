@@ -71,7 +71,9 @@ impl fmt::Display for Rule {
             } => write!(
                 f,
                 "at most {} digits before the point (precision {precision}, scale {scale})",
-                precision - scale
+                // The fields are public: a hand-built rule may have scale >
+                // precision, and formatting it must not panic.
+                precision.saturating_sub(*scale)
             ),
             Rule::Scale { scale } => write!(f, "at most {scale} digits after the point"),
             Rule::Min(min) => write!(f, "at least {min}"),
@@ -246,7 +248,7 @@ impl fmt::Display for Broken<'_> {
                 f,
                 " has {} digits before the point, at most {} allowed (precision {precision}, scale {scale})",
                 integer_digits(stored),
-                precision - scale,
+                precision.saturating_sub(scale),
             ),
             Rule::Scale { scale } => write!(
                 f,
@@ -315,6 +317,28 @@ mod tests {
         assert_eq!(integer_digits(dec("-999999999999999.9999")), 15);
         assert_eq!(integer_digits(dec("1000000000000000")), 16);
         assert_eq!(integer_digits(Decimal::MAX), 29);
+    }
+
+    #[test]
+    fn a_hand_built_rule_with_scale_above_precision_formats_without_panicking() {
+        let rule = Rule::Digits {
+            precision: 2,
+            scale: 4,
+            bound: Decimal::ONE,
+        };
+        assert_eq!(
+            rule.to_string(),
+            "at most 0 digits before the point (precision 2, scale 4)"
+        );
+        let broken = Broken {
+            rule,
+            amount: Some((dec("5"), dec("5"))),
+            code: None,
+        };
+        assert_eq!(
+            broken.to_string(),
+            "5 has 1 digits before the point, at most 0 allowed (precision 2, scale 4)"
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub enum Error {
     #[error(transparent)]
     Value(#[from] money_core::ValueError),
     /// Rows of a batch that break rules, each with its index in the batch.
-    #[error("{} invalid row(s) in the batch, first: row {}: {}", .rows.len(), .rows[0].0, .rows[0].1)]
+    #[error("{}", InvalidRowsSummary(.rows))]
     InvalidRows {
         /// `(index, errors)` for every invalid row, in order.
         rows: Vec<(usize, ValidationErrors)>,
@@ -335,5 +335,36 @@ fn map_check<M: MoneyModel>(
             constraint,
             rule: found.rule,
         },
+    }
+}
+
+/// `InvalidRows`'s message: the count and the first row. The variant's field
+/// is public, so an empty list must format too, without panicking.
+struct InvalidRowsSummary<'a>(&'a [(usize, ValidationErrors)]);
+
+impl std::fmt::Display for InvalidRowsSummary<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.first() {
+            Some((index, errors)) => write!(
+                f,
+                "{} invalid row(s) in the batch, first: row {index}: {errors}",
+                self.0.len()
+            ),
+            None => f.write_str("a batch reported as invalid, with no invalid row listed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn invalid_rows_with_no_row_formats_without_panicking() {
+        let error = Error::InvalidRows { rows: Vec::new() };
+        assert_eq!(
+            error.to_string(),
+            "a batch reported as invalid, with no invalid row listed"
+        );
     }
 }

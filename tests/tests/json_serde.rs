@@ -60,6 +60,49 @@ fn amounts_are_strings_with_exactly_the_scale_and_none_is_null() {
     );
 }
 
+/// Without `arbitrary_precision`, serde_json hands `-0` and integers beyond
+/// 64 bits over as `f64`: refused, with a message that says what happened.
+/// Integers that fit 64 bits are read exactly.
+#[test]
+fn numbers_that_are_not_64_bit_integers_are_refused_as_floats() {
+    let read = |balance: &str| {
+        serde_json::from_str::<Account>(&format!(
+            r#"{{"accountId":1,"balance":{balance},"fee_cap":"1","monthlyFee":"0"}}"#
+        ))
+    };
+    for (balance, arrived) in [
+        ("-0", "-0.0"),
+        ("12345678901234567890123", "1.2345678901234568e22"),
+        ("1e-400", "0.0"),
+        ("0.0", "0.0"),
+    ] {
+        let message = read(balance).unwrap_err().to_string();
+        assert!(
+            message.starts_with(&format!(
+                "balance: a JSON number that is not a 64-bit integer (a fraction, an exponent, \
+                 -0, or an integer beyond 64 bits) cannot be read exactly: it arrived as the \
+                 binary float {arrived};"
+            )),
+            "{balance}: {message}"
+        );
+    }
+    assert_eq!(read("0").unwrap().balance, dec("0"));
+    assert_eq!(
+        read("9223372036854775807")
+            .unwrap_err()
+            .to_string()
+            .split(" at line")
+            .next(),
+        Some(
+            "balance: 9223372036854775807 has 19 digits before the point, at most 15 allowed (precision 19, scale 4)"
+        )
+    );
+    assert_eq!(
+        read("123456789012345").unwrap().balance,
+        dec("123456789012345")
+    );
+}
+
 #[test]
 fn reading_validates_and_names_the_json_field() {
     let error = |document: serde_json::Value| {
@@ -88,9 +131,12 @@ fn reading_validates_and_names_the_json_field() {
     assert!(error(document).starts_with("overdraftLimit: not a plain decimal number"));
     let mut document = base();
     document["balance"] = json!(1.5);
-    assert!(error(document).starts_with(
-        "balance: a JSON number with a fraction or an exponent cannot be read exactly"
-    ));
+    assert_eq!(
+        error(document),
+        "balance: a JSON number that is not a 64-bit integer (a fraction, an exponent, -0, or \
+         an integer beyond 64 bits) cannot be read exactly: it arrived as the binary float 1.5; \
+         send the amount as a string, such as \"12.50\""
+    );
     let mut document = base();
     document["balance"] = json!(null);
     assert_eq!(error(document), "balance: null is not an amount");

@@ -176,6 +176,74 @@ async fn reject_mode_refuses_excess_digits_by_name_and_keeps_trailing_zeros() {
     database.drop().await;
 }
 
+/// The limit of reject mode on MariaDB/MySQL, pinned: `decimal(65, 30)`
+/// rounds a text with more than 30 digits after the point, with only note
+/// 1265, before any CHECK (or trigger) sees it. No `sql_mode` turns that
+/// note into an error, and a `BEFORE INSERT` trigger reads the value already
+/// rounded. Rust never sends such a value (a `Decimal` has at most 28
+/// places, and `validate()` refuses it at scale 4); another writer's
+/// `1.0000000000000000000000000000001` is stored as `1`.
+#[tokio::test]
+async fn more_than_30_places_are_rounded_before_any_check_even_by_a_trigger() {
+    let database = database_with(&[
+        Account::create_table_sql(Dialect::MySql),
+        "CREATE TABLE guarded (id bigint PRIMARY KEY, balance decimal(65, 30))".to_owned(),
+        "CREATE TRIGGER guarded_scale BEFORE INSERT ON guarded FOR EACH ROW \
+         BEGIN IF NEW.balance <> round(NEW.balance, 4) THEN \
+         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'guarded_scale'; END IF; END"
+            .to_owned(),
+    ])
+    .await;
+    let thirty_one_places = "'1.0000000000000000000000000000001'";
+    for sql_mode in [
+        "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION",
+        "TRADITIONAL",
+    ] {
+        let mut connection = database.pool.acquire().await.expect("a connection");
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "SET SESSION sql_mode = '{sql_mode}'"
+        )))
+        .execute(&mut *connection)
+        .await
+        .expect("set sql_mode");
+        for table in ["accounts", "guarded"] {
+            sqlx::raw_sql(AssertSqlSafe(format!("DELETE FROM `{table}`")))
+                .execute(&mut *connection)
+                .await
+                .expect("empty the table");
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO `{table}` (`id`, `balance`) VALUES (1, {thirty_one_places})"
+            )))
+            .execute(&mut *connection)
+            .await
+            .unwrap_or_else(|error| panic!("{table}, {sql_mode}: {error}"));
+            let warnings: Vec<(String, u32)> = sqlx::query("SHOW WARNINGS")
+                .fetch_all(&mut *connection)
+                .await
+                .expect("SHOW WARNINGS")
+                .iter()
+                .map(|row| (row.get::<String, _>(0), row.get::<u32, _>(1)))
+                .collect();
+            assert_eq!(warnings, [("Note".to_owned(), 1265)], "{table}, {sql_mode}");
+        }
+        drop(connection);
+        for table in ["accounts", "guarded"] {
+            assert_eq!(
+                stored(&database, table, 1).await,
+                format!("1.{}", "0".repeat(30)),
+                "{table}, {sql_mode}"
+            );
+        }
+    }
+    // 29 and 30 places still reach the CHECK and the trigger as sent.
+    let thirty_places = "'1.000000000000000000000000000001'";
+    let refused = insert_sql(&database, "accounts", 2, thirty_places).await;
+    assert_eq!(violated(&refused), Some("accounts_balance_scale"));
+    let refused = insert_sql(&database, "guarded", 2, thirty_places).await;
+    assert_eq!(refused.map_err(|(number, _)| number), Err(1644));
+    database.drop().await;
+}
+
 #[tokio::test]
 async fn round_mode_rounds_half_away_from_zero_as_text_and_as_a_bound_decimal() {
     let database = database_with(&[RoundedAccount::create_table_sql(Dialect::MySql)]).await;

@@ -65,7 +65,11 @@ async fn insert(
     }
 }
 
-fn stored_integer(units: &str) -> Result<(String, String), String> {
+/// What [`insert`] returns: the stored value and its type, or the violated
+/// constraint.
+type Outcome = Result<(String, String), String>;
+
+fn stored_integer(units: &str) -> Outcome {
     Ok((units.to_owned(), "integer".to_owned()))
 }
 
@@ -158,6 +162,66 @@ async fn too_many_digits_is_the_digits_check_even_beyond_64_bits() {
         insert(&mut connection, "accounts", 8, "'999999999999999999.5'").await,
         Err("accounts_balance_scale".to_owned())
     );
+}
+
+/// The README's SQLite table, kind by kind, with generated values: an
+/// INTEGER is judged by `_digits` (and is otherwise stored); a plain integer
+/// text (`-?[0-9]+`) by its digit count once leading zeros are dropped
+/// (more than P is `_digits`, else `_scale`), exactly at the bound where
+/// `abs()` would read `999999999999999999` as the float 10^18; a float by
+/// its magnitude (at least 10^P is `_digits`, else `_scale`); every other
+/// text and a blob by `_scale`.
+#[tokio::test]
+async fn each_kind_of_value_is_refused_by_the_constraint_the_table_names() {
+    let mut connection = database_with(&[Account::create_table_sql(Dialect::Sqlite)]).await;
+    let digits = "accounts_balance_digits".to_owned();
+    let scale = "accounts_balance_scale".to_owned();
+    let mut rng = fastrand::Rng::with_seed(4);
+    let mut cases: Vec<(String, Outcome)> = vec![
+        ("'999999999999999999'".into(), Err(scale.clone())),
+        ("'-999999999999999999'".into(), Err(scale.clone())),
+        ("'1000000000000000000'".into(), Err(digits.clone())),
+        ("'-1000000000000000000'".into(), Err(digits.clone())),
+        ("'123'".into(), Err(scale.clone())),
+        ("'-0'".into(), Err(scale.clone())),
+        (format!("'{}1'", "0".repeat(40)), Err(scale.clone())),
+        ("'--5'".into(), Err(scale.clone())),
+        ("'-'".into(), Err(scale.clone())),
+        ("''".into(), Err(scale.clone())),
+        ("' 1'".into(), Err(scale.clone())),
+        ("'1e30'".into(), Err(scale.clone())),
+        ("'abc'".into(), Err(scale.clone())),
+        (
+            "x'31303030303030303030303030303030303030303030'".into(),
+            Err(scale.clone()),
+        ),
+        ("1e18".into(), Err(digits.clone())),
+        ("-1e18".into(), Err(digits.clone())),
+        ("9.99999999999999e17".into(), Err(scale.clone())),
+        (
+            "999999999999999999".into(),
+            stored_integer("999999999999999999"),
+        ),
+    ];
+    for _ in 0..400 {
+        let significant = rng.usize(1..=30);
+        let mut text: String = std::iter::once(char::from(b'1' + rng.u8(0..9)))
+            .chain((1..significant).map(|_| rng.digit(10)))
+            .collect();
+        text.insert_str(0, &"0".repeat(rng.usize(0..3)));
+        if rng.bool() {
+            text.insert(0, '-');
+        }
+        let expected = if significant > 18 { &digits } else { &scale };
+        cases.push((format!("'{text}'"), Err(expected.clone())));
+        let float = (rng.f64() + 0.05) * 10f64.powi(rng.i32(10..=25));
+        let expected = if float >= 1e18 { &digits } else { &scale };
+        cases.push((format!("{float:e}"), Err(expected.clone())));
+    }
+    for (id, (sent, expected)) in (1..).zip(&cases) {
+        let outcome = insert(&mut connection, "accounts", id, sent).await;
+        assert_eq!(&outcome, expected, "{sent}");
+    }
 }
 
 #[tokio::test]

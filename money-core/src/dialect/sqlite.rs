@@ -26,7 +26,7 @@
 //!
 //! | rule | CHECK |
 //! |---|---|
-//! | `_digits` | `CASE typeof(x) WHEN 'integer' THEN x > -10^P AND x < 10^P WHEN 'text' THEN instr(x, '.') > 0 OR abs(x) < 10^P ELSE abs(x) < 10^P END` |
+//! | `_digits` | `CASE typeof(x) WHEN 'integer' THEN x > -10^P AND x < 10^P WHEN 'text' THEN u = '' OR u GLOB '*[^0-9]*' OR length(ltrim(u, '0')) <= P WHEN 'real' THEN abs(x) < 10^P ELSE 1 END`, where `u` is the text without one leading `-` |
 //! | `_scale` | `typeof(x) IN ('integer', 'null')` (NULL is for `NOT NULL` to judge) |
 //! | `_min`, `_max` | `x >= min * 10^S`, `x <= max * 10^S` |
 //!
@@ -39,12 +39,16 @@
 //!   against other clients, which must round themselves.
 //! - `_digits` compares integers exactly (no `abs()`, which fails with
 //!   "integer overflow" on `-2^63`). A unit count too large for 64 bits can
-//!   only arrive as text; `_digits` judges such a text by its numeric value,
-//!   so it is reported as too many digits, as validation reports it. A text
-//!   with a decimal point is left to `_scale`: read as a float it can round
-//!   up to `10^P` near the bound, and validation would not call it too large.
-//!   A float is judged by its magnitude (an infinity is too many digits), a
-//!   blob counts as 0; `_scale` refuses both.
+//!   only arrive as text; `_digits` judges a plain integer text (`-?[0-9]+`)
+//!   by its digit count once leading zeros are dropped, which is exact, so
+//!   more than `P` digits is reported as too many digits, as validation
+//!   reports it (`abs()` would read the text as a float and round
+//!   `999999999999999999` up to `10^18`). Any other text (a decimal point,
+//!   spaces, an exponent, letters, an empty text) passes `_digits` and is
+//!   refused by `_scale`. A float is judged by its magnitude, exactly
+//!   (`10^P` is an exact double for `P <= 18`; an infinity is too many
+//!   digits); a blob passes `_digits` whatever its bytes (`abs()` would
+//!   read a blob of digit characters as a number); `_scale` refuses both.
 //! - SQLite checks the CHECKs of a row in the order they are declared and
 //!   reports the first that fails (`CHECK constraint failed: name`); they are
 //!   declared digits, scale, min, max, the order validation reports them.
@@ -306,10 +310,16 @@ impl Renderer for Sqlite {
         match rule {
             Rule::Digits { precision, .. } => {
                 let bound = power_of_ten_text(*precision);
+                // The text after an optional leading '-': a plain integer
+                // text is judged by its digit count, exactly (`abs()` would
+                // read it as a float and round `999999999999999999` up to
+                // 10^18); any other text is left to `_scale`.
+                let unsigned = format!("substr({column}, 1 + (substr({column}, 1, 1) = '-'))");
                 format!(
                     "CASE typeof({column}) WHEN 'integer' THEN {column} > -{bound} AND {column} < {bound} \
-                     WHEN 'text' THEN instr({column}, '.') > 0 OR abs({column}) < {bound} \
-                     ELSE abs({column}) < {bound} END"
+                     WHEN 'text' THEN {unsigned} = '' OR {unsigned} GLOB '*[^0-9]*' \
+                     OR length(ltrim({unsigned}, '0')) <= {precision} \
+                     WHEN 'real' THEN abs({column}) < {bound} ELSE 1 END"
                 )
             }
             // NULL is NOT NULL's business (and an Option field's right).
@@ -404,10 +414,10 @@ mod tests {
     "order" bigint,
     CONSTRAINT "accounts_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "accounts_order_key" UNIQUE ("order"),
-    CONSTRAINT "accounts_balance_digits" CHECK (CASE typeof("balance") WHEN 'integer' THEN "balance" > -1000000000000000000 AND "balance" < 1000000000000000000 WHEN 'text' THEN instr("balance", '.') > 0 OR abs("balance") < 1000000000000000000 ELSE abs("balance") < 1000000000000000000 END),
+    CONSTRAINT "accounts_balance_digits" CHECK (CASE typeof("balance") WHEN 'integer' THEN "balance" > -1000000000000000000 AND "balance" < 1000000000000000000 WHEN 'text' THEN substr("balance", 1 + (substr("balance", 1, 1) = '-')) = '' OR substr("balance", 1 + (substr("balance", 1, 1) = '-')) GLOB '*[^0-9]*' OR length(ltrim(substr("balance", 1 + (substr("balance", 1, 1) = '-')), '0')) <= 18 WHEN 'real' THEN abs("balance") < 1000000000000000000 ELSE 1 END),
     CONSTRAINT "accounts_balance_scale" CHECK (typeof("balance") IN ('integer', 'null')),
     CONSTRAINT "accounts_balance_min" CHECK ("balance" >= 0),
-    CONSTRAINT "accounts_fee_digits" CHECK (CASE typeof("fee") WHEN 'integer' THEN "fee" > -10000000000 AND "fee" < 10000000000 WHEN 'text' THEN instr("fee", '.') > 0 OR abs("fee") < 10000000000 ELSE abs("fee") < 10000000000 END),
+    CONSTRAINT "accounts_fee_digits" CHECK (CASE typeof("fee") WHEN 'integer' THEN "fee" > -10000000000 AND "fee" < 10000000000 WHEN 'text' THEN substr("fee", 1 + (substr("fee", 1, 1) = '-')) = '' OR substr("fee", 1 + (substr("fee", 1, 1) = '-')) GLOB '*[^0-9]*' OR length(ltrim(substr("fee", 1 + (substr("fee", 1, 1) = '-')), '0')) <= 10 WHEN 'real' THEN abs("fee") < 10000000000 ELSE 1 END),
     CONSTRAINT "accounts_fee_scale" CHECK (typeof("fee") IN ('integer', 'null')),
     CONSTRAINT "accounts_fee_min" CHECK ("fee" >= -100),
     CONSTRAINT "accounts_fee_max" CHECK ("fee" <= 99999)

@@ -15,13 +15,14 @@
 //!   28 significant digits), read exactly: no rounding, no exponent, no
 //!   `NaN`, no spaces. Trailing zeros are fine (`"1.20000"` at scale 4 is
 //!   `1.2`).
-//! - A JSON number is accepted when it can be read exactly: an integer
-//!   (`5`, `-12`), or any number when serde_json's `arbitrary_precision`
-//!   feature is on (serde_json then hands over the number's text, which is
-//!   read with the same rules plus an exponent). Without that feature a
-//!   number with a fraction or an exponent arrives as an `f64` that has
-//!   already lost the digits written, and is refused with a message that
-//!   asks for a string.
+//! - A JSON number is accepted when it can be read exactly: an integer that
+//!   fits `i64` or `u64` (`5`, `-12`), or any number when serde_json's
+//!   `arbitrary_precision` feature is on (serde_json then hands over the
+//!   number's text, which is read with the same rules plus an exponent).
+//!   Without that feature every other number (a fraction, an exponent, `-0`,
+//!   an integer beyond 64 bits) arrives as an `f64` that may already have
+//!   lost the digits written (an `f64` zero can come from `1e-400`), and is
+//!   refused with a message that says so and asks for a string.
 //! - The value must obey every rule of the declaration; the error names the
 //!   field as it appears in the JSON and the broken rule:
 //!   `balance: 1.23456 has 5 digits after the point, at most 4 allowed`.
@@ -405,11 +406,12 @@ impl<'de> Visitor<'de> for AmountVisitor<'_> {
         }
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Err(self.error(
-            "a JSON number with a fraction or an exponent cannot be read exactly (it arrives as a \
-             binary float); send the amount as a string, such as \"12.50\"",
-        ))
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Err(self.error(format_args!(
+            "a JSON number that is not a 64-bit integer (a fraction, an exponent, -0, or an \
+             integer beyond 64 bits) cannot be read exactly: it arrived as the binary float \
+             {value:?}; send the amount as a string, such as \"12.50\""
+        )))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
