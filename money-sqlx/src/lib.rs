@@ -10,7 +10,7 @@
 //!   rule of a CHECK violation, the field of a NOT NULL violation, the key of
 //!   a duplicate, and whether a conflict is worth retrying.
 //! - With the `serde` feature, an [`Error`] converts to an RFC 9457 problem
-//!   details body (`Problem::from(&error)`, see [`problem`](crate::problem)).
+//!   details body (`Problem::from(&error)`, see the `problem` module).
 //! - [`transaction`] runs a closure in a SERIALIZABLE transaction and
 //!   retries serialization failures and deadlocks.
 //!
