@@ -16,6 +16,9 @@
 #   ledger             Ledger::transfer on a pool of WORKERS connections
 #   ledger-no-ping     the same, the pool built with
 #                      test_before_acquire(false) (one round trip fewer)
+#   ledger-held        each worker holds one connection for the run and
+#                      calls Ledger::transfer_on (money_sqlx::transaction_on):
+#                      no pool ping, pgbench's round trips
 #   pgbench            pgbench -f benches/pgbench/transfer.sql
 #   pgbench-two-syncs  pgbench -f benches/pgbench/transfer-two-syncs.sql
 #                      (plus the two round trips of the ledger's pool pings)
@@ -42,7 +45,7 @@ read -r -a sides <<<"${SIDES:-ledger pgbench}"
 
 for side in "${sides[@]}"; do
     case "$side" in
-        ledger | ledger-no-ping | pgbench | pgbench-two-syncs) ;;
+        ledger | ledger-no-ping | ledger-held | pgbench | pgbench-two-syncs) ;;
         *) echo "ledger-vs-pgbench: unknown side $side" >&2; exit 2 ;;
     esac
 done
@@ -128,6 +131,7 @@ run_side() {
     case "$1" in
         ledger) ledger_run ;;
         ledger-no-ping) ledger_run --test-before-acquire false ;;
+        ledger-held) ledger_run --held-connection true ;;
         pgbench) pgbench_run benches/pgbench/transfer.sql ;;
         pgbench-two-syncs) pgbench_run benches/pgbench/transfer-two-syncs.sql ;;
     esac

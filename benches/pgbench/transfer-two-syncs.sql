@@ -3,7 +3,9 @@
 -- what the ledger's connection pool adds around every transaction attempt
 -- (sqlx's PgPoolOptions::test_before_acquire ping when money_sqlx::transaction
 -- takes the connection, and the ping when the connection goes back to the
--- pool). For finding where the difference goes (BENCHMARKS.md, section 7):
+-- pool): the round trips of Ledger::transfer on a pool, where
+-- Ledger::transfer_on on a held connection has transfer.sql's. For finding
+-- where the difference goes (BENCHMARKS.md, section 7):
 --   PGBENCH_SCRIPT=benches/pgbench/transfer-two-syncs.sql \
 --       bash benches/ledger-vs-pgbench.sh
 
@@ -21,8 +23,10 @@
 \endpipeline
 \startpipeline
 \endpipeline
+\startpipeline
 BEGIN ISOLATION LEVEL SERIALIZABLE;
-SELECT set_config('statement_timeout', '5000ms', true);
+SET LOCAL statement_timeout = '5000ms';
+\endpipeline
 SELECT "id", "currency" FROM "accounts" WHERE "id" IN (:from, :to);
 INSERT INTO "transfers" ("transfer_id", "debit_account_id", "credit_account_id", "amount") VALUES (:transfer_id, :from, :to, 0.01 * :cents) ON CONFLICT DO NOTHING RETURNING "transfer_id", "debit_account_id", "credit_account_id", "amount";
 INSERT INTO "journal_entries" ("transfer_id", "leg", "account_id", "currency", "amount") SELECT * FROM UNNEST(ARRAY[:transfer_id, :transfer_id]::int8[], ARRAY[0, 1]::int2[], ARRAY[:from, :to]::int8[], ARRAY['EUR', 'EUR']::text[], ARRAY[-0.01 * :cents, 0.01 * :cents]::numeric[]);

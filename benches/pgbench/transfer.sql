@@ -13,7 +13,9 @@
 -- Differences: pgbench sends its parameters untyped, so the arrays of the
 -- journal insert are built with ARRAY[...] and cast where sqlx binds typed
 -- arrays to UNNEST($1, ..., $5); amounts are drawn as whole cents and
--- scaled in SQL; BEGIN, SELECT 1 and COMMIT go through the extended
+-- scaled in SQL; BEGIN and SET LOCAL go in one pipeline (one Sync, one
+-- round trip) where sqlx sends them in one simple-query message; BEGIN,
+-- SET LOCAL, SELECT 1 and COMMIT go through the extended
 -- protocol (-M prepared) where sqlx sends them as simple queries, which
 -- the server parses at every transfer (about 8 µs of its CPU per
 -- transfer, BENCHMARKS.md section 7).
@@ -36,8 +38,13 @@
 \set high greatest(:from, :to)
 \set low_cents CASE WHEN :low = :from THEN -:cents ELSE :cents END
 
+-- BEGIN and the statement timeout in one round trip, as
+-- money_sqlx::transaction sends them (one simple-query message there, one
+-- pipeline with one Sync here).
+\startpipeline
 BEGIN ISOLATION LEVEL SERIALIZABLE;
-SELECT set_config('statement_timeout', '5000ms', true);
+SET LOCAL statement_timeout = '5000ms';
+\endpipeline
 SELECT "id", "currency" FROM "accounts" WHERE "id" IN (:from, :to);
 INSERT INTO "transfers" ("transfer_id", "debit_account_id", "credit_account_id", "amount") VALUES (:transfer_id, :from, :to, 0.01 * :cents) ON CONFLICT DO NOTHING RETURNING "transfer_id", "debit_account_id", "credit_account_id", "amount";
 INSERT INTO "journal_entries" ("transfer_id", "leg", "account_id", "currency", "amount") SELECT * FROM UNNEST(ARRAY[:transfer_id, :transfer_id]::int8[], ARRAY[0, 1]::int2[], ARRAY[:from, :to]::int8[], ARRAY['EUR', 'EUR']::text[], ARRAY[-0.01 * :cents, 0.01 * :cents]::numeric[]);

@@ -3,7 +3,7 @@
 
 use crate::dialect::Dialect;
 use crate::rules::RuleKind;
-use crate::table::{Column, ColumnType, Table};
+use crate::table::{Column, ColumnType, ForeignKey, Table};
 
 /// The complete `CREATE TABLE` statement for `table`: column types,
 /// `NOT NULL`, the primary key and one named CHECK constraint per rule.
@@ -64,6 +64,9 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
             columns.join(", ")
         ));
     }
+    for key in table.foreign_keys() {
+        items.push(foreign_key(&key, dialect));
+    }
     for (name, expression) in checks(table, dialect) {
         items.push(format!("CONSTRAINT {} CHECK ({expression})", quote(&name)));
     }
@@ -79,6 +82,236 @@ pub fn create_table(table: &Table, dialect: Dialect) -> String {
     }
     sql.push_str(");");
     sql
+}
+
+/// A foreign key as a table constraint, the same clause in every dialect
+/// but for the quoting: `CONSTRAINT "t_a_fkey" FOREIGN KEY ("a") REFERENCES
+/// "u" ("id") ON DELETE RESTRICT ON UPDATE RESTRICT`. Both actions are always
+/// spelled out, so the database never falls back to its own default.
+///
+/// ```
+/// use money_core::{MoneyModel, Dialect, ddl};
+///
+/// #[derive(MoneyModel)]
+/// #[money(table = "journal_entries", foreign_key(fields(account_id, currency), references = "accounts(id, currency)"))]
+/// struct Entry {
+///     account_id: i64,
+///     #[money(currency)]
+///     currency: String,
+/// }
+///
+/// let key = Entry::DEFINITION.foreign_keys().next().unwrap();
+/// assert_eq!(
+///     ddl::foreign_key(&key, Dialect::MySql),
+///     "CONSTRAINT `journal_entries_account_id_currency_fkey` FOREIGN KEY (`account_id`, `currency`) \
+///      REFERENCES `accounts` (`id`, `currency`) ON DELETE RESTRICT ON UPDATE RESTRICT",
+/// );
+/// ```
+pub fn foreign_key(key: &ForeignKey, dialect: Dialect) -> String {
+    let renderer = dialect.renderer();
+    let list = |columns: &[&str]| {
+        columns
+            .iter()
+            .map(|column| renderer.quote(column))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
+        renderer.quote(&key.name),
+        list(key.columns),
+        renderer.quote(key.referenced_table),
+        list(key.referenced_columns),
+        key.on_delete.sql(),
+        key.on_update.sql()
+    )
+}
+
+/// Why a set of tables cannot be created one after the other.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrderError {
+    /// The foreign keys form a cycle: no table of it can be created first.
+    /// A table that refers to itself is no cycle.
+    #[error(
+        "the foreign keys of these tables form a cycle, so none of them can be created first: {}; drop one of the keys from the declarations and add it with ALTER TABLE after the tables exist",
+        .tables.join(" -> ")
+    )]
+    Cycle {
+        /// The tables of the cycle, in reference order, the first repeated
+        /// at the end (`a -> b -> a`).
+        tables: Vec<&'static str>,
+    },
+    /// A foreign key names a column that the referenced table, which is in
+    /// the set, does not have.
+    #[error(
+        "foreign key {constraint} of table {table} references {referenced_table}({}), but {referenced_table} has no column `{missing}`",
+        .referenced_columns.join(", ")
+    )]
+    UnknownColumn {
+        /// The referencing table.
+        table: &'static str,
+        /// The foreign key's name.
+        constraint: String,
+        /// The referenced table.
+        referenced_table: &'static str,
+        /// The referenced columns as declared.
+        referenced_columns: &'static [&'static str],
+        /// The first of them that the table does not have.
+        missing: &'static str,
+    },
+    /// Two tables of the set have the same name.
+    #[error("table {table} appears twice in the set")]
+    Duplicate {
+        /// The table.
+        table: &'static str,
+    },
+}
+
+/// `tables` in an order in which each can be created: every table after the
+/// tables its foreign keys reference, otherwise in the given order. Tables
+/// referenced but not in the set are assumed to exist already; a table that
+/// refers to itself needs nothing first.
+///
+/// # Errors
+///
+/// [`OrderError::Cycle`] naming the tables of a reference cycle,
+/// [`OrderError::UnknownColumn`] when a key references a column its table in
+/// the set does not have, [`OrderError::Duplicate`] for a table given twice.
+///
+/// ```
+/// use money_core::{MoneyModel, Dialect, ddl};
+///
+/// #[derive(MoneyModel)]
+/// #[money(table = "accounts")]
+/// struct Account {
+///     #[money(primary_key)]
+///     id: i64,
+/// }
+///
+/// #[derive(MoneyModel)]
+/// #[money(table = "transfers")]
+/// struct Transfer {
+///     #[money(primary_key)]
+///     id: i64,
+///     #[money(references = "accounts(id)")]
+///     account_id: i64,
+/// }
+///
+/// let ordered = ddl::dependency_order(&[Transfer::DEFINITION, Account::DEFINITION]).unwrap();
+/// let names: Vec<&str> = ordered.iter().map(|table| table.name()).collect();
+/// assert_eq!(names, ["accounts", "transfers"]);
+/// let script = ddl::create_tables(&[Transfer::DEFINITION, Account::DEFINITION], Dialect::Sqlite).unwrap();
+/// assert!(script[0].starts_with(r#"CREATE TABLE "accounts""#));
+/// ```
+pub fn dependency_order(tables: &[&'static Table]) -> Result<Vec<&'static Table>, OrderError> {
+    for (position, table) in tables.iter().enumerate() {
+        if tables[..position]
+            .iter()
+            .any(|earlier| earlier.name() == table.name())
+        {
+            return Err(OrderError::Duplicate {
+                table: table.name(),
+            });
+        }
+    }
+    let index_of = |name: &str| tables.iter().position(|table| table.name() == name);
+    // The tables each table needs first (in the set, not itself).
+    let mut needs: Vec<Vec<usize>> = Vec::with_capacity(tables.len());
+    for (position, table) in tables.iter().enumerate() {
+        let mut first = Vec::new();
+        for key in table.foreign_keys() {
+            let Some(referenced) = index_of(key.referenced_table) else {
+                continue;
+            };
+            if let Some(missing) = key
+                .referenced_columns
+                .iter()
+                .find(|column| tables[referenced].column(column).is_none())
+            {
+                return Err(OrderError::UnknownColumn {
+                    table: table.name(),
+                    constraint: key.name,
+                    referenced_table: key.referenced_table,
+                    referenced_columns: key.referenced_columns,
+                    missing,
+                });
+            }
+            if referenced != position && !first.contains(&referenced) {
+                first.push(referenced);
+            }
+        }
+        needs.push(first);
+    }
+    // Depth-first, in the given order: a table is placed once everything it
+    // needs is; meeting a table that is still on the path is a cycle.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Placed,
+    }
+    let mut marks = vec![Mark::New; tables.len()];
+    let mut ordered = Vec::with_capacity(tables.len());
+    for start in 0..tables.len() {
+        if marks[start] != Mark::New {
+            continue;
+        }
+        // (table, next dependency to look at)
+        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+        marks[start] = Mark::OnPath;
+        while let Some((table, next)) = path.last().copied() {
+            match needs[table].get(next) {
+                Some(&needed) => {
+                    if let Some(top) = path.last_mut() {
+                        top.1 += 1;
+                    }
+                    match marks[needed] {
+                        Mark::Placed => {}
+                        Mark::New => {
+                            marks[needed] = Mark::OnPath;
+                            path.push((needed, 0));
+                        }
+                        Mark::OnPath => {
+                            // The path from `needed` to here, then `needed`
+                            // again: each table references the next.
+                            let from = path
+                                .iter()
+                                .position(|(on_path, _)| *on_path == needed)
+                                .unwrap_or(0);
+                            let mut cycle: Vec<&'static str> = path[from..]
+                                .iter()
+                                .map(|(on_path, _)| tables[*on_path].name())
+                                .collect();
+                            cycle.push(tables[needed].name());
+                            return Err(OrderError::Cycle { tables: cycle });
+                        }
+                    }
+                }
+                None => {
+                    marks[table] = Mark::Placed;
+                    ordered.push(tables[table]);
+                    path.pop();
+                }
+            }
+        }
+    }
+    Ok(ordered)
+}
+
+/// The `CREATE TABLE` statements of `tables` in [`dependency_order`].
+///
+/// # Errors
+///
+/// As [`dependency_order`].
+pub fn create_tables(
+    tables: &[&'static Table],
+    dialect: Dialect,
+) -> Result<Vec<String>, OrderError> {
+    Ok(dependency_order(tables)?
+        .into_iter()
+        .map(|table| create_table(table, dialect))
+        .collect())
 }
 
 /// The named CHECK constraints of `table` in `dialect`, as (name,
@@ -209,4 +442,111 @@ pub fn quote(dialect: Dialect, ident: &str) -> String {
 /// parameters by position, so one cannot be used twice).
 pub fn placeholder(dialect: Dialect, index: usize) -> String {
     dialect.renderer().placeholder(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{ForeignKeyDecl, ReferentialAction, Scalar};
+
+    const ID: &[Column] = &[
+        Column::new("id", "id", ColumnType::Scalar(Scalar::BigInt), false, true),
+        Column::new(
+            "other_id",
+            "other_id",
+            ColumnType::Scalar(Scalar::BigInt),
+            true,
+            false,
+        ),
+    ];
+
+    const fn references(table: &'static str) -> ForeignKeyDecl {
+        ForeignKeyDecl::new(
+            &["other_id"],
+            &["other_id"],
+            table,
+            &["id"],
+            ReferentialAction::Restrict,
+            ReferentialAction::Restrict,
+        )
+    }
+
+    static A_TO_B: Table = Table::new("a", ID, &[]).with_foreign_keys(&[references("b")]);
+    static B_TO_C: Table = Table::new("b", ID, &[]).with_foreign_keys(&[references("c")]);
+    static C: Table = Table::new("c", ID, &[]);
+    static C_TO_A: Table = Table::new("c", ID, &[]).with_foreign_keys(&[references("a")]);
+    static SELF: Table = Table::new("s", ID, &[]).with_foreign_keys(&[references("s")]);
+    static OUTSIDE: Table = Table::new("o", ID, &[]).with_foreign_keys(&[references("elsewhere")]);
+    static BAD_COLUMN: Table = Table::new("x", ID, &[]).with_foreign_keys(&[ForeignKeyDecl::new(
+        &["other_id"],
+        &["other_id"],
+        "c",
+        &["nope"],
+        ReferentialAction::Restrict,
+        ReferentialAction::Cascade,
+    )]);
+
+    fn names(tables: &[&'static Table]) -> Result<Vec<&'static str>, OrderError> {
+        dependency_order(tables).map(|tables| tables.iter().map(|table| table.name()).collect())
+    }
+
+    #[test]
+    fn referenced_tables_come_first() {
+        assert_eq!(names(&[&A_TO_B, &B_TO_C, &C]), Ok(vec!["c", "b", "a"]));
+        assert_eq!(names(&[&C, &A_TO_B, &B_TO_C]), Ok(vec!["c", "b", "a"]));
+        // Independent tables keep the given order.
+        assert_eq!(names(&[&SELF, &OUTSIDE, &C]), Ok(vec!["s", "o", "c"]));
+        assert_eq!(names(&[]), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_cycle_is_named() {
+        let error = names(&[&A_TO_B, &B_TO_C, &C_TO_A]).unwrap_err();
+        assert_eq!(
+            error,
+            OrderError::Cycle {
+                tables: vec!["a", "b", "c", "a"]
+            }
+        );
+        assert!(error.to_string().contains("a -> b -> c -> a"), "{error}");
+        let error = names(&[&B_TO_C, &C_TO_A, &A_TO_B]).unwrap_err();
+        assert_eq!(
+            error,
+            OrderError::Cycle {
+                tables: vec!["b", "c", "a", "b"]
+            }
+        );
+    }
+
+    #[test]
+    fn a_missing_column_and_a_duplicate_are_errors() {
+        let error = names(&[&BAD_COLUMN, &C]).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                OrderError::UnknownColumn {
+                    missing: "nope",
+                    referenced_table: "c",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert_eq!(
+            names(&[&C, &C_TO_A]).unwrap_err(),
+            OrderError::Duplicate { table: "c" }
+        );
+    }
+
+    #[test]
+    fn every_dialect_spells_both_actions() {
+        let key = BAD_COLUMN.foreign_keys().next().unwrap();
+        assert_eq!(key.name, "x_other_id_fkey");
+        assert_eq!(
+            foreign_key(&key, Dialect::Postgres),
+            r#"CONSTRAINT "x_other_id_fkey" FOREIGN KEY ("other_id") REFERENCES "c" ("nope") ON DELETE RESTRICT ON UPDATE CASCADE"#
+        );
+        let sql = create_table(&A_TO_B, Dialect::Sqlite);
+        assert!(sql.contains(r#"CONSTRAINT "a_other_id_fkey" FOREIGN KEY ("other_id") REFERENCES "b" ("id") ON DELETE RESTRICT ON UPDATE RESTRICT"#), "{sql}");
+    }
 }

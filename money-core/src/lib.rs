@@ -60,7 +60,10 @@ pub use parse::{MAX_DECIMAL_TEXT_LEN, ParseDecimalError, parse_decimal};
 pub use rules::{Rule, RuleKind};
 pub use rust_decimal::Decimal;
 pub use spec::{ExcessScale, MAX_PRECISION, MoneySpec, round_like_database};
-pub use table::{Column, ColumnType, Constraint, MoneyField, Scalar, SqlColumn, Table, UniqueKey};
+pub use table::{
+    Column, ColumnType, Constraint, ForeignKey, MoneyField, ReferentialAction, Scalar, SqlColumn,
+    Table, UniqueKey,
+};
 pub use validate::{ValidationError, ValidationErrors};
 pub use value::{MoneyValue, ValueError};
 
@@ -106,7 +109,9 @@ pub trait MoneyModel {
 pub mod __private {
     pub use crate::currency::{Currency, CurrencyField};
     pub use crate::spec::{ExcessScale, MoneySpec};
-    pub use crate::table::{Column, ColumnType, MoneyField, Scalar, SqlColumn, Table};
+    pub use crate::table::{
+        Column, ColumnType, ForeignKeyDecl, MoneyField, ReferentialAction, Scalar, SqlColumn, Table,
+    };
     pub use crate::validate::{ValidationErrors, check_currency, check_money, check_money_in};
     pub use crate::value::{MoneyValue, ValueError};
     pub use core::convert::{AsRef, From, TryFrom};

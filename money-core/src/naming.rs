@@ -3,7 +3,9 @@
 //! # Scheme
 //! A CHECK constraint is named `{table}_{column}_{rule}`, where `rule` is
 //! [`RuleKind::suffix`](crate::RuleKind::suffix) (`digits`, `scale`,
-//! `minor_units`, `min`, `max`, `currency`); the primary key is `{table}_pkey`, as PostgreSQL names it.
+//! `minor_units`, `min`, `max`, `currency`); the primary key is `{table}_pkey`, as PostgreSQL names it;
+//! a unique key `{table}_{columns}_key` and a foreign key
+//! `{table}_{columns}_fkey`, as PostgreSQL names them when declared inline.
 //!
 //! PostgreSQL truncates identifiers at 63 bytes (MySQL at 64), so two long
 //! names could silently become one. A name longer than 63 bytes keeps the
@@ -46,6 +48,20 @@ pub fn unique_key_name(table: &str, columns: &[&str]) -> String {
     parts.push(table);
     parts.extend_from_slice(columns);
     fitted(&parts, "key")
+}
+
+/// The name of a foreign key: `{table}_{column}_..._fkey`, as PostgreSQL
+/// names one declared inline.
+///
+/// ```
+/// use money_core::naming::foreign_key_name;
+/// assert_eq!(foreign_key_name("journal_entries", &["account_id", "currency"]), "journal_entries_account_id_currency_fkey");
+/// ```
+pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
+    let mut parts = Vec::with_capacity(columns.len() + 1);
+    parts.push(table);
+    parts.extend_from_slice(columns);
+    fitted(&parts, "fkey")
 }
 
 /// `{part}_{part}_..._{suffix}` if it fits in 63 bytes, else the joined
@@ -149,6 +165,27 @@ mod tests {
         );
         assert_eq!(long.len(), MAX_IDENTIFIER_BYTES);
         assert!(long.ends_with("_key"));
+    }
+
+    #[test]
+    fn foreign_keys() {
+        assert_eq!(
+            foreign_key_name("transfers", &["debit_account_id"]),
+            "transfers_debit_account_id_fkey"
+        );
+        let long = foreign_key_name(
+            "settlement_instructions",
+            &["a".repeat(25).as_str(), "b".repeat(25).as_str()],
+        );
+        assert_eq!(long.len(), MAX_IDENTIFIER_BYTES);
+        assert!(long.ends_with("_fkey"));
+        assert_ne!(
+            long,
+            unique_key_name(
+                "settlement_instructions",
+                &["a".repeat(25).as_str(), "b".repeat(25).as_str()]
+            )
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub struct Table {
     name: &'static str,
     columns: &'static [Column],
     unique_keys: &'static [&'static [&'static str]],
+    foreign_keys: &'static [ForeignKeyDecl],
 }
 
 /// One column of a [`Table`].
@@ -85,6 +86,15 @@ impl Table {
             name,
             columns,
             unique_keys,
+            foreign_keys: &[],
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn with_foreign_keys(self, foreign_keys: &'static [ForeignKeyDecl]) -> Self {
+        Table {
+            foreign_keys,
+            ..self
         }
     }
 
@@ -182,10 +192,162 @@ impl Table {
         })
     }
 
+    /// The foreign keys declared with `#[money(references = "...")]` on a
+    /// field or `#[money(foreign_key(...))]` on the struct, in declaration
+    /// order (field keys first, in field order), with their constraint names
+    /// (`{table}_{columns}_fkey`, see [`naming::foreign_key_name`]).
+    ///
+    /// ```
+    /// use money_core::{MoneyModel, ReferentialAction};
+    ///
+    /// #[derive(MoneyModel)]
+    /// #[money(table = "transfers")]
+    /// struct Transfer {
+    ///     #[money(primary_key)]
+    ///     id: i64,
+    ///     #[money(references = "accounts(id)", on_delete = "cascade")]
+    ///     account_id: i64,
+    /// }
+    ///
+    /// let key = Transfer::DEFINITION.foreign_keys().next().unwrap();
+    /// assert_eq!(key.name, "transfers_account_id_fkey");
+    /// assert_eq!(key.fields, ["account_id"]);
+    /// assert_eq!((key.referenced_table, key.referenced_columns), ("accounts", &["id"][..]));
+    /// assert_eq!((key.on_delete, key.on_update), (ReferentialAction::Cascade, ReferentialAction::Restrict));
+    /// ```
+    pub fn foreign_keys(&self) -> impl Iterator<Item = ForeignKey> + '_ {
+        self.foreign_keys.iter().map(move |key| ForeignKey {
+            name: naming::foreign_key_name(self.name, key.columns),
+            columns: key.columns,
+            fields: key.fields,
+            referenced_table: key.referenced_table,
+            referenced_columns: key.referenced_columns,
+            on_delete: key.on_delete,
+            on_update: key.on_update,
+        })
+    }
+
+    /// The foreign key with this constraint name, as a database error
+    /// reports it.
+    pub fn find_foreign_key(&self, name: &str) -> Option<ForeignKey> {
+        self.foreign_keys().find(|key| key.name == name)
+    }
+
     /// The primary key's columns, in field order; empty when none is marked.
     pub fn primary_key(&self) -> impl Iterator<Item = &'static Column> {
         self.columns.iter().filter(|column| column.primary_key)
     }
+}
+
+/// What the database does to the referencing rows when a referenced row is
+/// deleted or its key updated (`on_delete`, `on_update`).
+///
+/// The default is [`Restrict`](Self::Restrict): refuse, at once. (`NO
+/// ACTION`, SQL's own default, refuses too, but PostgreSQL and SQLite check
+/// it at the end of the statement, or of the transaction for a deferred key;
+/// MariaDB/MySQL treat the two alike.) A money row that another row refers to
+/// is never removed or changed as a side effect unless the declaration says
+/// so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum ReferentialAction {
+    /// `RESTRICT`: refuse the change, checked immediately. The default.
+    #[default]
+    Restrict,
+    /// `NO ACTION`: refuse the change, checked at the end of the statement.
+    NoAction,
+    /// `CASCADE`: delete (or update) the referencing rows too.
+    Cascade,
+    /// `SET NULL`: set the referencing columns to NULL (they must be
+    /// nullable).
+    SetNull,
+    /// `SET DEFAULT`: set the referencing columns to their defaults.
+    SetDefault,
+}
+
+impl ReferentialAction {
+    /// Every action, in the order above.
+    pub const ALL: [ReferentialAction; 5] = [
+        ReferentialAction::Restrict,
+        ReferentialAction::NoAction,
+        ReferentialAction::Cascade,
+        ReferentialAction::SetNull,
+        ReferentialAction::SetDefault,
+    ];
+
+    /// The SQL spelling, the same in PostgreSQL, MariaDB/MySQL and SQLite.
+    pub const fn sql(self) -> &'static str {
+        match self {
+            ReferentialAction::Restrict => "RESTRICT",
+            ReferentialAction::NoAction => "NO ACTION",
+            ReferentialAction::Cascade => "CASCADE",
+            ReferentialAction::SetNull => "SET NULL",
+            ReferentialAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// The attribute's spelling: `"restrict"`, `"no_action"`, `"cascade"`,
+    /// `"set_null"`, `"set_default"`.
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            ReferentialAction::Restrict => "restrict",
+            ReferentialAction::NoAction => "no_action",
+            ReferentialAction::Cascade => "cascade",
+            ReferentialAction::SetNull => "set_null",
+            ReferentialAction::SetDefault => "set_default",
+        }
+    }
+}
+
+/// A foreign key as the derive declares it (generated code only).
+#[doc(hidden)]
+#[derive(Debug, PartialEq, Eq)]
+pub struct ForeignKeyDecl {
+    columns: &'static [&'static str],
+    fields: &'static [&'static str],
+    referenced_table: &'static str,
+    referenced_columns: &'static [&'static str],
+    on_delete: ReferentialAction,
+    on_update: ReferentialAction,
+}
+
+impl ForeignKeyDecl {
+    #[doc(hidden)]
+    pub const fn new(
+        columns: &'static [&'static str],
+        fields: &'static [&'static str],
+        referenced_table: &'static str,
+        referenced_columns: &'static [&'static str],
+        on_delete: ReferentialAction,
+        on_update: ReferentialAction,
+    ) -> Self {
+        ForeignKeyDecl {
+            columns,
+            fields,
+            referenced_table,
+            referenced_columns,
+            on_delete,
+            on_update,
+        }
+    }
+}
+
+/// A foreign key of a [`Table`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignKey {
+    /// The constraint's name in the database: `{table}_{columns}_fkey`.
+    pub name: String,
+    /// The referencing columns, in declaration order.
+    pub columns: &'static [&'static str],
+    /// The Rust fields of those columns, in the same order.
+    pub fields: &'static [&'static str],
+    /// The referenced table.
+    pub referenced_table: &'static str,
+    /// The referenced columns, one per referencing column.
+    pub referenced_columns: &'static [&'static str],
+    /// What deleting a referenced row does.
+    pub on_delete: ReferentialAction,
+    /// What updating a referenced key does.
+    pub on_update: ReferentialAction,
 }
 
 impl Column {

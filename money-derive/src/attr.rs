@@ -64,6 +64,60 @@ pub enum ExcessScale {
     Round,
 }
 
+/// A referential action, as `on_delete = "..."` / `on_update = "..."`
+/// spell it; money-core's `ReferentialAction` by another name (this crate
+/// cannot depend on money-core).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ReferentialAction {
+    Restrict,
+    NoAction,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl ReferentialAction {
+    /// Every action with its attribute spelling.
+    const ALL: [(&'static str, ReferentialAction); 5] = [
+        ("restrict", ReferentialAction::Restrict),
+        ("no_action", ReferentialAction::NoAction),
+        ("cascade", ReferentialAction::Cascade),
+        ("set_null", ReferentialAction::SetNull),
+        ("set_default", ReferentialAction::SetDefault),
+    ];
+
+    /// The name of money-core's `ReferentialAction` variant.
+    pub fn variant(self) -> &'static str {
+        match self {
+            ReferentialAction::Restrict => "Restrict",
+            ReferentialAction::NoAction => "NoAction",
+            ReferentialAction::Cascade => "Cascade",
+            ReferentialAction::SetNull => "SetNull",
+            ReferentialAction::SetDefault => "SetDefault",
+        }
+    }
+}
+
+/// `references = "accounts(id, currency)"`, as written.
+pub struct References {
+    pub literal: LitStr,
+}
+
+/// `foreign_key(fields(a, b), references = "t(x, y)", on_delete = "...",
+/// on_update = "...")` on the struct.
+pub struct ForeignKey {
+    /// The `foreign_key` key, for errors about the whole key.
+    pub key: syn::Path,
+    /// `fields(...)`: the referencing fields, as written.
+    pub fields: Attr<Vec<syn::Ident>>,
+    pub references: Attr<References>,
+    pub on_delete: Attr<ReferentialAction>,
+    pub on_update: Attr<ReferentialAction>,
+    /// Whether parsing its keys reported an error: then a "needs
+    /// `references`" error would only repeat it.
+    pub had_errors: bool,
+}
+
 /// `#[money(...)]` on the struct.
 pub struct Container {
     pub table: Attr<LitStr>,
@@ -80,6 +134,8 @@ pub struct Container {
     /// `no_from_row`: no generated `sqlx::FromRow`, so that the user can
     /// write or derive their own.
     pub no_from_row: Attr<()>,
+    /// `foreign_key(...)`, once per key.
+    pub foreign_keys: Vec<ForeignKey>,
 }
 
 /// `#[money(...)]` on a field.
@@ -98,6 +154,12 @@ pub struct Field {
     /// `currency_field = "currency"`: the amount is limited to the minor
     /// units of the currency in that field.
     pub currency_field: Attr<LitStr>,
+    /// `references = "accounts(id)"`: a foreign key of this one column.
+    pub references: Attr<References>,
+    /// `on_delete = "cascade"`, with `references`.
+    pub on_delete: Attr<ReferentialAction>,
+    /// `on_update = "cascade"`, with `references`.
+    pub on_update: Attr<ReferentialAction>,
     /// Whether parsing this field's attributes already reported an error
     /// (an unknown key or a bad value): then a "missing key" error would
     /// only repeat it.
@@ -113,6 +175,7 @@ impl Container {
             json_schema: Attr::none(JSON_SCHEMA),
             dialects: Attr::none(DIALECTS),
             no_from_row: Attr::none(NO_FROM_ROW),
+            foreign_keys: Vec::new(),
         };
         for attr in money_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
@@ -131,6 +194,10 @@ impl Container {
                     let empty = "`dialects()` needs at least one of postgres, mysql, sqlite";
                     if let Some(dialects) = ident_list(cx, &meta, usage, empty)? {
                         container.dialects.set(cx, &meta.path, dialects);
+                    }
+                } else if meta.path.is_ident(FOREIGN_KEY) {
+                    if let Some(key) = foreign_key(cx, &meta)? {
+                        container.foreign_keys.push(key);
                     }
                 } else if meta.path.is_ident(SERDE) {
                     if flag(cx, &meta, SERDE)? {
@@ -196,6 +263,9 @@ impl Field {
             primary_key: Attr::none(PRIMARY_KEY),
             currency: Attr::none(CURRENCY),
             currency_field: Attr::none(CURRENCY_FIELD),
+            references: Attr::none(REFERENCES),
+            on_delete: Attr::none(ON_DELETE),
+            on_update: Attr::none(ON_UPDATE),
             had_errors: false,
         };
         let errors_before = cx.error_count();
@@ -246,6 +316,19 @@ impl Field {
                     if let Some(name) = string_value(cx, &meta, CURRENCY_FIELD, "\"currency\"")? {
                         field.currency_field.set(cx, &path, name);
                     }
+                } else if path.is_ident(REFERENCES) {
+                    if let Some(literal) = string_value(cx, &meta, REFERENCES, "\"accounts(id)\"")?
+                    {
+                        field.references.set(cx, &path, References { literal });
+                    }
+                } else if path.is_ident(ON_DELETE) {
+                    if let Some(action) = action_value(cx, &meta, ON_DELETE)? {
+                        field.on_delete.set(cx, &path, action);
+                    }
+                } else if path.is_ident(ON_UPDATE) {
+                    if let Some(action) = action_value(cx, &meta, ON_UPDATE)? {
+                        field.on_update.set(cx, &path, action);
+                    }
                 } else {
                     unknown_key(cx, &meta, FIELD_KEYS, CONTAINER_KEYS, "a field")?;
                 }
@@ -274,6 +357,9 @@ impl Field {
             (self.primary_key.name, self.primary_key.key_span()),
             (self.currency.name, self.currency.key_span()),
             (self.currency_field.name, self.currency_field.key_span()),
+            (self.references.name, self.references.key_span()),
+            (self.on_delete.name, self.on_delete.key_span()),
+            (self.on_update.name, self.on_update.key_span()),
         ]
         .into_iter()
         .filter_map(|(name, span)| Some((name, span?)))
@@ -520,6 +606,95 @@ fn excess_scale_value(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opti
             Ok(None)
         }
     }
+}
+
+/// `foreign_key(fields(a, b), references = "t(x, y)", on_delete = "...",
+/// on_update = "...")`: `None` (reported) without a parenthesized list.
+fn foreign_key(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<ForeignKey>> {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            &meta.path,
+            "`foreign_key` needs its fields and the key they reference, like `foreign_key(fields(account_id, currency), references = \"accounts(id, currency)\")`",
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let mut key = ForeignKey {
+        key: meta.path.clone(),
+        fields: Attr::none(FIELDS),
+        references: Attr::none(REFERENCES),
+        on_delete: Attr::none(ON_DELETE),
+        on_update: Attr::none(ON_UPDATE),
+        had_errors: false,
+    };
+    let errors_before = cx.error_count();
+    meta.parse_nested_meta(|inner| {
+        let path = inner.path.clone();
+        if path.is_ident(FIELDS) {
+            let usage =
+                "`fields` lists the referencing fields, like `fields(account_id, currency)`";
+            let empty = "`fields()` needs at least one field, like `fields(account_id)`";
+            if let Some(fields) = ident_list(cx, &inner, usage, empty)? {
+                key.fields.set(cx, &path, fields);
+            }
+        } else if path.is_ident(REFERENCES) {
+            if let Some(literal) =
+                string_value(cx, &inner, REFERENCES, "\"accounts(id, currency)\"")?
+            {
+                key.references.set(cx, &path, References { literal });
+            }
+        } else if path.is_ident(ON_DELETE) {
+            if let Some(action) = action_value(cx, &inner, ON_DELETE)? {
+                key.on_delete.set(cx, &path, action);
+            }
+        } else if path.is_ident(ON_UPDATE) {
+            if let Some(action) = action_value(cx, &inner, ON_UPDATE)? {
+                key.on_update.set(cx, &path, action);
+            }
+        } else {
+            unknown_key(cx, &inner, FOREIGN_KEY_KEYS, &[], "`foreign_key(...)`")?;
+        }
+        Ok(())
+    })?;
+    key.had_errors = cx.error_count() > errors_before;
+    Ok(Some(key))
+}
+
+/// `on_delete = "..."` / `on_update = "..."`: one of [`ReferentialAction::ALL`].
+fn action_value(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    key: &str,
+) -> syn::Result<Option<ReferentialAction>> {
+    let Some(literal) = string_value(cx, meta, key, "\"cascade\"")? else {
+        return Ok(None);
+    };
+    let text = literal.value();
+    if let Some((_, action)) = ReferentialAction::ALL
+        .iter()
+        .find(|(name, _)| *name == text)
+    {
+        return Ok(Some(*action));
+    }
+    let names: Vec<&str> = ReferentialAction::ALL
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    let hint = ident::suggest(&text.replace(' ', "_").to_lowercase(), &names)
+        .map(|nearest| format!("; did you mean \"{nearest}\"?"))
+        .unwrap_or_default();
+    cx.error_spanned_by(
+        &literal,
+        format!(
+            "unknown `{key}` action {text:?}: expected one of {}{hint}",
+            names
+                .iter()
+                .map(|name| format!("\"{name}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    Ok(None)
 }
 
 /// A key without a value: `skip`, `primary_key`.

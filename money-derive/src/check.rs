@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use syn::{Generics, Ident, Type};
 
 use crate::ast::{self, Container};
-use crate::attr::{self, Bound, ExcessScale};
+use crate::attr::{self, Bound, ExcessScale, ReferentialAction};
 use crate::ctxt::Ctxt;
 use crate::ident;
 
@@ -21,6 +21,8 @@ pub struct Model<'a> {
     pub columns: Vec<Column<'a>>,
     /// Unique keys, as column names.
     pub unique: Vec<Vec<String>>,
+    /// Foreign keys: field keys in field order, then the struct's.
+    pub foreign_keys: Vec<ForeignKey>,
     /// Fields left out of the table (`skip`).
     pub skipped: Vec<&'a Ident>,
     /// The databases `dialects(...)` names, for the checks only the field
@@ -28,6 +30,18 @@ pub struct Model<'a> {
     pub targets: Targets,
     /// Whether to generate `sqlx::FromRow` (not with `no_from_row`).
     pub from_row: bool,
+}
+
+/// A checked foreign key.
+pub struct ForeignKey {
+    /// The referencing columns.
+    pub columns: Vec<String>,
+    /// Their fields.
+    pub fields: Vec<String>,
+    pub referenced_table: String,
+    pub referenced_columns: Vec<String>,
+    pub on_delete: ReferentialAction,
+    pub on_update: ReferentialAction,
 }
 
 /// The databases a model targets beyond PostgreSQL.
@@ -146,6 +160,7 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
     }
     check_currency_fields(cx, container, &mut columns);
     let unique = check_unique(cx, container, &used);
+    let foreign_keys = check_foreign_keys(cx, container, &used);
     let targets = check_dialects(cx, container);
     if cx.has_errors() {
         return None;
@@ -156,6 +171,7 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
         table,
         columns,
         unique,
+        foreign_keys,
         skipped: container
             .fields
             .iter()
@@ -285,25 +301,211 @@ fn check_unique(cx: &mut Ctxt, container: &Container, used: &[(String, &str)]) -
             match used.iter().find(|(_, field)| *field == name) {
                 Some((column, _)) => columns.push(column.clone()),
                 None => {
-                    let skipped = container.fields.iter().any(|field| field.name == name);
-                    let message = if skipped {
-                        format!("`{name}` is skipped, so it has no column to be unique")
-                    } else {
-                        let known: Vec<&str> = used.iter().map(|(_, field)| *field).collect();
-                        match ident::suggest(name, &known) {
-                            Some(nearest) => format!(
-                                "no field `{name}` in this struct; did you mean `{nearest}`?"
-                            ),
-                            None => format!("no field `{name}` in this struct"),
-                        }
-                    };
-                    cx.error_spanned_by(ident, message);
+                    cx.error_spanned_by(ident, missing_field(container, used, name, "to be unique"))
                 }
             }
         }
         keys.push(columns);
     }
     keys
+}
+
+/// `references = "..."` on fields, then `foreign_key(...)` on the struct:
+/// stored fields, each once, as many as the referenced columns; a valid
+/// `table(column, ...)`; actions only with a key; no two keys on the same
+/// columns (they would share a name).
+fn check_foreign_keys(
+    cx: &mut Ctxt,
+    container: &Container,
+    used: &[(String, &str)],
+) -> Vec<ForeignKey> {
+    let mut keys: Vec<ForeignKey> = Vec::new();
+    let mut push = |cx: &mut Ctxt, key: ForeignKey, literal: &syn::LitStr| {
+        if keys.iter().any(|other| other.columns == key.columns) {
+            cx.error_spanned_by(
+                literal,
+                format!(
+                    "a foreign key on ({}) is already declared; keep one",
+                    key.fields.join(", ")
+                ),
+            );
+        } else {
+            keys.push(key);
+        }
+    };
+    for field in &container.fields {
+        let attrs = &field.attrs;
+        if attrs.skip.get().is_some() {
+            continue; // `check_skip` reported any key
+        }
+        let Some(references) = attrs.references.get() else {
+            for (key, span) in [
+                (crate::symbol::ON_DELETE, attrs.on_delete.key_span()),
+                (crate::symbol::ON_UPDATE, attrs.on_update.key_span()),
+            ] {
+                if let Some(span) = span {
+                    cx.syn_error(syn::Error::new(
+                        span,
+                        format!("`{key}` needs `references` on the same field, like `#[money(references = \"accounts(id)\", {key} = \"cascade\")]`"),
+                    ));
+                }
+            }
+            continue;
+        };
+        let Some((table, columns)) = referenced(cx, &references.literal, 1) else {
+            continue;
+        };
+        let Some((column, _)) = used.iter().find(|(_, name)| *name == field.name) else {
+            continue; // its column name was reported
+        };
+        let key = ForeignKey {
+            columns: vec![column.clone()],
+            fields: vec![field.name.clone()],
+            referenced_table: table,
+            referenced_columns: columns,
+            on_delete: attrs
+                .on_delete
+                .get()
+                .copied()
+                .unwrap_or(ReferentialAction::Restrict),
+            on_update: attrs
+                .on_update
+                .get()
+                .copied()
+                .unwrap_or(ReferentialAction::Restrict),
+        };
+        push(cx, key, &references.literal);
+    }
+    for declared in &container.attrs.foreign_keys {
+        let (Some(fields), Some(references)) = (declared.fields.get(), declared.references.get())
+        else {
+            if declared.had_errors {
+                continue;
+            }
+            let missing = match declared.fields.get() {
+                None => "`fields(...)`",
+                Some(_) => "`references = \"...\"`",
+            };
+            cx.error_spanned_by(
+                &declared.key,
+                format!("`foreign_key` needs {missing}, like `foreign_key(fields(account_id, currency), references = \"accounts(id, currency)\")`"),
+            );
+            continue;
+        };
+        if fields.is_empty() {
+            continue; // reported by the parser
+        }
+        let mut columns = Vec::new();
+        let mut names = Vec::new();
+        for (position, ident) in fields.iter().enumerate() {
+            let name = ident.to_string();
+            let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+            if fields[..position].iter().any(|earlier| earlier == ident) {
+                cx.error_spanned_by(ident, format!("`{name}` is already in this foreign key"));
+                continue;
+            }
+            match used.iter().find(|(_, field)| *field == name) {
+                Some((column, _)) => {
+                    columns.push(column.clone());
+                    names.push(name);
+                }
+                None => cx.error_spanned_by(
+                    ident,
+                    missing_field(container, used, &name, "to reference another table"),
+                ),
+            }
+        }
+        let Some((table, referenced_columns)) = referenced(cx, &references.literal, fields.len())
+        else {
+            continue;
+        };
+        if columns.len() != fields.len() {
+            continue;
+        }
+        let key = ForeignKey {
+            columns,
+            fields: names,
+            referenced_table: table,
+            referenced_columns,
+            on_delete: declared
+                .on_delete
+                .get()
+                .copied()
+                .unwrap_or(ReferentialAction::Restrict),
+            on_update: declared
+                .on_update
+                .get()
+                .copied()
+                .unwrap_or(ReferentialAction::Restrict),
+        };
+        push(cx, key, &references.literal);
+    }
+    keys
+}
+
+/// The message for a field name that has no column: skipped, or no such
+/// field (with the nearest one).
+fn missing_field(
+    container: &Container,
+    used: &[(String, &str)],
+    name: &str,
+    purpose: &str,
+) -> String {
+    if container.fields.iter().any(|field| field.name == name) {
+        format!("`{name}` is skipped, so it has no column {purpose}")
+    } else {
+        let known: Vec<&str> = used.iter().map(|(_, field)| *field).collect();
+        match ident::suggest(name, &known) {
+            Some(nearest) => format!("no field `{name}` in this struct; did you mean `{nearest}`?"),
+            None => format!("no field `{name}` in this struct"),
+        }
+    }
+}
+
+/// `"table(column, ...)"` with valid identifiers and `count` columns, or
+/// `None` (reported on the literal).
+fn referenced(cx: &mut Ctxt, literal: &syn::LitStr, count: usize) -> Option<(String, Vec<String>)> {
+    let text = literal.value();
+    let parsed = text.trim().strip_suffix(')').and_then(|rest| {
+        let (table, columns) = rest.split_once('(')?;
+        let columns: Vec<String> = columns
+            .split(',')
+            .map(|column| column.trim().to_owned())
+            .collect();
+        Some((table.trim().to_owned(), columns))
+    });
+    let Some((table, columns)) = parsed else {
+        cx.error_spanned_by(
+            literal,
+            format!("`references` names a table and its key columns, like \"accounts(id)\" or \"accounts(id, currency)\", not {text:?}"),
+        );
+        return None;
+    };
+    if let Some(bad) = std::iter::once(&table)
+        .chain(&columns)
+        .find(|name| !ident::is_valid(name))
+    {
+        cx.error_spanned_by(
+            literal,
+            format!("invalid name {bad:?} in `references`: {}", ident::RULE),
+        );
+        return None;
+    }
+    if columns.len() != count {
+        let plural = |count: usize, word: &str| {
+            format!("{count} {word}{}", if count == 1 { "" } else { "s" })
+        };
+        cx.error_spanned_by(
+            literal,
+            format!(
+                "`references` lists {} but the key has {}: one referenced column per referencing field",
+                plural(columns.len(), "column"),
+                plural(count, "field")
+            ),
+        );
+        return None;
+    }
+    Some((table, columns))
 }
 
 /// `skip` leaves the field out, so any other key would be ignored.

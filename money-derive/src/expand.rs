@@ -36,6 +36,29 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
     let (impl_generics, type_generics, where_clause) = model.generics.split_for_impl();
     let table = &model.table;
     let unique = model.unique.iter().map(|key| quote! { &[#(#key),*] });
+    let foreign_keys = (!model.foreign_keys.is_empty()).then(|| {
+        let keys = model.foreign_keys.iter().map(|key| {
+            let columns = &key.columns;
+            let fields = &key.fields;
+            let referenced_table = &key.referenced_table;
+            let referenced_columns = &key.referenced_columns;
+            let on_delete =
+                syn::Ident::new(key.on_delete.variant(), proc_macro2::Span::call_site());
+            let on_update =
+                syn::Ident::new(key.on_update.variant(), proc_macro2::Span::call_site());
+            quote! {
+                ::money_core::__private::ForeignKeyDecl::new(
+                    &[#(#columns),*],
+                    &[#(#fields),*],
+                    #referenced_table,
+                    &[#(#referenced_columns),*],
+                    ::money_core::__private::ReferentialAction::#on_delete,
+                    ::money_core::__private::ReferentialAction::#on_update,
+                )
+            }
+        });
+        quote! { .with_foreign_keys(&[#(#keys),*]) }
+    });
     let columns = model.columns.iter().map(|column| {
         let field = &column.field;
         let name = &column.name;
@@ -117,7 +140,7 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
             impl #impl_generics ::money_core::MoneyModel for #ident #type_generics #where_clause {
                 const TABLE: &'static str = #table;
                 const DEFINITION: &'static ::money_core::__private::Table =
-                    &::money_core::__private::Table::new(#table, &[#(#columns),*], &[#(#unique),*]);
+                    &::money_core::__private::Table::new(#table, &[#(#columns),*], &[#(#unique),*])#foreign_keys;
 
                 #[inline]
                 fn validate(&self) -> ::money_core::__private::Result<(), ::money_core::__private::ValidationErrors> {
@@ -145,8 +168,12 @@ fn dialect_checks(model: &Model) -> TokenStream {
         .filter(|column| matches!(column.kind, Kind::Scalar))
         .flat_map(|column| {
             let ty = column.ty;
-            let keyed =
-                column.primary_key || model.unique.iter().any(|key| key.contains(&column.name));
+            let keyed = column.primary_key
+                || model.unique.iter().any(|key| key.contains(&column.name))
+                || model
+                    .foreign_keys
+                    .iter()
+                    .any(|key| key.columns.contains(&column.name));
             let sqlite = targets.sqlite.then(|| {
                 quote_spanned! {ty.span()=>
                     const _: () = ::money_core::__private::sqlite_column(

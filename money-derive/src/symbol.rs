@@ -7,6 +7,9 @@ pub const SERDE: &str = "serde";
 pub const JSON_SCHEMA: &str = "json_schema";
 pub const DIALECTS: &str = "dialects";
 pub const NO_FROM_ROW: &str = "no_from_row";
+pub const FOREIGN_KEY: &str = "foreign_key";
+/// Keys inside `foreign_key(...)`.
+pub const FIELDS: &str = "fields";
 /// Keys on a field.
 pub const PRECISION: &str = "precision";
 pub const SCALE: &str = "scale";
@@ -19,11 +22,23 @@ pub const SKIP: &str = "skip";
 pub const PRIMARY_KEY: &str = "primary_key";
 pub const CURRENCY: &str = "currency";
 pub const CURRENCY_FIELD: &str = "currency_field";
+pub const REFERENCES: &str = "references";
+pub const ON_DELETE: &str = "on_delete";
+pub const ON_UPDATE: &str = "on_update";
 
 /// The attribute's own name.
 pub const MONEY: &str = "money";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, UNIQUE, SERDE, JSON_SCHEMA, DIALECTS, NO_FROM_ROW];
+pub const CONTAINER_KEYS: &[&str] = &[
+    TABLE,
+    UNIQUE,
+    SERDE,
+    JSON_SCHEMA,
+    DIALECTS,
+    FOREIGN_KEY,
+    NO_FROM_ROW,
+];
+pub const FOREIGN_KEY_KEYS: &[&str] = &[FIELDS, REFERENCES, ON_DELETE, ON_UPDATE];
 pub const FIELD_KEYS: &[&str] = &[
     PRECISION,
     SCALE,
@@ -36,4 +51,7 @@ pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
     CURRENCY,
     CURRENCY_FIELD,
+    REFERENCES,
+    ON_DELETE,
+    ON_UPDATE,
 ];

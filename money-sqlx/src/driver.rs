@@ -195,7 +195,10 @@ pub(crate) fn error_details(error: &dyn DatabaseError) -> (Option<Dialect>, Erro
     (None, details)
 }
 
-/// MariaDB: ``CONSTRAINT `name` failed for `db`.`table` `` (4025); MySQL:
+/// MariaDB: ``CONSTRAINT `name` failed for `db`.`table` `` (4025); both:
+/// ``Cannot add or update a child row: a foreign key constraint fails
+/// (`db`.`table`, CONSTRAINT `name` ...)`` (1452, and 1451 `Cannot delete or
+/// update a parent row`); MySQL:
 /// `Check constraint 'name' is violated.` (3819); both: `Column 'c' cannot
 /// be null` (1048) and `Duplicate entry '1' for key 'name'` (1062; MySQL
 /// 8 writes `'table.name'`, and `PRIMARY` for the primary key).
@@ -207,6 +210,14 @@ fn mysql_details(message: &str) -> ErrorDetails {
         details.table = between(rest, "`.`", "`").map(str::to_owned);
     } else if message.starts_with("Check constraint '") {
         details.constraint = between(message, "'", "'").map(str::to_owned);
+    } else if let Some(rest) = message
+        .find("a foreign key constraint fails (")
+        .map(|start| &message[start + "a foreign key constraint fails (".len()..])
+    {
+        // 1451/1452: `... fails (`db`.`child`, CONSTRAINT `name` FOREIGN KEY ...)`:
+        // the table is the referencing one, on both sides of the key.
+        details.table = between(rest, "`.`", "`").map(str::to_owned);
+        details.constraint = between(rest, "CONSTRAINT `", "`").map(str::to_owned);
     } else if message.starts_with("Column '") && message.ends_with("cannot be null") {
         details.columns = between(message, "'", "'")
             .map(str::to_owned)
@@ -268,6 +279,22 @@ mod tests {
         );
         let duplicate = mysql_details("Duplicate entry '1' for key 'accounts.PRIMARY'");
         assert_eq!(duplicate.constraint.as_deref(), Some("PRIMARY"));
+        let child = mysql_details(
+            "Cannot add or update a child row: a foreign key constraint fails (`test`.`transfers`, CONSTRAINT `transfers_account_id_fkey` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE RESTRICT ON UPDATE RESTRICT)",
+        );
+        assert_eq!(
+            child.constraint.as_deref(),
+            Some("transfers_account_id_fkey")
+        );
+        assert_eq!(child.table.as_deref(), Some("transfers"));
+        let parent = mysql_details(
+            "Cannot delete or update a parent row: a foreign key constraint fails (`test`.`transfers`, CONSTRAINT `transfers_account_id_fkey` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`))",
+        );
+        assert_eq!(
+            parent.constraint.as_deref(),
+            Some("transfers_account_id_fkey")
+        );
+        assert_eq!(parent.table.as_deref(), Some("transfers"));
         let other = mysql_details("Out of range value for column 'x' at row 1");
         assert!(other.constraint.is_none() && other.columns.is_empty());
     }
@@ -281,5 +308,10 @@ mod tests {
         assert_eq!(null.table.as_deref(), Some("accounts"));
         let unique = sqlite_details("UNIQUE constraint failed: settlements.a, settlements.b");
         assert_eq!(unique.columns, ["a", "b"]);
+        // SQLite names no constraint, table or column of a foreign key.
+        let foreign = sqlite_details("FOREIGN KEY constraint failed");
+        assert!(
+            foreign.constraint.is_none() && foreign.table.is_none() && foreign.columns.is_empty()
+        );
     }
 }

@@ -7,6 +7,8 @@
 //! | 23514 on a declared constraint that the row passes in Rust | the same | the same | [`Error::SchemaDrift`] |
 //! | 23502 not_null_violation | 1048 | `NOT NULL constraint failed` | [`Error::NotNull`], with the field |
 //! | 23505 unique_violation | 1062 | `UNIQUE constraint failed` | [`Error::Duplicate`], with the key's columns |
+//! | 23503 foreign_key_violation | 1452 (no referenced row), 1451 (row still referenced) | | [`Error::ForeignKey`], with the fields of the key when the model declares it |
+//! | | | `FOREIGN KEY constraint failed` (787, or 1811 for `RESTRICT`) | [`Error::ForeignKeyUnnamed`]: SQLite names no constraint, so the key is not guessed |
 //! | 22003 numeric_value_out_of_range | 1264 (SQLSTATE 22003) | | [`Error::NumericOverflow`]: PostgreSQL names no column |
 //! | 40001, 40P01 | 1213 (SQLSTATE 40001) | | [`Error::Conflict`], retryable |
 //! | anything else | | | [`Error::Database`], untouched |
@@ -111,6 +113,43 @@ pub enum Error {
         /// does not.
         columns: Vec<&'static str>,
     },
+    /// A foreign key refused the statement: the referenced row does not
+    /// exist (an insert or update of the referencing row), or it is still
+    /// referenced (a delete or key update of the referenced row, under
+    /// `RESTRICT`/`NO ACTION`).
+    #[error(
+        "foreign key {constraint} of {table}{}: {}",
+        fields_note(.fields),
+        match .violation {
+            ForeignKeyViolation::MissingReferencedRow => "the referenced row does not exist",
+            ForeignKeyViolation::StillReferenced => "the row is still referenced, so it cannot be deleted or its key changed",
+        }
+    )]
+    ForeignKey {
+        /// The referencing table (the one that declares the key).
+        table: String,
+        /// The key's constraint name.
+        constraint: String,
+        /// The key's fields, when the model given to [`map_error`] declares
+        /// the key; empty when it does not (a delete on the referenced
+        /// table, mapped with that table's model).
+        fields: &'static [&'static str],
+        /// Which side of the key the statement broke.
+        violation: ForeignKeyViolation,
+    },
+    /// SQLite refused the statement under a foreign key, and its error
+    /// (`FOREIGN KEY constraint failed`, extended code 787) names no
+    /// constraint, table or column: which key it was is not guessed.
+    #[error(
+        "a foreign key refused the statement, and SQLite does not say which one (its error names no constraint, table or column): {message}"
+    )]
+    ForeignKeyUnnamed {
+        /// The database's message.
+        message: String,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
     /// SQLSTATE 22003: a value does not fit its column's type. PostgreSQL's
     /// error names no column, so neither can this one.
     #[error(
@@ -146,6 +185,25 @@ pub enum Error {
     /// Any other error, untouched.
     #[error(transparent)]
     Database(sqlx::Error),
+}
+
+/// Which side of a foreign key a statement broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForeignKeyViolation {
+    /// The referencing row names a row that does not exist (PostgreSQL
+    /// `insert or update on table ...`, MariaDB/MySQL 1452).
+    MissingReferencedRow,
+    /// The referenced row is still referenced (PostgreSQL `update or delete
+    /// on table ...`, MariaDB/MySQL 1451).
+    StillReferenced,
+}
+
+fn fields_note(fields: &&'static [&'static str]) -> String {
+    if fields.is_empty() {
+        String::new()
+    } else {
+        format!(" (fields {})", fields.join(", "))
+    }
 }
 
 fn field_note(field: &Option<&'static str>) -> String {
@@ -200,6 +258,11 @@ fn sqlstate(error: &sqlx::Error) -> Option<Cow<'_, str>> {
         .and_then(|database| database.code())
 }
 
+/// SQLite's whole message for a foreign key violation, with extended code
+/// 787 (`SQLITE_CONSTRAINT_FOREIGNKEY`) or, for a `RESTRICT` action, 1811
+/// (`SQLITE_CONSTRAINT_TRIGGER`).
+const SQLITE_FOREIGN_KEY_FAILED: &str = "FOREIGN KEY constraint failed";
+
 /// Maps a database error of a statement on `M`'s table back to the model:
 /// see the table in the [module documentation](self). `row` is the row the
 /// statement wrote, when there was one: then a CHECK violation becomes the
@@ -210,8 +273,16 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
         return Error::from(error);
     };
     let code = database.code().map(Cow::into_owned).unwrap_or_default();
-    let kind = database.kind();
     let (dialect, details) = error_details(database);
+    // SQLite raises a RESTRICT key's refusal as SQLITE_CONSTRAINT_TRIGGER
+    // (1811), which sqlx does not count as a foreign key violation; the
+    // message is the same as for 787 (SQLITE_CONSTRAINT_FOREIGNKEY).
+    let kind =
+        if dialect == Some(Dialect::Sqlite) && database.message() == SQLITE_FOREIGN_KEY_FAILED {
+            ErrorKind::ForeignKeyViolation
+        } else {
+            database.kind()
+        };
     tracing::warn!(
         code = %code,
         constraint = details.constraint.as_deref().unwrap_or(""),
@@ -233,6 +304,32 @@ pub fn map_error<M: MoneyModel>(error: sqlx::Error, row: Option<&M>) -> Error {
         (ErrorKind::CheckViolation, Some(constraint)) => Error::UnknownConstraint {
             table: error_table.unwrap_or_default(),
             constraint,
+            source: error,
+        },
+        (ErrorKind::ForeignKeyViolation, Some(constraint)) => {
+            // PostgreSQL: `update or delete on table ...` when the
+            // referenced row was the one changed; MariaDB/MySQL: 1451.
+            let message = database.message();
+            let still_referenced = message.starts_with("update or delete on table")
+                || message.starts_with("Cannot delete or update a parent row");
+            let violation = if still_referenced {
+                ForeignKeyViolation::StillReferenced
+            } else {
+                ForeignKeyViolation::MissingReferencedRow
+            };
+            let fields = ours
+                .then(|| table.find_foreign_key(&constraint))
+                .flatten()
+                .map_or(&[][..], |key| key.fields);
+            Error::ForeignKey {
+                table: error_table.unwrap_or_else(|| table.name().to_owned()),
+                constraint,
+                fields,
+                violation,
+            }
+        }
+        (ErrorKind::ForeignKeyViolation, None) => Error::ForeignKeyUnnamed {
+            message: database.message().to_owned(),
             source: error,
         },
         (ErrorKind::NotNullViolation, _) => {

@@ -12,7 +12,11 @@
 //! - With the `serde` feature, an [`Error`] converts to an RFC 9457 problem
 //!   details body (`Problem::from(&error)`, see the `problem` module).
 //! - [`transaction`] runs a closure in a SERIALIZABLE transaction and
-//!   retries serialization failures and deadlocks.
+//!   retries serialization failures and deadlocks; [`transaction_on`] does
+//!   the same on a connection the caller holds.
+//! - [`cluster`] takes several hosts (libpq's `h1:5432,h2:5433` URL or a
+//!   builder) and builds a pool that connects only to the writable primary
+//!   and can be rerouted after a failover.
 //!
 //! # `query_as!` and models
 //!
@@ -45,20 +49,27 @@
 
 pub use money_core;
 
+pub mod bulk;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub mod cluster;
 pub mod driver;
 pub mod error;
 pub mod model;
 #[cfg(feature = "serde")]
 pub mod problem;
 mod retry;
+pub mod schema;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 #[cfg(feature = "postgres")]
 pub mod transaction;
 
+pub use bulk::BulkLoad;
 pub use driver::{AsConnection, Driver};
-pub use error::{Error, map_error};
+pub use error::{Error, ForeignKeyViolation, map_error};
 pub use model::{Idempotent, InsertMany, ModelExt};
 pub use money_core::db::{MoneyDatabase, SqlModel};
 pub use retry::{DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate};
 
 #[cfg(feature = "postgres")]
-pub use transaction::{Committed, IsolationLevel, TransactionOptions, transaction};
+pub use transaction::{Committed, IsolationLevel, TransactionOptions, transaction, transaction_on};

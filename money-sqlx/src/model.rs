@@ -3,7 +3,7 @@
 //! (`SqlModel`, a validating `sqlx::FromRow`).
 
 use std::any::TypeId;
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
@@ -12,6 +12,7 @@ use money_core::{Dialect, MoneyModel, Table, ddl};
 use sqlx::error::ErrorKind;
 use sqlx::{Acquire, Executor};
 
+use crate::bulk::{BulkLoad, IterStream};
 use crate::driver::Driver;
 use crate::error::{Error, map_error};
 
@@ -119,6 +120,11 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
     /// multi-row `VALUES` statements of as many rows as their parameter
     /// limit allows, in one transaction (a savepoint when `acquire` is
     /// already in one). Returns the number of rows inserted.
+    ///
+    /// The rows are a slice, held in memory with their column arrays. For
+    /// rows that come from an iterator or a `Stream`, with memory bounded
+    /// whatever their number, use [`ModelExt::bulk_insert`] or
+    /// [`ModelExt::bulk_insert_stream`]: the streaming path.
     fn insert_many<'a, A>(
         rows: &'a [Self],
         acquire: A,
@@ -159,6 +165,77 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
             }
             Ok(rows.len() as u64)
         }
+    }
+
+    /// Validates and stores every row of `rows` (any iterator of rows or
+    /// of references to rows), the fastest way the database allows, with
+    /// bounded memory; returns the number of rows stored. See
+    /// [`ModelExt::bulk_insert_stream`], which this is on an iterator.
+    fn bulk_insert<'a, A, I>(
+        rows: I,
+        acquire: A,
+    ) -> impl Future<Output = Result<u64, Error>> + Send + 'a
+    where
+        A: Acquire<'a> + Send + 'a,
+        A::Database: Driver,
+        Self: BulkLoad<A::Database>,
+        I: IntoIterator,
+        I::IntoIter: Send + Unpin + 'a,
+        I::Item: Borrow<Self> + Send,
+    {
+        Self::bulk_load(IterStream(rows.into_iter()), acquire)
+    }
+
+    /// Validates and stores every row of a [`Stream`](futures_core::Stream)
+    /// of rows (or of references to rows), with bounded memory; returns the
+    /// number of rows stored.
+    ///
+    /// PostgreSQL: one binary `COPY ... FROM STDIN`, amounts written as
+    /// binary `numeric` from the `Decimal`, sent in chunks of
+    /// [`FLUSH_BYTES`](crate::bulk::FLUSH_BYTES). MariaDB/MySQL and SQLite:
+    /// multi-row `INSERT` statements as large as the parameter limit
+    /// allows, in one transaction. Either way all rows are stored or none.
+    ///
+    /// Every row is validated as it arrives. An invalid row stops the
+    /// sending; the rest are still validated, and the load ends with
+    /// [`Error::InvalidRows`] listing every invalid row by its index in the
+    /// stream, as [`ModelExt::insert_many`] does, with nothing stored. The
+    /// database still runs its CHECK constraints (`COPY` fires them): a
+    /// violation is mapped to the field and rule like an insert's, without
+    /// the value ([`Error::Check`]).
+    ///
+    /// ```no_run
+    /// use money_core::{Decimal, MoneyModel};
+    /// use money_sqlx::ModelExt;
+    ///
+    /// #[derive(Debug, MoneyModel)]
+    /// #[money(table = "accounts")]
+    /// struct Account {
+    ///     #[money(primary_key)]
+    ///     id: i64,
+    ///     #[money(precision = 19, scale = 4, min = "0")]
+    ///     balance: Decimal,
+    /// }
+    ///
+    /// # async fn demo(pool: sqlx::PgPool) -> Result<(), money_sqlx::Error> {
+    /// // A million rows, made as they are sent: memory stays flat.
+    /// let rows = (0..1_000_000).map(|id| Account { id, balance: Decimal::new(id, 2) });
+    /// let stored = Account::bulk_insert(rows, &pool).await?;
+    /// assert_eq!(stored, 1_000_000);
+    /// # Ok(()) }
+    /// ```
+    fn bulk_insert_stream<'a, A, S>(
+        rows: S,
+        acquire: A,
+    ) -> impl Future<Output = Result<u64, Error>> + Send + 'a
+    where
+        A: Acquire<'a> + Send + 'a,
+        A::Database: Driver,
+        Self: BulkLoad<A::Database>,
+        S: futures_core::Stream + Send + 'a,
+        S::Item: Borrow<Self> + Send,
+    {
+        Self::bulk_load(rows, acquire)
     }
 
     /// Inserts unless a row with the same key exists; never an error for a
@@ -373,7 +450,7 @@ fn row_arguments<DB: Driver, M: SqlModel<DB>>(row: &M) -> Result<DB::Arguments, 
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Statement {
+pub(crate) enum Statement {
     Insert,
     InsertReturning,
     /// PostgreSQL's `UNNEST` batch.
@@ -382,6 +459,9 @@ enum Statement {
     InsertValues(usize),
     IdempotentInsert,
     IdempotentSelect,
+    /// PostgreSQL's binary `COPY ... FROM STDIN`.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    CopyBinary,
 }
 
 /// The first unique key, else the primary key.
@@ -404,7 +484,7 @@ fn column_position(table: &Table, name: &str) -> usize {
 /// The SQL of a statement of model `M` on database `DB`, rendered once per
 /// process and kept: `&'static str` is what sqlx's statement cache keys on,
 /// with no allocation per call.
-fn statement<DB: Driver, M: MoneyModel + 'static>(kind: Statement) -> &'static str {
+pub(crate) fn statement<DB: Driver, M: MoneyModel + 'static>(kind: Statement) -> &'static str {
     type Cache = HashMap<(TypeId, Dialect, Statement), &'static str>;
     static CACHE: OnceLock<RwLock<Cache>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
@@ -424,7 +504,7 @@ fn statement<DB: Driver, M: MoneyModel + 'static>(kind: Statement) -> &'static s
         .or_insert(sql)
 }
 
-fn render(table: &Table, dialect: Dialect, kind: Statement) -> String {
+pub(crate) fn render(table: &Table, dialect: Dialect, kind: Statement) -> String {
     let quote = |ident: &str| ddl::quote(dialect, ident);
     let columns = ddl::column_list(table, dialect);
     let width = table.columns().len();
@@ -455,6 +535,10 @@ fn render(table: &Table, dialect: Dialect, kind: Statement) -> String {
                 tuples.join(", ")
             )
         }
+        Statement::CopyBinary => format!(
+            "COPY {} ({columns}) FROM STDIN (FORMAT binary)",
+            quote(table.name())
+        ),
         Statement::IdempotentInsert if dialect == Dialect::MySql => {
             ddl::insert_sql(table, dialect, false)
         }

@@ -2,11 +2,14 @@
 
 pub mod bank;
 pub mod faults;
+pub mod galera;
 pub mod ledger;
 pub mod matrix;
 pub mod mysql;
 pub mod pg;
+pub mod pg_replica;
 pub mod proxy;
+pub mod roundtrips;
 mod server;
 pub mod sqlite;
 

@@ -226,11 +226,11 @@ pub async fn version(pool: &MySqlPool) -> String {
 }
 
 /// The server and data-directory initialisation binaries.
-struct Binaries {
-    server: PathBuf,
+pub(crate) struct Binaries {
+    pub(crate) server: PathBuf,
     /// `mariadb-install-db`/`mysql_install_db`; `None` for Oracle MySQL, whose server
     /// initialises a data directory itself (`--initialize-insecure`).
-    install_db: Option<PathBuf>,
+    pub(crate) install_db: Option<PathBuf>,
 }
 
 /// Starts the private server and returns its URL.
@@ -363,7 +363,7 @@ fn initialise(
 /// The server binary (`mariadbd`, else `mysqld`) and the data-directory initialiser
 /// (`mariadb-install-db`, else `mysql_install_db`), from `PATH`, `/usr/sbin`, `/usr/bin`,
 /// `/usr/libexec` and `/usr/local/mysql/bin`.
-fn find_binaries() -> Result<Binaries, String> {
+pub(crate) fn find_binaries() -> Result<Binaries, String> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|path| std::env::split_paths(&path).collect())
         .unwrap_or_default();

@@ -275,7 +275,7 @@ fn start_private_server() -> Result<String, String> {
 
 /// The directory holding `initdb` and `postgres`: `pg_config --bindir`, else the newest
 /// `/usr/lib/postgresql/*/bin`, else where `initdb` on `PATH` lives.
-fn find_server_bindir() -> Result<PathBuf, String> {
+pub(crate) fn find_server_bindir() -> Result<PathBuf, String> {
     fn has_server(dir: &Path) -> bool {
         dir.join("initdb").is_file() && dir.join("postgres").is_file()
     }

@@ -151,3 +151,54 @@ pub(crate) fn log_tail(log_path: &Path) -> String {
         Err(error) => format!("(cannot read {}: {error})", log_path.display()),
     }
 }
+
+/// `count` distinct TCP ports on 127.0.0.1 that were free a moment ago: all are bound at once
+/// (so none repeats), then released for the servers to take.
+pub(crate) fn free_ports(count: usize) -> Result<Vec<u16>, String> {
+    let listeners = (0..count)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("cannot find a free TCP port on 127.0.0.1: {error}"))?;
+    listeners
+        .iter()
+        .map(|listener| {
+            listener
+                .local_addr()
+                .map(|address| address.port())
+                .map_err(|error| format!("cannot read a bound port: {error}"))
+        })
+        .collect()
+}
+
+/// Sends SIGKILL to the process group `leader` leads (every server here is started as the
+/// leader of its own group, so this also kills a PostgreSQL server's backends at once, as a
+/// crash of the machine would).
+pub(crate) fn kill_group(leader: u32) -> Result<(), String> {
+    let status = Command::new("/bin/kill")
+        .args(["-KILL", "--", &format!("-{leader}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|error| format!("cannot run /bin/kill: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("kill -KILL -{leader} failed ({status})"))
+    }
+}
+
+/// Watchdog script for a directory holding several servers (a replicated pair, a cluster).
+/// `$1`: pid of the test process, `$2`: the directory. Once the test process is gone, it kills
+/// the process group of every pid recorded in a `$2/*.server-pid` file and removes the
+/// directory. A throwaway server needs no clean shutdown.
+pub(crate) const CLUSTER_WATCHDOG_SCRIPT: &str = r#"
+while kill -0 "$1" 2>/dev/null; do sleep 0.5; done
+for file in "$2"/*.server-pid; do
+    [ -e "$file" ] || continue
+    pid=$(cat "$file" 2>/dev/null)
+    [ -n "$pid" ] && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; }
+done
+sleep 1
+rm -rf "$2"
+"#;

@@ -147,7 +147,7 @@ async fn bank_checker_catches_each_broken_invariant() {
         ),
         (
             "entries without their transfer",
-            "ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_transfer_fkey;
+            "ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_transfer_id_fkey;
              DELETE FROM transfers WHERE transfer_id = 1",
             &["entries without a stored transfer", "ok transfer absent"],
         ),

@@ -16,6 +16,7 @@ fn ui() {
         "serde",
         "dialects",
         "currency",
+        "foreign_keys",
     ] {
         t.compile_fail(format!("{category}/*.rs"));
     }

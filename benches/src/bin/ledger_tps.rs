@@ -8,7 +8,11 @@
 //! ledger_tps setup [--accounts N]    (re)create the ledger's tables, N accounts
 //! ledger_tps run [--seconds S] [--workers W] [--accounts N]
 //!                [--test-before-acquire true|false]
+//!                [--held-connection true|false]
 //!                                    S seconds of transfers, W workers
+//!                                    (held: each worker takes one pooled
+//!                                    connection for the whole run and calls
+//!                                    Ledger::transfer_on on it)
 //! ledger_tps summary                 transfers, entries and the balance total
 //! ledger_tps drop                    drop the bench database
 //! ledger_tps server-pid              the postmaster's pid, for a local server
@@ -56,6 +60,9 @@ struct Settings {
     /// sqlx's `PgPoolOptions::test_before_acquire` (default `true`: a ping,
     /// one round trip, each time a connection leaves the pool).
     test_before_acquire: bool,
+    /// Each worker keeps one connection and books with
+    /// `Ledger::transfer_on` (no pool in between, no ping).
+    held_connection: bool,
 }
 
 fn parse(arguments: &[String]) -> Result<Settings, String> {
@@ -64,6 +71,7 @@ fn parse(arguments: &[String]) -> Result<Settings, String> {
         workers: 8,
         accounts: 10_000,
         test_before_acquire: true,
+        held_connection: false,
     };
     let mut iter = arguments.iter();
     while let Some(flag) = iter.next() {
@@ -85,6 +93,11 @@ fn parse(arguments: &[String]) -> Result<Settings, String> {
                 settings.test_before_acquire = value
                     .parse()
                     .map_err(|_| format!("--test-before-acquire is true or false, got {value:?}"))?
+            }
+            "--held-connection" => {
+                settings.held_connection = value
+                    .parse()
+                    .map_err(|_| format!("--held-connection is true or false, got {value:?}"))?
             }
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -172,8 +185,20 @@ struct Tally {
     first_error: Option<String>,
 }
 
-async fn worker(ledger: Ledger, worker: usize, accounts: i64, until: Instant) -> Tally {
+async fn worker(ledger: Ledger, worker: usize, accounts: i64, until: Instant, held: bool) -> Tally {
     let mut tally = Tally::default();
+    let mut connection = if held {
+        match ledger.pool().acquire().await {
+            Ok(connection) => Some(connection),
+            Err(error) => {
+                tally.other_failures += 1;
+                tally.first_error = Some(error.to_string());
+                return tally;
+            }
+        }
+    } else {
+        None
+    };
     let mut random = fastrand::Rng::with_seed(worker as u64 + 1);
     let first_id = (worker as i64 + 1) * ID_STRIDE;
     let mut sequence = 0_i64;
@@ -184,7 +209,12 @@ async fn worker(ledger: Ledger, worker: usize, accounts: i64, until: Instant) ->
         let from = random.i64(1..=accounts);
         let to = 1 + (from + random.i64(0..=accounts - 2)) % accounts;
         let amount = Decimal::new(random.u64(1..=MAX_CENTS) as i64, 2);
-        match ledger.transfer(first_id + sequence, from, to, amount).await {
+        let id = first_id + sequence;
+        let posted = match connection.as_mut() {
+            Some(connection) => ledger.transfer_on(connection, id, from, to, amount).await,
+            None => ledger.transfer(id, from, to, amount).await,
+        };
+        match posted {
             Ok(posted) => {
                 tally.transfers += 1;
                 tally.retries += u64::from(posted.attempts - 1);
@@ -222,7 +252,13 @@ async fn run(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     let handles: Vec<_> = (0..settings.workers)
         .map(|index| {
             let ledger = Ledger::clone(&ledger);
-            tokio::spawn(worker(ledger, index, settings.accounts, until))
+            tokio::spawn(worker(
+                ledger,
+                index,
+                settings.accounts,
+                until,
+                settings.held_connection,
+            ))
         })
         .collect();
     let mut total = Tally::default();

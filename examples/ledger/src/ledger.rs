@@ -1,12 +1,16 @@
 //! Transfers: idempotent, SERIALIZABLE, retried, double-entry.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use money_core::{Decimal, MoneyModel, Rule};
-use money_sqlx::{Committed, Idempotent, ModelExt, Retryable, TransactionOptions, transaction};
+use money_sqlx::{
+    Committed, Idempotent, ModelExt, Retryable, TransactionOptions, transaction, transaction_on,
+};
 use sqlx::{PgConnection, PgPool};
 
 use crate::currency;
@@ -58,6 +62,13 @@ pub struct Ledger {
 
 impl Ledger {
     /// A ledger on `pool` with [`Ledger::default_options`].
+    ///
+    /// The pool is used as given: its options are the caller's. With
+    /// sqlx's defaults, each attempt of [`Ledger::transfer`] costs two pings
+    /// besides its statements (`test_before_acquire` when the connection
+    /// leaves the pool, which `PgPoolOptions::test_before_acquire(false)`
+    /// turns off, and one when it goes back, which cannot be); a worker that
+    /// keeps a connection and calls [`Ledger::transfer_on`] pays neither.
     pub fn new(pool: PgPool) -> Self {
         Self::with_options(pool, Self::default_options())
     }
@@ -180,8 +191,36 @@ impl Ledger {
         to: i64,
         amount: Decimal,
     ) -> Result<Posted, LedgerError> {
-        self.post(request(transfer_id, from, to, amount), None)
+        self.post(None, request(transfer_id, from, to, amount), None)
             .await
+    }
+
+    /// [`Ledger::transfer`] on a connection the caller holds (a worker's own
+    /// connection, or one taken from the pool once for many transfers),
+    /// through [`money_sqlx::transaction_on`]: every attempt runs on
+    /// `connection`, and no pool pings it. A transfer then costs exactly the
+    /// round trips of its statements, `BEGIN` and `COMMIT` (8, as pgbench
+    /// sending the same SQL; see BENCHMARKS.md section 7).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Ledger::transfer`]. When the connection breaks (its
+    /// rollback failed), the error is returned without a retry: drop the
+    /// connection and take another.
+    pub async fn transfer_on(
+        &self,
+        connection: &mut PgConnection,
+        transfer_id: i64,
+        from: i64,
+        to: i64,
+        amount: Decimal,
+    ) -> Result<Posted, LedgerError> {
+        self.post(
+            Some(connection),
+            request(transfer_id, from, to, amount),
+            None,
+        )
+        .await
     }
 
     /// [`Ledger::transfer`] across currencies: `amount` (in `from`'s
@@ -212,14 +251,18 @@ impl Ledger {
         amount: Decimal,
     ) -> Result<Posted, LedgerError> {
         self.post(
+            None,
             request(transfer_id, from, to, amount),
             Some(Arc::new(policy.clone())),
         )
         .await
     }
 
+    /// Books `request` on `connection` when given, else on connections
+    /// from the pool.
     async fn post(
         &self,
+        connection: Option<&mut PgConnection>,
         request: Transfer,
         policy: Option<Arc<FxPolicy>>,
     ) -> Result<Posted, LedgerError> {
@@ -232,7 +275,7 @@ impl Ledger {
         // Set when an attempt's body has run to its end: an error after that
         // came from the helper's own check or COMMIT.
         let body_done = Arc::new(AtomicBool::new(false));
-        let outcome = transaction(&self.pool, &self.options, |connection| {
+        let attempt = attempt_body(|connection| {
             let request = request.clone();
             let policy = policy.clone();
             let body_done = Arc::clone(&body_done);
@@ -242,8 +285,11 @@ impl Ledger {
                 body_done.store(true, Ordering::SeqCst);
                 Ok(booked)
             })
-        })
-        .await;
+        });
+        let outcome = match connection {
+            Some(connection) => transaction_on(connection, &self.options, attempt).await,
+            None => transaction(&self.pool, &self.options, attempt).await,
+        };
         match outcome {
             Ok(Committed {
                 value: (receipt, replayed),
@@ -267,6 +313,19 @@ impl Ledger {
             Err(error) => Err(error),
         }
     }
+}
+
+/// The boxed future of one attempt's body, borrowing the connection.
+type AttemptFuture<'c> =
+    Pin<Box<dyn Future<Output = Result<(Receipt, bool), LedgerError>> + Send + 'c>>;
+
+/// Gives a closure the higher-ranked signature that [`transaction`] and
+/// [`transaction_on`] take, so that one closure serves both.
+fn attempt_body<F>(body: F) -> F
+where
+    F: for<'c> FnMut(&'c mut PgConnection) -> AttemptFuture<'c>,
+{
+    body
 }
 
 fn request(transfer_id: i64, from: i64, to: i64, amount: Decimal) -> Transfer {

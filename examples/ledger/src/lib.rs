@@ -3,7 +3,7 @@
 //!
 //! - The tables are [`MoneyModel`](money_core::MoneyModel)s
 //!   ([`Account`], [`Transfer`], [`Entry`], [`FxRate`], [`Conversion`]);
-//!   [`schema`] renders their DDL and adds the foreign keys.
+//!   [`schema`] renders their DDL, foreign keys included, in dependency order.
 //! - [`Ledger::transfer`] moves money between two accounts of one currency in
 //!   a SERIALIZABLE transaction run by [`money_sqlx::transaction()`] (retried on
 //!   serialization failures and deadlocks), idempotent on `transfer_id`

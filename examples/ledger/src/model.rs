@@ -1,7 +1,8 @@
 //! The ledger's tables, each declared once as a [`MoneyModel`]: the Rust
 //! validation, the DDL with its named CHECK constraints and the sqlx row
-//! glue all come from these declarations. [`crate::schema`] adds what the
-//! derive does not declare: foreign keys.
+//! glue all come from these declarations, foreign keys included.
+//! [`crate::schema`] adds the one rule the derive does not declare: a CHECK
+//! across two columns.
 
 use money_core::{Decimal, MoneyModel};
 
@@ -43,8 +44,10 @@ pub struct Transfer {
     #[money(primary_key)]
     pub transfer_id: i64,
     /// The account debited.
+    #[money(references = "accounts(id)")]
     pub debit_account_id: i64,
     /// The account credited.
+    #[money(references = "accounts(id)")]
     pub credit_account_id: i64,
     /// How much leaves the debit account, in its currency.
     #[money(precision = 19, scale = 4, min = "0.0001")]
@@ -55,10 +58,15 @@ pub struct Transfer {
 /// currency) or four (through the FX desk); its legs sum to zero per
 /// currency: debits are negative, credits positive.
 #[derive(Debug, Clone, PartialEq, Eq, MoneyModel)]
-#[money(table = "journal_entries", serde, json_schema)]
+#[money(
+    table = "journal_entries",
+    serde,
+    json_schema,
+    foreign_key(fields(account_id, currency), references = "accounts(id, currency)")
+)]
 pub struct Entry {
     /// The transfer this leg belongs to.
-    #[money(primary_key)]
+    #[money(primary_key, references = "transfers(transfer_id)")]
     pub transfer_id: i64,
     /// Position within the transfer, from 0.
     #[money(primary_key)]
@@ -104,9 +112,10 @@ pub struct FxRate {
 #[money(table = "fx_conversions")]
 pub struct Conversion {
     /// The transfer.
-    #[money(primary_key)]
+    #[money(primary_key, references = "transfers(transfer_id)")]
     pub transfer_id: i64,
     /// The rate used.
+    #[money(references = "fx_rates(id)")]
     pub rate_id: i64,
     /// Its value, copied.
     #[money(precision = 18, scale = 8, min = "0.00000001")]

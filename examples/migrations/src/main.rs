@@ -7,6 +7,16 @@
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo run -p money-migrations-example
 //! ```
 //!
+//! `check` compares the database with the models instead
+//! ([`money_sqlx::schema::verify`]) and applies nothing: it prints the
+//! report and the fix and exits with 1 on drift, prints that the schema is
+//! clean and exits with 0 when it is, and exits with 2 when it cannot tell
+//! (no `DATABASE_URL`, a connection or catalog error).
+//!
+//! ```text
+//! DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo run -p money-migrations-example -- check
+//! ```
+//!
 //! The tables and `_sqlx_migrations` go into the first schema of the
 //! connection's `search_path`; to use another one, add
 //! `?options=-csearch_path%3Dmy_schema` to the URL.
@@ -19,6 +29,16 @@ use sqlx::PgPool;
 #[tokio::main]
 async fn main() -> ExitCode {
     let url = std::env::var("DATABASE_URL").unwrap_or_default();
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("check") => return check(&url).await,
+        Some(other) => {
+            eprintln!(
+                "error: unknown command `{other}`; run without arguments to migrate, or `check` to compare the database with the models"
+            );
+            return ExitCode::from(2);
+        }
+    }
     if url.is_empty() {
         print_plan();
         return ExitCode::SUCCESS;
@@ -28,6 +48,38 @@ async fn main() -> ExitCode {
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `check`: the database against the models, the fix on drift.
+async fn check(url: &str) -> ExitCode {
+    if url.is_empty() {
+        eprintln!("error: `check` needs DATABASE_URL, the database to compare with the models");
+        return ExitCode::from(2);
+    }
+    let report = match PgPool::connect(url).await {
+        Ok(pool) => money_sqlx::schema::verify(&pool, money_examples::TABLES)
+            .await
+            .map_err(|error| error.to_string()),
+        Err(error) => Err(format!("cannot connect: {error}")),
+    };
+    match report {
+        Ok(report) if report.is_clean() => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            println!("{report}\n");
+            println!("-- The fix, in order (read the comments before running it):");
+            for fix in report.fix_sql() {
+                println!("{fix}");
+            }
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
         }
     }
 }

@@ -425,3 +425,102 @@ async fn a_model_change_goes_in_as_a_new_migration() {
     }
     schema.drop().await;
 }
+
+/// `verify` finds no drift on the committed history applied to an empty
+/// schema (no false positive: the history went through `char(3)` and an
+/// `ALTER COLUMN ... TYPE text`).
+#[tokio::test]
+async fn verify_is_clean_on_the_migrated_history() {
+    let schema = fresh_schema().await;
+    apply(&schema.pool).await.expect("migrations apply");
+    let report = money_sqlx::schema::verify(&schema.pool, TABLES)
+        .await
+        .expect("verify");
+    assert!(report.is_clean(), "{report}");
+    schema.drop().await;
+}
+
+/// `DATABASE_URL` for the binary: the test server, with the search_path set
+/// to `schema`.
+fn url_for(schema: &str) -> String {
+    let url = money_tests::pg::database_url();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-csearch_path%3D{schema}")
+}
+
+fn run_check(url: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_money-migrations-example"))
+        .arg("check")
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run the binary")
+}
+
+/// `cargo run -p money-migrations-example -- check`: 0 and "clean" on the
+/// migrated schema; 1 with the report and the fix after a drift; 0 again once
+/// the printed fix is applied; 2 when it cannot tell.
+#[tokio::test]
+async fn the_check_command_exits_1_on_drift_with_the_fix() {
+    let schema = fresh_schema().await;
+    apply(&schema.pool).await.expect("migrations apply");
+    let url = url_for(&schema.name);
+    let clean = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_check(&url)
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&clean.stdout);
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    assert!(stdout.contains("clean"), "{stdout}");
+
+    sqlx::raw_sql("ALTER TABLE settlements ALTER COLUMN amount TYPE numeric(19,4)")
+        .execute(&schema.pool)
+        .await
+        .expect("drift");
+    let drift = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_check(&url)
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&drift.stdout).into_owned();
+    assert_eq!(drift.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("column settlements.amount"), "{stdout}");
+    assert!(
+        stdout.contains("numeric(19,4) rounds values with more than 4 digit(s) after the point before any CHECK runs"),
+        "{stdout}"
+    );
+    let fix = stdout
+        .lines()
+        .filter(|line| line.starts_with("ALTER TABLE"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        fix,
+        r#"ALTER TABLE "settlements" ALTER COLUMN "amount" TYPE numeric USING "amount"::numeric;"#
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(fix))
+        .execute(&schema.pool)
+        .await
+        .expect("the printed fix runs");
+    let fixed = tokio::task::spawn_blocking(move || run_check(&url))
+        .await
+        .expect("join");
+    assert_eq!(
+        fixed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fixed.stdout)
+    );
+    let missing = tokio::task::spawn_blocking(|| run_check(""))
+        .await
+        .expect("join");
+    assert_eq!(missing.status.code(), Some(2));
+    schema.drop().await;
+}

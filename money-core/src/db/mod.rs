@@ -37,7 +37,7 @@ mod postgres;
 mod sqlite;
 
 #[cfg(feature = "postgres")]
-pub use postgres::{ExactDecimal, PgBatch, PgBatchDatabase};
+pub use postgres::{ExactDecimal, PgBatch, PgBatchDatabase, PgCopy};
 
 /// A database that stores amounts exactly: how an amount is bound and read.
 /// Implemented for `sqlx::Postgres`, `sqlx::MySql` and `sqlx::Sqlite` (each
@@ -345,7 +345,7 @@ macro_rules! __sqlx_model {
 
         ::money_core::__pg_model! {
             $ty;
-            columns [$($kind $member $field_ty),*];
+            columns [$($kind $member $index $field_ty),*];
         }
     };
 }

@@ -9,7 +9,9 @@ use sqlx::{Decode, Encode, Row, Type, TypeInfo, ValueRef};
 
 use super::{MoneyDatabase, SqlModel};
 use crate::dialect::Dialect;
-use crate::pg::{NumericDecodeError, decode_numeric_binary, decode_numeric_text};
+use crate::pg::{
+    NumericDecodeError, decode_numeric_binary, decode_numeric_text, encode_numeric_binary,
+};
 use crate::spec::MoneySpec;
 
 impl MoneyDatabase for Postgres {
@@ -99,10 +101,98 @@ pub trait PgBatch<DB: PgBatchDatabase = Postgres>: SqlModel<DB> {
     fn bind_column_arrays(rows: &[Self], arguments: &mut DB::Arguments) -> Result<(), BoxDynError>;
 }
 
-/// PostgreSQL, the one database of [`PgBatch`]. Sealed.
-pub trait PgBatchDatabase: MoneyDatabase + sealed::Sealed {}
+/// Models whose rows can be written in `COPY ... FROM STDIN (FORMAT
+/// binary)` form, one tuple per row. Implemented by `#[derive(MoneyModel)]`
+/// with the `postgres` feature for the models whose every field type has a
+/// binary sqlx encoding for PostgreSQL; `DB` is always `Postgres`.
+pub trait PgCopy<DB: PgBatchDatabase = Postgres>: SqlModel<DB> {
+    /// Appends the row as one tuple of the binary `COPY` format: the field
+    /// count, then each column in column order as a big-endian `i32` length
+    /// (`-1` for NULL) and the same bytes as its binary bind. Amounts are
+    /// written as stored (rounded in round mode) with
+    /// [`encode_numeric_binary`](crate::pg::encode_numeric_binary).
+    fn write_copy_row(&self, out: &mut DB::ArgumentBuffer) -> Result<(), BoxDynError>;
+}
 
-impl PgBatchDatabase for Postgres {}
+/// PostgreSQL, the one database of [`PgBatch`] and [`PgCopy`]. Sealed.
+pub trait PgBatchDatabase: MoneyDatabase + sealed::Sealed {
+    /// Starts a tuple of `fields` fields (generated code).
+    #[doc(hidden)]
+    fn copy_tuple(out: &mut Self::ArgumentBuffer, fields: i16);
+
+    /// Appends money column `index` of `table` as a binary `COPY` field
+    /// (generated code).
+    #[doc(hidden)]
+    fn copy_money(
+        out: &mut Self::ArgumentBuffer,
+        table: &'static crate::Table,
+        index: usize,
+        amount: Option<Decimal>,
+    ) -> Result<(), BoxDynError>;
+
+    /// Appends any other column as a binary `COPY` field: its binary bind
+    /// (generated code).
+    #[doc(hidden)]
+    fn copy_field<T>(out: &mut Self::ArgumentBuffer, value: &T) -> Result<(), BoxDynError>
+    where
+        T: for<'q> Encode<'q, Self> + Type<Self>;
+}
+
+impl PgBatchDatabase for Postgres {
+    fn copy_tuple(out: &mut PgArgumentBuffer, fields: i16) {
+        out.extend_from_slice(&fields.to_be_bytes());
+    }
+
+    fn copy_money(
+        out: &mut PgArgumentBuffer,
+        table: &'static crate::Table,
+        index: usize,
+        amount: Option<Decimal>,
+    ) -> Result<(), BoxDynError> {
+        let Some(amount) = amount else {
+            out.extend_from_slice(&(-1_i32).to_be_bytes());
+            return Ok(());
+        };
+        let spec = super::column_spec(table, index)?;
+        let bytes: &mut Vec<u8> = out;
+        let start = bytes.len();
+        bytes.extend_from_slice(&[0; 4]);
+        let length = encode_numeric_binary(spec.stored_value(amount), bytes);
+        // At most 8 + 2 * 8 bytes: always fits an i32.
+        bytes[start..start + 4].copy_from_slice(&(length as i32).to_be_bytes());
+        Ok(())
+    }
+
+    fn copy_field<T>(out: &mut PgArgumentBuffer, value: &T) -> Result<(), BoxDynError>
+    where
+        T: for<'q> Encode<'q, Postgres> + Type<Postgres>,
+    {
+        // A type known by name only (a custom enum, a composite) is bound
+        // with an OID that sqlx looks up later; COPY cannot wait for that.
+        let type_info = <T as Type<Postgres>>::type_info();
+        if type_info.oid().is_none() {
+            return Err(format!(
+                "type {} has no built-in OID: a binary COPY cannot write it",
+                type_info.name()
+            )
+            .into());
+        }
+        let start = out.len();
+        out.extend_from_slice(&[0; 4]);
+        match value.encode_by_ref(out)? {
+            IsNull::Yes => {
+                out.truncate(start);
+                out.extend_from_slice(&(-1_i32).to_be_bytes());
+            }
+            IsNull::No => {
+                let length = i32::try_from(out.len() - start - 4)
+                    .map_err(|_| "a field of 2 GiB or more cannot be copied")?;
+                out[start..start + 4].copy_from_slice(&length.to_be_bytes());
+            }
+        }
+        Ok(())
+    }
+}
 
 mod sealed {
     pub trait Sealed {}
@@ -129,7 +219,7 @@ macro_rules! __pg_value {
 macro_rules! __pg_model {
     (
         $ty:ident;
-        columns [$($kind:ident $member:ident $field_ty:ty),*];
+        columns [$($kind:ident $member:ident $index:literal $field_ty:ty),*];
     ) => {
         #[automatically_derived]
         impl<DB> ::money_core::__private::db::PgBatch<DB> for $ty
@@ -159,5 +249,43 @@ macro_rules! __pg_model {
                 ::money_core::__private::Result::Ok(())
             }
         }
+
+        #[automatically_derived]
+        impl<DB> ::money_core::__private::db::PgCopy<DB> for $ty
+        where
+            DB: ::money_core::__private::db::PgBatchDatabase,
+            $ty: ::money_core::__private::db::SqlModel<DB>,
+            $(
+                $field_ty: for<'q> ::money_core::__private::sqlx::Encode<'q, DB>
+                    + ::money_core::__private::sqlx::Type<DB>,
+            )*
+        {
+            fn write_copy_row(
+                &self,
+                out: &mut <DB as ::money_core::__private::sqlx::Database>::ArgumentBuffer,
+            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
+                let fields = <Self as ::money_core::MoneyModel>::DEFINITION.columns().len();
+                <DB as ::money_core::__private::db::PgBatchDatabase>::copy_tuple(out, fields as i16);
+                $( $crate::__pg_copy_field!($kind DB, out, self, $member, $index, $field_ty); )*
+                ::money_core::__private::Result::Ok(())
+            }
+        }
+    };
+}
+
+/// Writes one column of a binary `COPY` tuple (generated code).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pg_copy_field {
+    (money $db:ident, $out:ident, $self:ident, $member:ident, $index:literal, $field_ty:ty) => {
+        <$db as ::money_core::__private::db::PgBatchDatabase>::copy_money(
+            $out,
+            <Self as ::money_core::MoneyModel>::DEFINITION,
+            $index,
+            <$field_ty as ::money_core::__private::MoneyField>::amount(&$self.$member),
+        )?
+    };
+    (other $db:ident, $out:ident, $self:ident, $member:ident, $index:literal, $field_ty:ty) => {
+        <$db as ::money_core::__private::db::PgBatchDatabase>::copy_field($out, &$self.$member)?
     };
 }

@@ -33,7 +33,7 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Connection, PgConnection, PgPool, Postgres};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, SqlSafeStr, Transaction};
 use tracing::Instrument;
 use tracing::field::{Empty, debug as debug_field};
 
@@ -60,9 +60,9 @@ pub struct Committed<T> {
 ///
 /// Each attempt takes a connection from the pool and:
 ///
-/// 1. opens the transaction with `BEGIN ISOLATION LEVEL ...` (and `READ ONLY` when asked), then
+/// 1. opens the transaction with `BEGIN ISOLATION LEVEL ...` (and `READ ONLY` when asked) and
 ///    sets the [statement timeout](TransactionOptions::statement_timeout) for this transaction
-///    only;
+///    only (`SET LOCAL statement_timeout`), both in one simple-query message, one round trip;
 /// 2. calls `body` with the connection, inside the open transaction: run every statement of the
 ///    transaction on it, and nothing else on other connections;
 /// 3. on `Ok`, checks that the transaction is not aborted (one extra round trip, see below) and
@@ -104,6 +104,14 @@ pub struct Committed<T> {
 /// A connection whose rollback fails is closed instead of going back to the pool. If the
 /// returned future is dropped mid-attempt, the transaction is rolled back when the connection
 /// goes back to the pool (sqlx queues the `ROLLBACK`).
+///
+/// The helper adds no round trip of its own to taking and returning the connection, but the
+/// pool does, and the pool's options are the caller's: sqlx pings a connection when it leaves
+/// the pool unless the pool was built with `PgPoolOptions::test_before_acquire(false)`, and
+/// always pings it when it goes back. An attempt on a dead pooled connection fails at `BEGIN`
+/// with an I/O error, before any statement of the body ran; it is not retried. A worker that
+/// runs many transactions can keep one connection and call [`transaction_on`], which goes
+/// through no pool at all.
 ///
 /// # Errors
 ///
@@ -155,7 +163,82 @@ where
         &'c mut PgConnection,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
 {
-    let span = tracing::info_span!(
+    let span = transaction_span(options);
+    retry_loop(Source::Pool(pool), options, body, span.clone())
+        .instrument(span)
+        .await
+}
+
+/// [`transaction`] on a connection the caller already holds: every attempt runs on
+/// `connection`, so no attempt goes through a pool.
+///
+/// This is the variant with no round trip that the transaction itself does not need. Each
+/// attempt is `BEGIN` (with the statement timeout in the same message), the body's statements,
+/// the aborted-transaction check and `COMMIT`; a transaction body of `n` statements costs `n + 3`
+/// round trips, the same as the same SQL sent by `pgbench` with `BEGIN` and the timeout in one
+/// pipeline (`benches/pgbench/transfer.sql`; counted by the test `sqlx_round_trips`). Through
+/// [`transaction`], every attempt also takes a connection from the pool and gives it back, which
+/// costs sqlx's pings: one when the connection leaves the pool if the pool was built with
+/// `test_before_acquire(true)` (sqlx's default), and one when it goes back (always). A worker
+/// that keeps a connection (`pool.acquire()` once, or a `PgConnection` of its own) and calls
+/// this saves both.
+///
+/// `connection` must not be inside a transaction already (sqlx then refuses the custom `BEGIN`
+/// with [`sqlx::Error::InvalidSavePointStatement`], returned without a retry).
+///
+/// The retries, backoff, deadline, `tracing` records and errors are those of [`transaction`];
+/// the backoff sleeps while holding the connection, since it is the caller's. One difference:
+/// when the rollback after a failed attempt fails too, the connection is in an unknown state,
+/// and this returns the attempt's error at once instead of retrying on it (the caller should
+/// drop or close the connection; [`transaction`] closes it and retries on another one).
+///
+/// # Errors
+///
+/// Those of [`transaction`].
+///
+/// # Example
+///
+/// ```no_run
+/// use money_sqlx::{TransactionOptions, transaction_on};
+/// use sqlx::Connection;
+///
+/// async fn worker(url: &str) -> Result<(), sqlx::Error> {
+///     let mut connection = sqlx::PgConnection::connect(url).await?;
+///     let options = TransactionOptions::default();
+///     for id in 1..=100_i64 {
+///         transaction_on(&mut connection, &options, |conn| {
+///             Box::pin(async move {
+///                 sqlx::query("UPDATE accounts SET balance = balance + 1 WHERE id = $1")
+///                     .bind(id)
+///                     .execute(&mut *conn)
+///                     .await?;
+///                 Ok::<_, sqlx::Error>(())
+///             })
+///         })
+///         .await?;
+///     }
+///     Ok(())
+/// }
+/// ```
+pub async fn transaction_on<T, E, F>(
+    connection: &mut PgConnection,
+    options: &TransactionOptions,
+    body: F,
+) -> Result<Committed<T>, E>
+where
+    E: From<sqlx::Error> + Retryable,
+    F: for<'c> FnMut(
+        &'c mut PgConnection,
+    ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
+{
+    let span = transaction_span(options);
+    retry_loop(Source::Held(connection), options, body, span.clone())
+        .instrument(span)
+        .await
+}
+
+fn transaction_span(options: &TransactionOptions) -> tracing::Span {
+    tracing::info_span!(
         "transaction",
         isolation = options.isolation.as_sql(),
         read_only = options.read_only,
@@ -165,10 +248,15 @@ where
         backoff = Empty,
         attempts = Empty,
         outcome = Empty,
-    );
-    retry_loop(pool, options, body, span.clone())
-        .instrument(span)
-        .await
+    )
+}
+
+/// Where the attempts get their connection.
+enum Source<'a> {
+    /// A new connection from the pool for every attempt.
+    Pool(&'a PgPool),
+    /// The caller's connection, for every attempt.
+    Held(&'a mut PgConnection),
 }
 
 /// Where in an attempt an error happened, for the `tracing` records.
@@ -215,7 +303,7 @@ impl<E> Failure<E> {
 }
 
 async fn retry_loop<T, E, F>(
-    pool: &PgPool,
+    mut source: Source<'_>,
     options: &TransactionOptions,
     mut body: F,
     span: tracing::Span,
@@ -234,7 +322,7 @@ where
         attempt = attempt.saturating_add(1);
         span.record("attempt", attempt);
 
-        let failure = match run_attempt(pool, options, &mut body).await {
+        let failure = match run_attempt(&mut source, options, &mut body).await {
             Ok(value) => {
                 span.record("attempts", attempt);
                 span.record("outcome", "committed");
@@ -258,7 +346,9 @@ where
             span.record("outcome", outcome);
         };
 
-        if !failure.error.is_retryable() {
+        // A held connection whose rollback failed cannot run another attempt.
+        let unusable = failure.broken && matches!(source, Source::Held(_));
+        if !failure.error.is_retryable() || unusable {
             give_up("failed");
             tracing::debug!(
                 attempt,
@@ -312,10 +402,11 @@ where
     }
 }
 
-/// One attempt on its own pooled connection, which goes back to the pool (or is closed, when
-/// broken) before any backoff sleep, so that a sleeping retry holds no connection.
+/// One attempt: on its own pooled connection, which goes back to the pool (or is closed, when
+/// broken) before any backoff sleep, so that a sleeping retry holds no connection; or on the
+/// caller's connection.
 async fn run_attempt<T, E, F>(
-    pool: &PgPool,
+    source: &mut Source<'_>,
     options: &TransactionOptions,
     body: &mut F,
 ) -> Result<T, Failure<E>>
@@ -325,6 +416,10 @@ where
         &'c mut PgConnection,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
 {
+    let pool = match source {
+        Source::Pool(pool) => *pool,
+        Source::Held(connection) => return run_in_transaction(connection, options, body).await,
+    };
     let mut connection: PoolConnection<Postgres> = pool
         .acquire()
         .await
@@ -351,26 +446,44 @@ where
         &'c mut PgConnection,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
 {
-    let mut transaction = connection
-        .begin_with(options.isolation.begin_statement(options.read_only))
+    // `BEGIN` and the statement timeout travel in one simple-query message: one round trip.
+    let begin = match options.statement_timeout {
+        None => options
+            .isolation
+            .begin_statement(options.read_only)
+            .into_sql_str(),
+        Some(timeout) => AssertSqlSafe(begin_with_timeout(options, timeout)).into_sql_str(),
+    };
+    let error = match Transaction::begin(&mut *connection, Some(begin)).await {
+        Ok(transaction) => return run_body(transaction, body).await,
+        Err(error) => error,
+    };
+    // When `BEGIN` ran and the `SET LOCAL` after it failed, the server is left in an aborted
+    // transaction that sqlx does not know about; a `ROLLBACK` ends it (outside a transaction it
+    // is a warning, not an error).
+    let broken = sqlx::raw_sql("ROLLBACK")
+        .execute(&mut *connection)
         .await
-        .map_err(|error| Failure::new(Phase::Begin, E::from(error)))?;
+        .is_err();
+    Err(Failure {
+        error: E::from(error),
+        phase: Phase::Begin,
+        broken,
+    })
+}
 
-    if let Some(timeout) = options.statement_timeout {
-        let set = sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-            .bind(statement_timeout_setting(timeout))
-            .execute(&mut *transaction)
-            .await;
-        if let Err(error) = set {
-            let broken = transaction.rollback().await.is_err();
-            return Err(Failure {
-                error: E::from(error),
-                phase: Phase::Begin,
-                broken,
-            });
-        }
-    }
-
+/// The body, aborted check and `COMMIT` in the open transaction; a rollback on any error before
+/// `COMMIT`.
+async fn run_body<T, E, F>(
+    mut transaction: Transaction<'_, Postgres>,
+    body: &mut F,
+) -> Result<T, Failure<E>>
+where
+    E: From<sqlx::Error> + Retryable,
+    F: for<'c> FnMut(
+        &'c mut PgConnection,
+    ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
+{
     let value = match body(&mut transaction).await {
         Ok(value) => value,
         Err(error) => {
@@ -402,6 +515,17 @@ where
         .await
         .map_err(|error| Failure::new(Phase::Commit, E::from(error)))?;
     Ok(value)
+}
+
+/// `BEGIN ISOLATION LEVEL ...; SET LOCAL statement_timeout = '...'`: the transaction and its
+/// timeout in one simple-query message. The setting is a number the helper formats, never text
+/// from elsewhere.
+fn begin_with_timeout(options: &TransactionOptions, timeout: Duration) -> String {
+    format!(
+        "{}; SET LOCAL statement_timeout = '{}'",
+        options.isolation.begin_statement(options.read_only),
+        statement_timeout_setting(timeout)
+    )
 }
 
 /// `statement_timeout` as PostgreSQL reads it: whole milliseconds, rounded up, between 1 ms and
@@ -486,6 +610,15 @@ mod tests {
                 format!("{read_write} READ ONLY")
             );
         }
+    }
+
+    #[test]
+    fn the_timeout_travels_with_begin() {
+        let options = TransactionOptions::default().read_only(true);
+        assert_eq!(
+            begin_with_timeout(&options, Duration::from_millis(1500)),
+            "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY; SET LOCAL statement_timeout = '1500ms'"
+        );
     }
 
     #[test]

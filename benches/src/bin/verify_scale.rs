@@ -1,0 +1,123 @@
+//! What `money_sqlx::schema::verify` costs for 1 table and for 200 tables
+//! on PostgreSQL (`BENCHMARKS.md`, section 8): the catalog is read once per
+//! call for all tables, not once per table.
+//!
+//! ```text
+//! DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo run --release -p money-benches --bin verify_scale -- [rounds]
+//! ```
+//!
+//! Works in a schema of its own (`money_verify_scale`), dropped at the end.
+//! Each table has a primary key, a money column with four CHECKs and a
+//! currency column with its CHECK, like `accounts`; each round runs `verify`
+//! once on 1 table and once on 200, alternating, and the medians are printed
+//! with their quartiles.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use money_benches::db::database_url;
+use money_benches::paired::Quartiles;
+use money_core::{
+    Column, ColumnType, Decimal, Dialect, ExcessScale, MoneySpec, Scalar, Table, ddl,
+};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{AssertSqlSafe, Executor};
+
+const SCHEMA: &str = "money_verify_scale";
+const TABLES: usize = 200;
+
+/// `count` tables `scale_0` .. like `accounts`, leaked (a benchmark's
+/// lifetime is the process's).
+fn tables(count: usize) -> Vec<&'static Table> {
+    let spec = MoneySpec::new_unchecked(19, 4, Some(Decimal::ZERO), None, ExcessScale::Reject);
+    let columns: &'static [Column] = Box::leak(Box::new([
+        Column::new("id", "id", ColumnType::Scalar(Scalar::BigInt), false, true),
+        Column::new("currency", "currency", ColumnType::Currency, false, false),
+        Column::new("balance", "balance", ColumnType::Money(spec), false, false),
+    ]));
+    (0..count)
+        .map(|index| {
+            let name: &'static str = Box::leak(format!("scale_{index}").into_boxed_str());
+            let table: &'static Table = Box::leak(Box::new(Table::new(name, columns, &[])));
+            table
+        })
+        .collect()
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(20);
+    match run(rounds).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(rounds: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let url = database_url();
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await?;
+    admin
+        .execute(AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}"
+        )))
+        .await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .after_connect(|connection, _| {
+            Box::pin(async move {
+                connection
+                    .execute(AssertSqlSafe(format!("SET search_path TO {SCHEMA}")))
+                    .await
+                    .map(drop)
+            })
+        })
+        .connect(&url)
+        .await?;
+    let all = tables(TABLES);
+    for table in &all {
+        pool.execute(AssertSqlSafe(ddl::create_table(table, Dialect::Postgres)))
+            .await?;
+    }
+    let one = &all[..1];
+    // Warm up: plans, catalog caches.
+    for _ in 0..2 {
+        assert!(money_sqlx::schema::verify(&pool, one).await?.is_clean());
+        assert!(money_sqlx::schema::verify(&pool, &all).await?.is_clean());
+    }
+    let (mut single, mut many) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let report = money_sqlx::schema::verify(&pool, one).await?;
+        single.push(start.elapsed().as_secs_f64() * 1e3);
+        assert!(report.is_clean(), "{report}");
+        let start = Instant::now();
+        let report = money_sqlx::schema::verify(&pool, &all).await?;
+        many.push(start.elapsed().as_secs_f64() * 1e3);
+        assert!(report.is_clean(), "{report}");
+    }
+    let (single, many) = (Quartiles::of(&single), Quartiles::of(&many));
+    println!(
+        "verify, 1 table:      median {:.1} ms (q1 {:.1}, q3 {:.1}), {rounds} rounds",
+        single.median, single.q1, single.q3
+    );
+    println!(
+        "verify, {TABLES} tables: median {:.1} ms (q1 {:.1}, q3 {:.1}), {rounds} rounds",
+        many.median, many.q1, many.q3
+    );
+    println!("ratio (medians): {:.2}x", many.median / single.median);
+    pool.close().await;
+    admin
+        .execute(AssertSqlSafe(format!("DROP SCHEMA {SCHEMA} CASCADE")))
+        .await?;
+    Ok(())
+}

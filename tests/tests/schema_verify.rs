@@ -1,0 +1,409 @@
+//! `money_sqlx::schema::verify` against a real PostgreSQL: tables from the
+//! generated DDL, one drift at a time made with raw SQL, the report must be
+//! exactly that difference, and its `fix_sql()` applied must make the report
+//! clean again.
+//!
+//! A declared table that exists only in another schema is an error by
+//! design, and every case creates these tables in a schema of its own: the
+//! cases run one at a time (one lock), each dropping its schema at the end.
+
+use money_core::{Decimal, Dialect, MoneyModel, Table, ddl};
+use money_sqlx::schema::{ConstraintKind, Difference, Error, SchemaReport, verify};
+use money_tests::pg::{TestSchema, execute, schema_with};
+use tokio::sync::Mutex;
+
+#[derive(Debug, Clone, PartialEq, MoneyModel)]
+#[money(table = "drift_accounts", unique(id, currency))]
+struct Account {
+    #[money(primary_key)]
+    id: i64,
+    #[money(currency)]
+    currency: String,
+    #[money(precision = 19, scale = 4, min = "0")]
+    balance: Decimal,
+    memo: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, MoneyModel)]
+#[money(table = "drift_transfers")]
+struct Transfer {
+    #[money(primary_key)]
+    id: i64,
+    #[money(references = "drift_accounts(id)")]
+    account_id: i64,
+    #[money(precision = 19, scale = 4, min = "0.0001")]
+    amount: Decimal,
+}
+
+const TABLES: &[&Table] = &[Transfer::DEFINITION, Account::DEFINITION];
+
+/// A table no case creates before verifying: missing everywhere, so it is
+/// reported missing (a table the other cases create could be left in their
+/// schemas by a failed run, which is the "another schema" error).
+#[derive(Debug, Clone, PartialEq, MoneyModel)]
+#[money(table = "drift_ghosts")]
+struct Ghost {
+    #[money(primary_key)]
+    id: i64,
+    #[money(references = "drift_accounts(id)")]
+    account_id: i64,
+}
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
+
+async fn fresh() -> TestSchema {
+    schema_with(&ddl::create_tables(TABLES, Dialect::Postgres).expect("no cycle")).await
+}
+
+async fn report(schema: &TestSchema) -> SchemaReport {
+    verify(&schema.pool, TABLES)
+        .await
+        .unwrap_or_else(|error| panic!("verify: {error}"))
+}
+
+async fn apply_fixes(schema: &TestSchema, report: &SchemaReport) {
+    for fix in report.fix_sql() {
+        execute(&schema.pool, &fix.sql).await;
+    }
+}
+
+fn s(text: &str) -> String {
+    text.to_owned()
+}
+
+/// Makes `drift`, expects exactly `expected`, applies the fix, expects a
+/// clean report.
+async fn drift_case(drift: &str, expected: Vec<Difference>) -> (TestSchema, SchemaReport) {
+    let schema = fresh().await;
+    execute(&schema.pool, drift).await;
+    let found = report(&schema).await;
+    let differences: Vec<Difference> = found.differences().cloned().collect();
+    assert_eq!(differences, expected, "after {drift}:\n{found}");
+    // Every query for the rows a fix would fail on runs, and finds none in
+    // these empty tables.
+    for fix in found.fix_sql() {
+        if let Some(query) = &fix.violations_query {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(query.clone()))
+                .fetch_all(&schema.pool)
+                .await
+                .unwrap_or_else(|error| panic!("{query}: {error}"));
+            assert!(rows.is_empty(), "{query}");
+        }
+    }
+    apply_fixes(&schema, &found).await;
+    let after = report(&schema).await;
+    assert!(after.is_clean(), "after the fix of {drift}:\n{after}");
+    (schema, found)
+}
+
+#[tokio::test]
+async fn fresh_ddl_is_clean() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let schema = fresh().await;
+    let found = report(&schema).await;
+    assert!(found.is_clean(), "{found}");
+    assert!(found.fix_sql().is_empty());
+    assert!(found.to_string().contains("clean"), "{found}");
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn numeric_19_4_is_reported_with_what_it_does_and_fixed() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let (schema, found) = drift_case(
+        "ALTER TABLE drift_accounts ALTER COLUMN balance TYPE numeric(19,4)",
+        vec![Difference::ColumnType {
+            table: s("drift_accounts"),
+            column: s("balance"),
+            declared: s("numeric"),
+            found: s("numeric(19,4)"),
+        }],
+    )
+    .await;
+    let text = found.to_string();
+    eprintln!("{text}");
+    assert!(
+        text.contains("numeric(19,4) rounds values with more than 4 digit(s) after the point before any CHECK runs"),
+        "{text}"
+    );
+    let fixes = found.fix_sql();
+    assert_eq!(fixes.len(), 1);
+    assert!(fixes[0].rewrites_table, "{}", fixes[0]);
+    assert!(text.contains("rewrites the table"), "{text}");
+    // Refused again by the database, by the scale CHECK.
+    let error = sqlx::query(
+        "INSERT INTO drift_accounts (id, currency, balance) VALUES (1, 'USD', 123.45678)",
+    )
+    .execute(&schema.pool)
+    .await
+    .expect_err("123.45678 has 5 digits after the point");
+    let database = error.as_database_error().expect("a database error");
+    assert_eq!(database.code().as_deref(), Some("23514"));
+    assert_eq!(database.constraint(), Some("drift_accounts_balance_scale"));
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn a_narrower_decimal_is_less_range() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let (schema, found) = drift_case(
+        "ALTER TABLE drift_transfers ALTER COLUMN amount TYPE numeric(10,2)",
+        vec![Difference::ColumnType {
+            table: s("drift_transfers"),
+            column: s("amount"),
+            declared: s("numeric"),
+            found: s("numeric(10,2)"),
+        }],
+    )
+    .await;
+    assert!(
+        found.to_string().contains("numeric(10,2) holds less than the declared range: at most 8 digit(s) before the point, the declaration allows 15"),
+        "{found}"
+    );
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn tables_and_columns() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let schema = fresh().await;
+    let with_ghost = [Transfer::DEFINITION, Account::DEFINITION, Ghost::DEFINITION];
+    let found = verify(&schema.pool, &with_ghost).await.expect("verify");
+    let differences: Vec<Difference> = found.differences().cloned().collect();
+    assert_eq!(
+        differences,
+        [Difference::MissingTable {
+            table: s("drift_ghosts"),
+        }]
+    );
+    apply_fixes(&schema, &found).await;
+    let after = verify(&schema.pool, &with_ghost).await.expect("verify");
+    assert!(after.is_clean(), "{after}");
+    schema.drop().await;
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_accounts DROP COLUMN memo",
+        vec![Difference::MissingColumn {
+            table: s("drift_accounts"),
+            column: s("memo"),
+            declared_type: s("text"),
+        }],
+    )
+    .await;
+    schema.drop().await;
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_accounts ALTER COLUMN balance DROP NOT NULL",
+        vec![Difference::Nullability {
+            table: s("drift_accounts"),
+            column: s("balance"),
+            declared_not_null: true,
+        }],
+    )
+    .await;
+    schema.drop().await;
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_accounts ALTER COLUMN memo SET NOT NULL",
+        vec![Difference::Nullability {
+            table: s("drift_accounts"),
+            column: s("memo"),
+            declared_not_null: false,
+        }],
+    )
+    .await;
+    schema.drop().await;
+
+    // An extra column is reported and never dropped by the fix.
+    let schema = fresh().await;
+    execute(
+        &schema.pool,
+        "ALTER TABLE drift_accounts ADD COLUMN legacy integer",
+    )
+    .await;
+    let found = report(&schema).await;
+    let differences: Vec<Difference> = found.differences().cloned().collect();
+    assert_eq!(
+        differences,
+        [Difference::ExtraColumn {
+            table: s("drift_accounts"),
+            column: s("legacy"),
+            found_type: s("integer"),
+        }]
+    );
+    assert!(found.fix_sql().is_empty(), "{found}");
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn checks() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let (schema, found) = drift_case(
+        "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_balance_min",
+        vec![Difference::MissingConstraint {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_balance_min"),
+            kind: ConstraintKind::Check,
+            declared: s("CHECK ((balance >= (0)::numeric))"),
+        }],
+    )
+    .await;
+    let fixes = found.fix_sql();
+    assert!(fixes[0].sql.ends_with("NOT VALID"), "{}", fixes[0]);
+    assert!(fixes[1].sql.contains("VALIDATE CONSTRAINT"), "{}", fixes[1]);
+    assert!(fixes[1].violations_query.is_some());
+    schema.drop().await;
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_accounts ADD CONSTRAINT drift_accounts_hotfix CHECK (balance < 100)",
+        vec![Difference::ExtraConstraint {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_hotfix"),
+            kind: ConstraintKind::Check,
+            found: s("CHECK ((balance < (100)::numeric))"),
+        }],
+    )
+    .await;
+    schema.drop().await;
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_balance_min;
+         ALTER TABLE drift_accounts ADD CONSTRAINT drift_accounts_balance_min CHECK (balance >= -5)",
+        vec![Difference::ConstraintDiffers {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_balance_min"),
+            kind: ConstraintKind::Check,
+            declared: s("CHECK ((balance >= (0)::numeric))"),
+            found: s("CHECK ((balance >= ('-5'::integer)::numeric))"),
+        }],
+    )
+    .await;
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn keys() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_transfers DROP CONSTRAINT drift_transfers_pkey",
+        vec![Difference::MissingConstraint {
+            table: s("drift_transfers"),
+            constraint: s("drift_transfers_pkey"),
+            kind: ConstraintKind::PrimaryKey,
+            declared: s("PRIMARY KEY (id)"),
+        }],
+    )
+    .await;
+    schema.drop().await;
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_id_currency_key",
+        vec![Difference::MissingConstraint {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_id_currency_key"),
+            kind: ConstraintKind::Unique,
+            declared: s("UNIQUE (id, currency)"),
+        }],
+    )
+    .await;
+    schema.drop().await;
+    let declared_key = "FOREIGN KEY (account_id) REFERENCES drift_accounts(id) ON DELETE RESTRICT ON UPDATE RESTRICT";
+    let (schema, found) = drift_case(
+        "ALTER TABLE drift_transfers DROP CONSTRAINT drift_transfers_account_id_fkey",
+        vec![Difference::MissingConstraint {
+            table: s("drift_transfers"),
+            constraint: s("drift_transfers_account_id_fkey"),
+            kind: ConstraintKind::ForeignKey,
+            declared: s(declared_key),
+        }],
+    )
+    .await;
+    let fixes = found.fix_sql();
+    assert!(
+        fixes[0].sql.ends_with("NOT VALID") && fixes[1].sql.contains("VALIDATE"),
+        "{found}"
+    );
+    schema.drop().await;
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_transfers DROP CONSTRAINT drift_transfers_account_id_fkey;
+         ALTER TABLE drift_transfers ADD CONSTRAINT drift_transfers_account_id_fkey
+           FOREIGN KEY (account_id) REFERENCES drift_accounts (id) ON DELETE CASCADE",
+        vec![Difference::ConstraintDiffers {
+            table: s("drift_transfers"),
+            constraint: s("drift_transfers_account_id_fkey"),
+            kind: ConstraintKind::ForeignKey,
+            declared: s(declared_key),
+            found: s("FOREIGN KEY (account_id) REFERENCES drift_accounts(id) ON DELETE CASCADE ON UPDATE NO ACTION"),
+        }],
+    )
+    .await;
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn not_valid_is_reported_with_the_rows_that_break_it() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let schema = fresh().await;
+    execute(
+        &schema.pool,
+        "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_balance_min;
+         INSERT INTO drift_accounts (id, currency, balance) VALUES (1, 'USD', -1), (2, 'USD', 5);
+         ALTER TABLE drift_accounts ADD CONSTRAINT drift_accounts_balance_min CHECK (balance >= 0) NOT VALID",
+    )
+    .await;
+    let found = report(&schema).await;
+    let differences: Vec<Difference> = found.differences().cloned().collect();
+    assert_eq!(
+        differences,
+        [Difference::NotValidated {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_balance_min"),
+            kind: ConstraintKind::Check,
+        }]
+    );
+    let fixes = found.fix_sql();
+    assert_eq!(fixes.len(), 1);
+    let query = fixes[0]
+        .violations_query
+        .clone()
+        .expect("a query for the rows that break it");
+    let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT violations, id FROM ({query}) AS broken"
+    )))
+    .fetch_all(&schema.pool)
+    .await
+    .expect("the violations query runs");
+    assert_eq!(rows, [(1, 1)]);
+    // The fix fails while the row is there, and works once it is gone.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(fixes[0].sql.clone()))
+        .execute(&schema.pool)
+        .await
+        .expect_err("row 1 breaks the constraint");
+    execute(&schema.pool, "DELETE FROM drift_accounts WHERE id = 1").await;
+    apply_fixes(&schema, &found).await;
+    assert!(report(&schema).await.is_clean());
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn a_table_in_another_schema_is_an_error() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let elsewhere = fresh().await;
+    let here = money_tests::pg::fresh_schema().await;
+    match verify(&here.pool, TABLES).await {
+        Err(Error::TableInOtherSchema {
+            table, found_in, ..
+        }) => {
+            assert_eq!(table, "drift_accounts");
+            assert!(found_in.contains(&elsewhere.name), "{found_in:?}");
+        }
+        other => panic!("expected TableInOtherSchema, got {other:?}"),
+    }
+    here.drop().await;
+    elsewhere.drop().await;
+    // A reference outside the set cannot be rendered: an error, not a guess.
+    let schema = fresh().await;
+    match verify(&schema.pool, &[Transfer::DEFINITION]).await {
+        Err(Error::MissingReference {
+            referenced_table, ..
+        }) => {
+            assert_eq!(referenced_table, "drift_accounts");
+        }
+        other => panic!("expected MissingReference, got {other:?}"),
+    }
+    schema.drop().await;
+}
