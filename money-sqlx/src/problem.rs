@@ -4,7 +4,8 @@
 //! | error | status | `type` |
 //! |---|---|---|
 //! | [`Error::Invalid`], [`Error::InvalidRows`], [`Error::Value`], [`Error::Check`], [`Error::NotNull`] | 422, one entry per broken rule | `invalid` |
-//! | [`Error::UnknownConstraint`], [`Error::NumericOverflow`], [`Error::Encode`], a foreign key violation | 422 | `refused` |
+//! | [`Error::UnknownConstraint`], [`Error::NumericOverflow`], [`Error::Encode`], [`Error::ForeignKeyUnnamed`], [`Error::ForeignKey`] with a missing referenced row, a foreign key violation left unmapped | 422 | `refused` |
+//! | [`Error::ForeignKey`] on a row still referenced | 409 | `refused` |
 //! | [`Error::Duplicate`] | 409 | `duplicate` |
 //! | [`Error::Conflict`] (the retry budget is spent), a pool that timed out | 503 with `retry_after` | `retry-exhausted` |
 //! | [`Error::SchemaDrift`], [`Error::NoKey`], any other database error | 500 | `internal` |
@@ -20,6 +21,7 @@ use money_core::problem::{self, FieldError, Problem};
 use sqlx::error::ErrorKind;
 
 use crate::Error;
+use crate::error::ForeignKeyViolation;
 
 /// Seconds a client is told to wait before trying again after a spent retry
 /// budget or a busy pool.
@@ -62,9 +64,23 @@ impl From<&Error> for Problem {
                 constraint: None,
                 detail: "null is not allowed".to_owned(),
             }]),
-            Error::UnknownConstraint { .. } | Error::NumericOverflow { .. } | Error::Encode(_) => {
-                refused(error.to_string())
-            }
+            Error::UnknownConstraint { .. }
+            | Error::NumericOverflow { .. }
+            | Error::Encode(_)
+            | Error::ForeignKeyUnnamed { .. }
+            | Error::ForeignKey {
+                violation: ForeignKeyViolation::MissingReferencedRow,
+                ..
+            } => refused(error.to_string()),
+            Error::ForeignKey {
+                violation: ForeignKeyViolation::StillReferenced,
+                ..
+            } => Problem::new(
+                409,
+                problem::REFUSED,
+                "The row is still referenced",
+                error.to_string(),
+            ),
             Error::Duplicate { .. } => Problem::new(
                 409,
                 problem::DUPLICATE,
