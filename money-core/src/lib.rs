@@ -66,6 +66,8 @@ pub mod json;
 pub mod naming;
 mod parse;
 pub mod pg;
+#[cfg(feature = "serde")]
+pub mod problem;
 mod rules;
 mod spec;
 mod table;

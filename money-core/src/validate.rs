@@ -74,6 +74,17 @@ impl ValidationError {
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
+
+    /// What is wrong, without the field and the constraint:
+    /// `1.23456 has 5 digits after the point, at most 4 allowed`.
+    pub fn message(&self) -> String {
+        Broken {
+            rule: self.rule,
+            amount: self.amount,
+            code: self.code.as_deref(),
+        }
+        .to_string()
+    }
 }
 
 impl fmt::Display for ValidationError {
@@ -144,6 +155,58 @@ impl ValidationErrors {
     /// Whether no rule was broken.
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    /// Every rule that `amount` breaks as the value of the money field
+    /// `field` of `table`, in a row whose currency column holds `currency`:
+    /// what `validate()` reports for that field, without a whole value of
+    /// the model (a web service checking a request field by field, for
+    /// instance). Empty when the value is valid, or when `field` is not a
+    /// money field of the table.
+    ///
+    /// ```
+    /// use money_core::{Decimal, MoneyModel, ValidationErrors};
+    ///
+    /// #[derive(MoneyModel)]
+    /// #[money(table = "transfers")]
+    /// struct Transfer {
+    ///     #[money(precision = 19, scale = 4, min = "0.0001")]
+    ///     amount: Decimal,
+    /// }
+    ///
+    /// let errors = ValidationErrors::of_amount(Transfer::DEFINITION, "amount", "-1.23456".parse().unwrap(), None);
+    /// let rules: Vec<_> = errors.iter().map(|error| error.rule_kind().suffix()).collect();
+    /// assert_eq!(rules, ["scale", "min"]);
+    /// ```
+    pub fn of_amount(
+        table: &'static Table,
+        field: &str,
+        amount: Decimal,
+        currency: Option<&str>,
+    ) -> ValidationErrors {
+        let mut errors = ValidationErrors::new();
+        if let Some(index) = table
+            .columns()
+            .iter()
+            .position(|column| column.field() == field)
+        {
+            check_money_in(&mut errors, table, index, Some(amount), currency);
+        }
+        errors
+    }
+
+    /// The [`Rule::Currency`] error of `code` as the value of the currency
+    /// field `field` of `table`, if it breaks it: see
+    /// [`of_amount`](Self::of_amount).
+    pub fn of_code(table: &'static Table, field: &str, code: &str) -> ValidationErrors {
+        let mut errors = ValidationErrors::new();
+        let currency_column = table.columns().iter().position(|column| {
+            column.field() == field && column.column_type() == crate::ColumnType::Currency
+        });
+        if let Some(index) = currency_column {
+            check_currency(&mut errors, table, index, Some(code));
+        }
+        errors
     }
 
     /// An empty list, for generated code to fill.

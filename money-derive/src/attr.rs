@@ -131,6 +131,9 @@ pub struct Container {
     /// `dialects(postgres, mysql, sqlite)`: the databases the model must
     /// fit, checked at compile time.
     pub dialects: Attr<Vec<syn::Ident>>,
+    /// `no_from_row`: no generated `sqlx::FromRow`, so that the user can
+    /// write or derive their own.
+    pub no_from_row: Attr<()>,
     /// `foreign_key(...)`, once per key.
     pub foreign_keys: Vec<ForeignKey>,
 }
@@ -171,6 +174,7 @@ impl Container {
             serde: Attr::none(SERDE),
             json_schema: Attr::none(JSON_SCHEMA),
             dialects: Attr::none(DIALECTS),
+            no_from_row: Attr::none(NO_FROM_ROW),
             foreign_keys: Vec::new(),
         };
         for attr in money_attrs(attrs) {
@@ -202,6 +206,10 @@ impl Container {
                 } else if meta.path.is_ident(JSON_SCHEMA) {
                     if flag(cx, &meta, JSON_SCHEMA)? {
                         container.json_schema.set(cx, &meta.path, ());
+                    }
+                } else if meta.path.is_ident(NO_FROM_ROW) {
+                    if flag(cx, &meta, NO_FROM_ROW)? {
+                        container.no_from_row.set(cx, &meta.path, ());
                     }
                 } else {
                     unknown_key(cx, &meta, CONTAINER_KEYS, FIELD_KEYS, "the struct")?;

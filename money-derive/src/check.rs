@@ -28,6 +28,8 @@ pub struct Model<'a> {
     /// The databases `dialects(...)` names, for the checks only the field
     /// types can answer (made by the compiler, see `expand`).
     pub targets: Targets,
+    /// Whether to generate `sqlx::FromRow` (not with `no_from_row`).
+    pub from_row: bool,
 }
 
 /// A checked foreign key.
@@ -177,6 +179,7 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
             .map(|field| field.member)
             .collect(),
         targets,
+        from_row: container.attrs.no_from_row.get().is_none(),
     })
 }
 

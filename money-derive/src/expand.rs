@@ -215,9 +215,15 @@ fn sqlx_impls(model: &Model) -> TokenStream {
         .filter(|column| !matches!(column.kind, Kind::Money(_)))
         .map(|column| column.ty);
     let skipped = &model.skipped;
+    let from_row = if model.from_row {
+        quote! { yes }
+    } else {
+        quote! { no }
+    };
     quote! {
         ::money_core::__sqlx_model! {
             #ident;
+            from_row #from_row;
             columns [#(#columns),*];
             other_types [#(#other_types),*];
             skipped [#(#skipped),*];

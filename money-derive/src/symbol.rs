@@ -6,6 +6,7 @@ pub const UNIQUE: &str = "unique";
 pub const SERDE: &str = "serde";
 pub const JSON_SCHEMA: &str = "json_schema";
 pub const DIALECTS: &str = "dialects";
+pub const NO_FROM_ROW: &str = "no_from_row";
 pub const FOREIGN_KEY: &str = "foreign_key";
 /// Keys inside `foreign_key(...)`.
 pub const FIELDS: &str = "fields";
@@ -28,7 +29,15 @@ pub const ON_UPDATE: &str = "on_update";
 /// The attribute's own name.
 pub const MONEY: &str = "money";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, UNIQUE, SERDE, JSON_SCHEMA, DIALECTS, FOREIGN_KEY];
+pub const CONTAINER_KEYS: &[&str] = &[
+    TABLE,
+    UNIQUE,
+    SERDE,
+    JSON_SCHEMA,
+    DIALECTS,
+    FOREIGN_KEY,
+    NO_FROM_ROW,
+];
 pub const FOREIGN_KEY_KEYS: &[&str] = &[FIELDS, REFERENCES, ON_DELETE, ON_UPDATE];
 pub const FIELD_KEYS: &[&str] = &[
     PRECISION,

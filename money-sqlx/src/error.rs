@@ -68,6 +68,11 @@ pub enum Error {
     /// confirmed by `validate()` on the same row.
     #[error(transparent)]
     Invalid(#[from] ValidationErrors),
+    /// A money value type refused a value (`TryFrom<Decimal>`, `FromStr`,
+    /// [`MoneyValue::new`](money_core::MoneyValue::new)), so that `?` works
+    /// on it in code that returns this error.
+    #[error(transparent)]
+    Value(#[from] money_core::ValueError),
     /// Rows of a batch that break rules, each with its index in the batch.
     #[error("{}", InvalidRowsSummary(.rows))]
     InvalidRows {

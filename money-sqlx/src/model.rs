@@ -14,7 +14,7 @@ use sqlx::{Acquire, Executor};
 use tracing::Instrument;
 
 use crate::bulk::{BulkLoad, IterStream};
-use crate::driver::{AsConnection, Driver};
+use crate::driver::Driver;
 use crate::error::{Error, map_error};
 use crate::telemetry::operation_span;
 
@@ -257,8 +257,10 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
 
     /// Inserts unless a row with the same key exists; never an error for a
     /// plain duplicate. The key is the first `#[money(unique(...))]`, else the
-    /// primary key. `connection` is a driver connection, a pooled connection
-    /// or an open transaction.
+    /// primary key. `acquire` is what `insert_many` takes: a pool
+    /// (`&pool`: the statements may then run on two connections, which is
+    /// fine, each sees what the other committed), a connection or an open
+    /// transaction (`&mut connection`, `&mut transaction`).
     ///
     /// On PostgreSQL and SQLite this is `INSERT ... ON CONFLICT DO NOTHING
     /// RETURNING` (no conflict target: a concurrent writer of the same row
@@ -279,18 +281,19 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
     /// instead of doing nothing when another transaction has just committed
     /// the same key: run it inside [`transaction`](crate::transaction()), which
     /// retries, and the retry sees the row.
-    fn insert_idempotent<'c, C>(
-        &'c self,
-        connection: &'c mut C,
-    ) -> impl Future<Output = Result<Idempotent<Self>, Error>> + Send + 'c
+    fn insert_idempotent<'a, A>(
+        &'a self,
+        acquire: A,
+    ) -> impl Future<Output = Result<Idempotent<Self>, Error>> + Send + 'a
     where
-        C: AsConnection + ?Sized,
-        Self: SqlModel<C::Database>,
+        A: Acquire<'a> + Send + 'a,
+        A::Database: Driver,
+        Self: SqlModel<A::Database>,
     {
         async move {
             self.validate()?;
-            let connection = connection.as_connection();
-            idempotent::<C::Database, Self>(self, connection).await
+            let mut connection = acquire.acquire().await?;
+            idempotent::<A::Database, Self>(self, &mut connection).await
         }
         .instrument(operation_span(
             <C::Database as MoneyDatabase>::DIALECT,

@@ -17,7 +17,7 @@ use crate::Timestamp;
 /// [`Entry`]`(account_id, currency)`: an entry's currency must be its
 /// account's.
 #[derive(Debug, Clone, PartialEq, Eq, MoneyModel)]
-#[money(table = "accounts", unique(id, currency))]
+#[money(table = "accounts", unique(id, currency), serde, json_schema)]
 pub struct Account {
     /// Account number.
     #[money(primary_key)]
@@ -38,7 +38,7 @@ pub struct Account {
 ///
 /// The amount is in the debit account's currency.
 #[derive(Debug, Clone, PartialEq, Eq, MoneyModel)]
-#[money(table = "transfers")]
+#[money(table = "transfers", serde, json_schema)]
 pub struct Transfer {
     /// The caller's idempotency key.
     #[money(primary_key)]
@@ -60,6 +60,8 @@ pub struct Transfer {
 #[derive(Debug, Clone, PartialEq, Eq, MoneyModel)]
 #[money(
     table = "journal_entries",
+    serde,
+    json_schema,
     foreign_key(fields(account_id, currency), references = "accounts(id, currency)")
 )]
 pub struct Entry {

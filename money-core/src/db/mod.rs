@@ -291,6 +291,7 @@ macro_rules! __sqlx_value {
 macro_rules! __sqlx_model {
     (
         $ty:ident;
+        from_row $from_row:ident;
         columns [$($kind:ident $member:ident $index:literal $column:literal $field_ty:ty),*];
         other_types [$($other_ty:ty),*];
         skipped [$($skipped:ident),*];
@@ -340,22 +341,40 @@ macro_rules! __sqlx_model {
             }
         }
 
-        #[automatically_derived]
-        impl<'r, R> ::money_core::__private::sqlx::FromRow<'r, R> for $ty
-        where
-            R: ::money_core::__private::sqlx::Row,
-            <R as ::money_core::__private::sqlx::Row>::Database: ::money_core::__private::db::MoneyDatabase
-                + ::money_core::__private::sqlx::Database<Row = R>,
-            $ty: ::money_core::__private::db::SqlModel<<R as ::money_core::__private::sqlx::Row>::Database>,
-        {
-            fn from_row(row: &'r R) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
-                <Self as ::money_core::__private::db::SqlModel<<R as ::money_core::__private::sqlx::Row>::Database>>::decode_row(row)
-            }
-        }
+        $crate::__sqlx_from_row!($from_row $ty);
 
         ::money_core::__pg_model! {
             $ty;
             columns [$($kind $member $index $field_ty),*];
+        }
+    };
+}
+
+/// The validating `sqlx::FromRow` of a model, unless it says
+/// `#[money(no_from_row)]` (generated code).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sqlx_from_row {
+    (no $ty:ident) => {};
+    (yes $ty:ident) => {
+        #[automatically_derived]
+        impl<'r, R> ::money_core::__private::sqlx::FromRow<'r, R> for $ty
+        where
+            R: ::money_core::__private::sqlx::Row,
+            <R as ::money_core::__private::sqlx::Row>::Database:
+                ::money_core::__private::db::MoneyDatabase
+                    + ::money_core::__private::sqlx::Database<Row = R>,
+            $ty: ::money_core::__private::db::SqlModel<
+                    <R as ::money_core::__private::sqlx::Row>::Database,
+                >,
+        {
+            fn from_row(
+                row: &'r R,
+            ) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
+                <Self as ::money_core::__private::db::SqlModel<
+                    <R as ::money_core::__private::sqlx::Row>::Database,
+                >>::decode_row(row)
+            }
         }
     };
 }
