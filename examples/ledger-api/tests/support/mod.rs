@@ -183,24 +183,12 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
-/// The OpenAPI 3.1 schema (2022-10-07), as shipped by the Python package
-/// openapi-spec-validator that this machine kind has installed. The test
-/// fails, saying so, when it cannot be found.
+/// The OpenAPI 3.1 schema (`https://spec.openapis.org/oas/3.1/schema/2022-10-07`,
+/// published by the OpenAPI Initiative under the Apache License 2.0), kept
+/// beside the tests so that they need nothing else on the machine.
 pub fn openapi_31_schema() -> Value {
-    let located = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import openapi_spec_validator, os; print(os.path.join(os.path.dirname(openapi_spec_validator.__file__), 'resources', 'schemas', 'v3.1', 'schema.json'))",
-        ])
-        .output()
-        .expect("python3 runs (it locates the OpenAPI 3.1 schema)");
-    let path = String::from_utf8(located.stdout).expect("a path");
-    let text = std::fs::read_to_string(path.trim()).unwrap_or_else(|error| {
-        panic!(
-            "the OpenAPI 3.1 schema of the Python package openapi-spec-validator is needed ({error}); `pip install openapi-spec-validator`"
-        )
-    });
-    serde_json::from_str(&text).expect("the OpenAPI schema is JSON")
+    serde_json::from_str(include_str!("openapi-3.1-schema.json"))
+        .expect("the OpenAPI schema is JSON")
 }
 
 /// A validator of the document's component `name`.
