@@ -417,6 +417,8 @@ fn describe(
         // Retried by `transaction`, which reports the retries.
         Error::Conflict { .. } => ("serialization_failure".to_owned(), None, None, true),
         Error::UnreadableMessage { .. } => ("unreadable_message".to_owned(), None, None, false),
+        // A value type refused a value before anything was sent.
+        Error::Value(_) => ("invalid_value".to_owned(), None, None, true),
         Error::NumericOverflow { .. }
         | Error::Database(_)
         | Error::InvalidRows { .. }

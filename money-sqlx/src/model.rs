@@ -296,7 +296,7 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
             idempotent::<A::Database, Self>(self, &mut connection).await
         }
         .instrument(operation_span(
-            <C::Database as MoneyDatabase>::DIALECT,
+            <A::Database as MoneyDatabase>::DIALECT,
             "INSERT",
             Self::TABLE,
         ))

@@ -90,6 +90,17 @@ impl From<&Error> for Problem {
             Error::Conflict { .. } => {
                 Problem::retry_exhausted(error.to_string(), RETRY_AFTER_SECONDS)
             }
+            // The database refused the row, but its message (in another
+            // language than English) names no field we can read: a
+            // duplicate is still a conflict, the rest a refusal, and the
+            // detail says which field is unknown rather than guessing.
+            Error::UnreadableMessage { number: 1062, .. } => Problem::new(
+                409,
+                problem::DUPLICATE,
+                "The key is already taken",
+                error.to_string(),
+            ),
+            Error::UnreadableMessage { .. } => refused(error.to_string()),
             Error::SchemaDrift { .. } | Error::NoKey { .. } => Problem::internal(error.to_string()),
             Error::Database(database) => match database {
                 sqlx::Error::PoolTimedOut => {
