@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
 use money_sqlx::{IsolationLevel, Retryable, TransactionOptions, transaction};
@@ -421,12 +421,30 @@ async fn retries_stop_at_max_attempts_and_at_the_deadline() {
         elapsed < DEADLINE + Duration::from_secs(5),
         "gave up only after {elapsed:?}"
     );
-    // No attempt starts after the deadline, counted from the call's start (which is no later than
-    // the first attempt's start).
-    let last_start = attempt_starts[attempts - 1].duration_since(attempt_starts[0]);
+    // No attempt starts after the deadline. The deadline counts from the call's start, which is
+    // no later than the first body's start. An attempt starts only once the sleep announced by
+    // the "retrying" event before it has ended, and only if that is before the deadline; its
+    // body runs later, after the connection is acquired and `BEGIN` has run, which takes as long
+    // as the machine makes it take, so a body's start is not the measure. The last retry's
+    // announcement plus its backoff is: the sleep cannot end earlier.
+    let retries: Vec<Fields> = capture
+        .events_with_message("retrying")
+        .into_iter()
+        .filter(|event| event_time(event) >= since_base(started))
+        .collect();
+    assert_eq!(
+        retries.len(),
+        attempts - 1,
+        "one retry event before each later attempt"
+    );
+    let last_retry = retries.last().expect("at least one retry");
+    let backoff = parse_duration(&last_retry["backoff"]);
+    let last_start_no_earlier_than = event_time(last_retry) + backoff;
+    let deadline_no_later_than = since_base(attempt_starts[0]) + DEADLINE;
     assert!(
-        last_start < DEADLINE,
-        "an attempt started {last_start:?} in"
+        last_start_no_earlier_than < deadline_no_later_than,
+        "the last attempt started at {last_start_no_earlier_than:?} or later, after the deadline \
+         at {deadline_no_later_than:?} (since the capture began)"
     );
     let span = capture.last_transaction_span();
     assert_eq!(span.get("attempts"), Some(&attempts.to_string()));
@@ -588,6 +606,7 @@ impl Capture {
             tracing::subscriber::set_global_default(Router::default())
                 .expect("no other global tracing subscriber in this test binary");
         });
+        BASE.get_or_init(Instant::now);
         let capture = Self::default();
         THREAD_CAPTURE.with(|slot| *slot.borrow_mut() = Some(capture.clone()));
         (capture, CaptureGuard)
@@ -625,6 +644,38 @@ impl Capture {
             .map(|(_, fields)| fields.clone())
             .expect("a transaction span was recorded")
     }
+}
+
+/// The instant the captures count from (set when the first [`Capture`] is installed).
+static BASE: OnceLock<Instant> = OnceLock::new();
+
+/// `instant` as time since [`BASE`] (zero before it).
+fn since_base(instant: Instant) -> Duration {
+    instant.saturating_duration_since(*BASE.get_or_init(Instant::now))
+}
+
+/// When a captured event was recorded, since [`BASE`].
+fn event_time(event: &Fields) -> Duration {
+    Duration::from_nanos(event["at_ns"].parse().expect("at_ns is a number"))
+}
+
+/// A `Duration` from its `Debug` text (`850µs`, `1.25ms`, `2s`, `12ns`).
+fn parse_duration(text: &str) -> Duration {
+    let split = text
+        .find(|character: char| !(character.is_ascii_digit() || character == '.'))
+        .unwrap_or_else(|| panic!("a duration with a unit: {text}"));
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .unwrap_or_else(|_| panic!("a duration: {text}"));
+    let seconds = match unit {
+        "s" => number,
+        "ms" => number / 1e3,
+        "µs" => number / 1e6,
+        "ns" => number / 1e9,
+        _ => panic!("unknown unit in {text}"),
+    };
+    Duration::from_secs_f64(seconds)
 }
 
 struct FieldVisitor<'a>(&'a mut Fields);
@@ -690,6 +741,10 @@ impl tracing::Subscriber for Router {
             let mut fields = Fields::new();
             fields.insert("target".to_owned(), event.metadata().target().to_owned());
             fields.insert("level".to_owned(), event.metadata().level().to_string());
+            fields.insert(
+                "at_ns".to_owned(),
+                since_base(Instant::now()).as_nanos().to_string(),
+            );
             event.record(&mut FieldVisitor(&mut fields));
             capture
                 .inner
