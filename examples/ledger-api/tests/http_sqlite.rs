@@ -132,11 +132,22 @@ async fn the_service_runs_on_sqlite() {
 
 #[tokio::test]
 async fn a_request_past_its_timeout_is_503_with_retry_after() {
-    // A zero timeout: the request's first wait (the database) ends it.
-    let server = start(Config {
-        request_timeout: Duration::ZERO,
-        ..Config::default()
-    })
+    // The store's pool has one connection; the test holds it, so the
+    // request waits for the database past its 200 ms timeout, whatever the
+    // machine's speed (a zero timeout raced a fast in-memory insert).
+    let store = Store::sqlite_in_memory().await.expect("in-memory SQLite");
+    let pool = match &store {
+        Store::Sqlite(pool) => pool.clone(),
+        Store::Postgres(_) => panic!("sqlite_in_memory gives an SQLite store"),
+    };
+    let held = pool.acquire().await.expect("the pool's one connection");
+    let server = Server::start(
+        store,
+        Config {
+            request_timeout: Duration::from_millis(200),
+            ..Config::default()
+        },
+    )
     .await;
     let reply = server
         .post(
@@ -156,5 +167,6 @@ async fn a_request_past_its_timeout_is_503_with_retry_after() {
             .contains("same Idempotency-Key"),
         "{problem}"
     );
+    drop(held);
     server.stop().await;
 }
