@@ -11,8 +11,9 @@
 //! The ledger's models do not rename fields, so a field's JSON name is its
 //! Rust name.
 
+use money_core::json::deserialize_field;
 use money_core::problem::{FieldError, Problem};
-use money_core::{ColumnType, MoneyModel, ValidationErrors, parse_decimal};
+use money_core::{ColumnType, Decimal, MoneyModel, ValidationErrors, parse_decimal};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -86,19 +87,31 @@ pub fn field_errors<M: MoneyModel>(value: &Value) -> Vec<FieldError> {
                     Value::Number(number) if number.is_i64() || number.is_u64() => {
                         number.to_string()
                     }
-                    Value::Number(number) => {
-                        errors.push(format(
-                            "a JSON number with a fraction or an exponent cannot be read exactly; send the amount as a string, such as \"12.50\"".to_owned(),
-                            Some(number.to_string()),
-                        ));
-                        continue;
-                    }
                     Value::Null if column.nullable() => continue,
+                    // Anything else (a float, `-0`, a huge integer, null
+                    // where not allowed, a bool, an array): the model's own
+                    // JSON reader says what is wrong, so the message is the
+                    // one description of the format, not a copy.
                     other => {
-                        errors.push(format(
-                            format!("expected a decimal amount as a string, got {other}"),
-                            None,
-                        ));
+                        let detail = match deserialize_field::<Option<Decimal>, _>(
+                            other.clone(),
+                            &spec,
+                            field,
+                        ) {
+                            Err(error) => {
+                                let message = error.to_string();
+                                match message.strip_prefix(&format!("{field}: ")) {
+                                    Some(detail) => detail.to_owned(),
+                                    None => message,
+                                }
+                            }
+                            // Read after all (a number with serde_json's
+                            // `arbitrary_precision`): the reader found no
+                            // broken rule either.
+                            Ok(_) => continue,
+                        };
+                        let value = matches!(other, Value::Number(_)).then(|| other.to_string());
+                        errors.push(format(detail, value));
                         continue;
                     }
                 };

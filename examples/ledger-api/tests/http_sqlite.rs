@@ -97,6 +97,26 @@ async fn the_service_runs_on_sqlite() {
     assert_eq!(problem["errors"][0]["constraint"], "accounts_balance_min");
     assert_eq!(server.get("/accounts/2").await.json()["balance"], "25.5000");
 
+    // A float amount: the model's own reader's message, in the body too.
+    let reply = server
+        .post(
+            "/transfers",
+            Some("t-float"),
+            r#"{"transfer_id": 13, "debit_account_id": 1, "credit_account_id": 2, "amount": 0.1}"#,
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{reply:?}");
+    let problem = reply.json();
+    assert_eq!(problem["errors"][0]["rule"], "format");
+    assert_eq!(problem["errors"][0]["value"], "0.1");
+    assert!(
+        problem["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("it arrived as the binary float 0.1"),
+        "{problem}"
+    );
+
     // Every broken rule of the JSON.
     let reply = server
         .post(
