@@ -4,14 +4,22 @@
 //! - No key: 400. A key is 1 to 255 visible ASCII characters.
 //! - The first request with a key records the key with the request's
 //!   fingerprint (the model as the service read it, serialized
-//!   canonically: `"1.5"` and `"1.50"` are the same amount) and, once
-//!   answered, the answer (unless it was a 5xx, which is worth retrying).
-//! - The same key with the same body: the recorded answer, with
-//!   `Idempotent-Replayed: true`. While the first request is still in
-//!   flight there is no answer to replay: the request runs too, and the
-//!   operations below it are idempotent themselves (`insert_idempotent` on
-//!   the transfer id and the account id), so it books nothing twice and
-//!   gets the same answer.
+//!   canonically: `"1.5"` and `"1.50"` are the same amount), in one
+//!   statement that also reads what the key already holds.
+//! - The same key with the same body gets the first answer, with
+//!   `Idempotent-Replayed: true`. Where it comes from depends on the
+//!   operation ([`Success`]): a refusal (4xx) is always recorded under the
+//!   key once answered, and replayed from there; a success is recorded
+//!   too for an account, whose row changes later, but not for a transfer:
+//!   a booked transfer is its own record (its rows never change, and its
+//!   id is in the fingerprinted body), so the replay runs the transfer
+//!   again, which writes nothing and returns the first receipt. That keeps
+//!   the key's bookkeeping to one statement beside the transfer's own
+//!   transaction. A 5xx is never recorded: it is worth retrying.
+//! - While the first request is still in flight there is no answer to
+//!   replay: the request runs too, and the operations below it are
+//!   idempotent themselves (`insert_idempotent` on the transfer id and the
+//!   account id), so it books nothing twice and gets the same answer.
 //! - The same key with another body: 409.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -29,6 +37,18 @@ pub const REPLAYED: &str = "idempotent-replayed";
 
 const CLAIM: &str = r#"INSERT INTO "api_idempotency" ("scope", "key", "fingerprint")
     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"#;
+/// [`CLAIM`] and [`READ`] in one statement (PostgreSQL): the new row, or
+/// the one already there. No row when the key's first insert committed
+/// while this one waited on it, after this statement's snapshot: then
+/// [`READ`] runs on its own.
+const CLAIM_AND_READ: &str = r#"WITH "claimed" AS (
+        INSERT INTO "api_idempotency" ("scope", "key", "fingerprint")
+        VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
+        RETURNING "fingerprint", "status", "body")
+    SELECT "fingerprint", "status", "body" FROM "claimed"
+    UNION ALL
+    SELECT "fingerprint", "status", "body" FROM "api_idempotency"
+    WHERE "scope" = $1 AND "key" = $2 AND NOT EXISTS (SELECT 1 FROM "claimed")"#;
 const READ: &str = r#"SELECT "fingerprint", "status", "body" FROM "api_idempotency"
     WHERE "scope" = $1 AND "key" = $2"#;
 const RECORD: &str = r#"UPDATE "api_idempotency" SET "status" = $3, "body" = $4
@@ -57,6 +77,28 @@ pub fn key(headers: &HeaderMap) -> Result<String, ApiError> {
 
 type Recorded = (String, Option<i32>, Option<String>);
 
+/// Where a replay of a successful answer comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Success {
+    /// The answer is recorded under the key and replayed from there.
+    Record,
+    /// The operation is its own record: run again with the same body, it
+    /// writes nothing and answers as the first time, saying so
+    /// ([`Answer::replayed`]).
+    Rerun,
+}
+
+/// A successful answer of an operation.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The JSON body.
+    pub body: Value,
+    /// The operation found its own earlier outcome and wrote nothing.
+    pub replayed: bool,
+}
+
 /// Runs `operation` under `key` in `scope`: see the [module
 /// documentation](self). `fingerprint` identifies the request's body.
 pub async fn run<F, Fut>(
@@ -64,11 +106,12 @@ pub async fn run<F, Fut>(
     scope: &str,
     key: &str,
     fingerprint: &str,
+    success: Success,
     operation: F,
 ) -> Response
 where
     F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
+    Fut: Future<Output = Result<Answer, ApiError>>,
 {
     match claim(store, scope, key, fingerprint).await {
         Err(error) => return error.into_response(),
@@ -82,7 +125,10 @@ where
         Ok(_) => {}
     }
     let (status, text) = match operation().await {
-        Ok((status, body)) => (status, body.to_string()),
+        Ok(answer) if success == Success::Rerun => {
+            return respond(answer.status, answer.body.to_string(), answer.replayed);
+        }
+        Ok(answer) => (answer.status, answer.body.to_string()),
         Err(error) => {
             let problem = error.problem();
             let status =
@@ -110,17 +156,22 @@ async fn claim(
     Ok(match store {
         Store::Postgres(ledger) => {
             let pool = ledger.pool();
-            sqlx::query(CLAIM)
+            let claimed = sqlx::query_as(CLAIM_AND_READ)
                 .bind(scope)
                 .bind(key)
                 .bind(fingerprint)
-                .execute(pool)
+                .fetch_optional(pool)
                 .await?;
-            sqlx::query_as(READ)
-                .bind(scope)
-                .bind(key)
-                .fetch_one(pool)
-                .await?
+            match claimed {
+                Some(recorded) => recorded,
+                None => {
+                    sqlx::query_as(READ)
+                        .bind(scope)
+                        .bind(key)
+                        .fetch_one(pool)
+                        .await?
+                }
+            }
         }
         Store::Sqlite(pool) => {
             sqlx::query(CLAIM)

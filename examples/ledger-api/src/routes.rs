@@ -8,12 +8,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use money_core::problem::Problem;
 use money_core::{Decimal, MoneyModel, json::canonical};
-use money_ledger::{Conversion, Receipt};
+use money_ledger::{Conversion, Posted, Receipt};
 use money_sqlx::Idempotent;
 use serde_json::{Value, json};
 
 use crate::body::read_model;
 use crate::error::ApiError;
+use crate::idempotency::{Answer, Success};
 use crate::{Account, AppState, Transfer, idempotency, openapi};
 
 /// The routes, without state.
@@ -40,11 +41,15 @@ async fn open_account(State(state): State<AppState>, headers: HeaderMap, body: B
             Err(error) => return error.into_response(),
         };
     let store = state.store();
-    idempotency::run(store, "POST /accounts", &key, &fingerprint(&account), || async {
+    // An account's row changes as money moves, so its answer is recorded.
+    let success = Success::Record;
+    idempotency::run(store, "POST /accounts", &key, &fingerprint(&account), success, || async {
         match store.open_account(&account).await? {
-            Idempotent::Inserted(stored) | Idempotent::AlreadyExists(stored) => {
-                Ok((StatusCode::CREATED, json!(stored)))
-            }
+            Idempotent::Inserted(stored) | Idempotent::AlreadyExists(stored) => Ok(Answer {
+                status: StatusCode::CREATED,
+                body: json!(stored),
+                replayed: false,
+            }),
             Idempotent::Conflict { existing } => Err(Problem::new(
                 409,
                 money_core::problem::DUPLICATE,
@@ -85,10 +90,8 @@ async fn transfer(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         "POST /transfers",
         &key,
         &fingerprint(&request),
-        || async {
-            let receipt = store.transfer(&request).await?;
-            Ok((StatusCode::CREATED, receipt_json(&receipt)))
-        },
+        Success::Rerun,
+        || async { Ok(posted(store.transfer(&request).await?)) },
     )
     .await
 }
@@ -107,12 +110,19 @@ async fn fx_transfer(State(state): State<AppState>, headers: HeaderMap, body: By
         "POST /fx-transfers",
         &key,
         &fingerprint(&request),
-        || async {
-            let receipt = store.fx_transfer(policy, &request).await?;
-            Ok((StatusCode::CREATED, receipt_json(&receipt)))
-        },
+        Success::Rerun,
+        || async { Ok(posted(store.fx_transfer(policy, &request).await?)) },
     )
     .await
+}
+
+/// A booked (or replayed) transfer's answer: its receipt.
+fn posted(posted: Posted) -> Answer {
+    Answer {
+        status: StatusCode::CREATED,
+        body: receipt_json(&posted.receipt),
+        replayed: posted.replayed,
+    }
 }
 
 async fn receipt(State(state): State<AppState>, Path(id): Path<String>) -> Response {

@@ -16,7 +16,7 @@ use std::str::FromStr;
 use money_core::problem::Problem;
 use money_core::{Decimal, Dialect, MoneyModel, Rule};
 use money_ledger::currency::{self, LEDGER_SCALE};
-use money_ledger::{Entry, FxPolicy, Ledger, LedgerError, Receipt};
+use money_ledger::{Entry, FxPolicy, Ledger, LedgerError, Posted, Receipt};
 use money_sqlx::{Idempotent, ModelExt};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, PgPool, SqlitePool};
@@ -143,12 +143,13 @@ impl Store {
     }
 
     /// Books a transfer between two accounts of one currency; the same
-    /// transfer again returns the first receipt.
+    /// transfer again writes nothing and returns the first receipt, with
+    /// [`Posted::replayed`] set.
     ///
     /// # Errors
     ///
     /// The ledger's refusals.
-    pub async fn transfer(&self, request: &Transfer) -> Result<Receipt, ApiError> {
+    pub async fn transfer(&self, request: &Transfer) -> Result<Posted, ApiError> {
         match self {
             Store::Postgres(ledger) => Ok(ledger
                 .transfer(
@@ -157,13 +158,13 @@ impl Store {
                     request.credit_account_id,
                     request.amount,
                 )
-                .await?
-                .receipt),
+                .await?),
             Store::Sqlite(pool) => Ok(sqlite_transfer(pool, request).await?),
         }
     }
 
-    /// Books a transfer across currencies at the newest fresh rate.
+    /// Books a transfer across currencies at the newest fresh rate; the
+    /// same transfer again is replayed as [`Store::transfer`]'s is.
     ///
     /// # Errors
     ///
@@ -172,7 +173,7 @@ impl Store {
         &self,
         policy: &FxPolicy,
         request: &Transfer,
-    ) -> Result<Receipt, ApiError> {
+    ) -> Result<Posted, ApiError> {
         match self {
             Store::Postgres(ledger) => Ok(ledger
                 .fx_transfer(
@@ -182,8 +183,7 @@ impl Store {
                     request.credit_account_id,
                     request.amount,
                 )
-                .await?
-                .receipt),
+                .await?),
             Store::Sqlite(_) => Err(Problem::new(
                 501,
                 money_core::problem::REFUSED,
@@ -262,7 +262,7 @@ impl Store {
 /// [`Ledger::transfer`]'s booking on SQLite: the request recorded under its
 /// id (`insert_idempotent`), two legs, both balances moved, in one
 /// transaction.
-async fn sqlite_transfer(pool: &SqlitePool, request: &Transfer) -> Result<Receipt, LedgerError> {
+async fn sqlite_transfer(pool: &SqlitePool, request: &Transfer) -> Result<Posted, LedgerError> {
     request.validate()?;
     let (from, to) = (request.debit_account_id, request.credit_account_id);
     if from == to {
@@ -294,10 +294,14 @@ async fn sqlite_transfer(pool: &SqlitePool, request: &Transfer) -> Result<Receip
             .fetch_all(&mut *transaction)
             .await?;
             transaction.commit().await?;
-            return Ok(Receipt {
-                transfer,
-                entries,
-                conversion: None,
+            return Ok(Posted {
+                receipt: Receipt {
+                    transfer,
+                    entries,
+                    conversion: None,
+                },
+                replayed: true,
+                attempts: 1,
             });
         }
         Idempotent::Conflict { existing } => {
@@ -341,10 +345,14 @@ async fn sqlite_transfer(pool: &SqlitePool, request: &Transfer) -> Result<Receip
             .map_err(|error| balance_error(account, error))?;
     }
     transaction.commit().await?;
-    Ok(Receipt {
-        transfer: request.clone(),
-        entries,
-        conversion: None,
+    Ok(Posted {
+        receipt: Receipt {
+            transfer: request.clone(),
+            entries,
+            conversion: None,
+        },
+        replayed: false,
+        attempts: 1,
     })
 }
 

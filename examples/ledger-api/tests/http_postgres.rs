@@ -341,6 +341,20 @@ async fn endpoints_answer_and_refuse_over_http() {
     assert_eq!(reply.header("idempotent-replayed"), Some("true"));
     assert_eq!(reply.json(), server.get("/transfers/10").await.json());
     assert_eq!(balance(&server, 2).await, "25.5000");
+    // A refusal is replayed as answered, even once the transfer would pass:
+    // account 2 now holds the 25.51 that the overdraft above lacked.
+    let top_up =
+        json!({"transfer_id": 15, "debit_account_id": 1, "credit_account_id": 2, "amount": "0.01"});
+    let reply = post_valid(&server, &document, "/transfers", "top-up", top_up).await;
+    assert_eq!(reply.status, 201, "{reply:?}");
+    assert_eq!(reply.header("idempotent-replayed"), None);
+    let overdraft = json!({"transfer_id": 12, "debit_account_id": 2, "credit_account_id": 1, "amount": "25.51"});
+    let reply = post_valid(&server, &document, "/transfers", "overdraft", overdraft).await;
+    let body = assert_problem(&reply, 422, "urn:money:problem:invalid");
+    assert_eq!(reply.header("idempotent-replayed"), Some("true"));
+    assert_eq!(body["errors"][0]["constraint"], "accounts_balance_min");
+    assert_eq!(balance(&server, 2).await, "25.5100");
+    assert_eq!(server.get("/transfers/12").await.status, 404);
 
     server.stop().await;
     schema.drop().await;
