@@ -1,5 +1,6 @@
 //! A real server on a loopback port, and a small HTTP/1.1 client that talks
-//! to it over TCP (one connection per request, `Connection: close`).
+//! to it over TCP: one connection per request (`Connection: close`), or a
+//! kept-alive connection ([`Client`]).
 
 #![allow(dead_code)]
 
@@ -97,8 +98,60 @@ pub async fn request(
     body: &str,
 ) -> Reply {
     let mut stream = TcpStream::connect(address).await.expect("connect");
+    stream.set_nodelay(true).expect("TCP_NODELAY");
+    exchange(&mut stream, address, false, method, path, headers, body).await
+}
+
+/// A kept-alive HTTP/1.1 connection, as a client's connection pool keeps
+/// one: requests one after another on the same TCP connection.
+pub struct Client {
+    address: SocketAddr,
+    stream: TcpStream,
+}
+
+impl Client {
+    /// Connects to `server`.
+    pub async fn connect(server: &Server) -> Client {
+        let stream = TcpStream::connect(server.address).await.expect("connect");
+        stream.set_nodelay(true).expect("TCP_NODELAY");
+        Client {
+            address: server.address,
+            stream,
+        }
+    }
+
+    /// `POST path` with a JSON body and an Idempotency-Key.
+    pub async fn post(&mut self, path: &str, key: &str, body: &str) -> Reply {
+        let headers = [
+            ("Content-Type", "application/json".to_owned()),
+            ("Idempotency-Key", key.to_owned()),
+        ];
+        exchange(
+            &mut self.stream,
+            self.address,
+            true,
+            "POST",
+            path,
+            &headers,
+            body,
+        )
+        .await
+    }
+}
+
+/// Sends one request on `stream` and reads its reply.
+async fn exchange(
+    stream: &mut TcpStream,
+    address: SocketAddr,
+    keep_alive: bool,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &str,
+) -> Reply {
+    let connection = if keep_alive { "keep-alive" } else { "close" };
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: {connection}\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (name, value) in headers {
@@ -108,7 +161,6 @@ pub async fn request(
     // One write: a head and a body in two segments would wait for the
     // server's delayed ACK (Nagle).
     head.push_str(body);
-    stream.set_nodelay(true).expect("TCP_NODELAY");
     stream
         .write_all(head.as_bytes())
         .await
@@ -155,6 +207,10 @@ pub async fn request(
             body.truncate(length);
         }
         None => {
+            assert!(
+                !keep_alive,
+                "a reply on a kept-alive connection without Content-Length"
+            );
             stream.read_to_end(&mut body).await.expect("read the body");
         }
     }
