@@ -421,7 +421,7 @@ macro_rules! sql_columns {
     ($($rust:ty => $scalar:ident),* $(,)?) => {$(
         impl SqlColumn for $rust {
             const COLUMN_TYPE: ColumnType = ColumnType::Scalar(Scalar::$scalar);
-            const NULLABLE: bool = false;
+            const NULLABLE: ::core::primitive::bool = false;
         }
     )*};
 }

@@ -138,7 +138,7 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics ::money_core::MoneyModel for #ident #type_generics #where_clause {
-                const TABLE: &'static str = #table;
+                const TABLE: &'static ::core::primitive::str = #table;
                 const DEFINITION: &'static ::money_core::__private::Table =
                     &::money_core::__private::Table::new(#table, &[#(#columns),*], &[#(#unique),*])#foreign_keys;
 
@@ -298,7 +298,7 @@ fn fallback(input: &DeriveInput, container: Option<&Container>) -> TokenStream {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics ::money_core::MoneyModel for #ident #type_generics #where_clause {
-                const TABLE: &'static str = "";
+                const TABLE: &'static ::core::primitive::str = "";
                 const DEFINITION: &'static ::money_core::__private::Table =
                     &::money_core::__private::Table::new("", &[], &[]);
                 fn validate(&self) -> ::money_core::__private::Result<(), ::money_core::__private::ValidationErrors> {

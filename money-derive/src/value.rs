@@ -84,7 +84,7 @@ fn expand(input: &DeriveInput, field: &syn::Field, money: &check::Money) -> Toke
             #[automatically_derived]
             impl #impl_generics #p::MoneyValue for #ident #type_generics #where_clause {
                 const SPEC: #p::MoneySpec = #spec;
-                const NAME: &'static str = #name;
+                const NAME: &'static ::core::primitive::str = #name;
                 #[inline]
                 fn amount(&self) -> #p::Decimal {
                     #amount
@@ -99,7 +99,7 @@ fn expand(input: &DeriveInput, field: &syn::Field, money: &check::Money) -> Toke
             impl #impl_generics #p::SqlColumn for #ident #type_generics #where_clause {
                 const COLUMN_TYPE: #p::ColumnType =
                     #p::ColumnType::Money(<Self as #p::MoneyValue>::SPEC);
-                const NULLABLE: bool = false;
+                const NULLABLE: ::core::primitive::bool = false;
             }
 
             #[automatically_derived]
@@ -115,7 +115,7 @@ fn expand(input: &DeriveInput, field: &syn::Field, money: &check::Money) -> Toke
             impl #impl_generics #p::FromStr for #ident #type_generics #where_clause {
                 type Err = #p::ValueError;
                 #[inline]
-                fn from_str(text: &str) -> #p::Result<Self, #p::ValueError> {
+                fn from_str(text: &::core::primitive::str) -> #p::Result<Self, #p::ValueError> {
                     <Self as #p::MoneyValue>::parse(text)
                 }
             }
@@ -148,10 +148,10 @@ fn expand(input: &DeriveInput, field: &syn::Field, money: &check::Money) -> Toke
             ::money_core::__schemars! {
                 #[automatically_derived]
                 impl #p::schemars::JsonSchema for #ident {
-                    fn schema_name() -> #p::Cow<'static, str> {
+                    fn schema_name() -> #p::Cow<'static, ::core::primitive::str> {
                         #p::Cow::Borrowed(#name)
                     }
-                    fn schema_id() -> #p::Cow<'static, str> {
+                    fn schema_id() -> #p::Cow<'static, ::core::primitive::str> {
                         #p::Cow::Borrowed(::core::concat!(::core::module_path!(), "::", #name))
                     }
                     fn json_schema(_: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {

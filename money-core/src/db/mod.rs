@@ -245,7 +245,9 @@ macro_rules! __sqlx_value {
                 <DB as ::money_core::__private::db::MoneyDatabase>::amount_type_info()
             }
 
-            fn compatible(ty: &<DB as ::money_core::__private::sqlx::Database>::TypeInfo) -> bool {
+            fn compatible(
+                ty: &<DB as ::money_core::__private::sqlx::Database>::TypeInfo,
+            ) -> ::core::primitive::bool {
                 <DB as ::money_core::__private::db::MoneyDatabase>::amount_compatible(ty)
             }
         }
@@ -316,7 +318,7 @@ macro_rules! __sqlx_model {
 
             fn bind_column(
                 &self,
-                index: usize,
+                index: ::core::primitive::usize,
                 arguments: &mut <DB as ::money_core::__private::sqlx::Database>::Arguments,
             ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
                 match index {
