@@ -12,9 +12,11 @@ use crate::ctxt::Ctxt;
 use crate::expand::money_spec;
 use crate::symbol::{COLUMN, CURRENCY, CURRENCY_FIELD, PRIMARY_KEY, SKIP, SQL_TYPE};
 
-/// Parses, checks and expands; on error, the errors and nothing else (there
-/// is no trait impl whose absence would cascade into more errors than the
-/// ones we report).
+/// Parses, checks and expands. On error, the errors; and when the struct is
+/// a newtype over `Decimal` whose declaration is wrong, the impls too, with
+/// a stand-in declaration ([`STAND_IN`]), so that a model with a field of
+/// this type reports nothing more than this derive's own errors (thiserror's
+/// fallback).
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let attrs = attr::Field::from_attrs(&mut cx, &input.attrs);
@@ -25,10 +27,13 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         },
         _ => None,
     };
+    let mut over_decimal = None;
     if let Some(field) = field {
         let is_decimal = matches!(&field.ty, syn::Type::Path(path)
             if path.path.segments.last().is_some_and(|segment| segment.ident == "Decimal"));
-        if !is_decimal {
+        if is_decimal {
+            over_decimal = Some(field);
+        } else {
             cx.error_spanned_by(
                 &field.ty,
                 "the field of a money value type must be `rust_decimal::Decimal`, like `struct Amount(Decimal);`",
@@ -64,11 +69,28 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         );
     }
     let money = check::check_money(&mut cx, &attrs);
-    match (field, money) {
+    match (over_decimal, money) {
         (Some(field), Some(money)) if !cx.has_errors() => expand(input, field, &money),
-        _ => cx.into_compile_errors(),
+        (Some(field), _) => {
+            let mut tokens = cx.into_compile_errors();
+            tokens.extend(expand(input, field, &STAND_IN));
+            tokens
+        }
+        (None, _) => cx.into_compile_errors(),
     }
 }
+
+/// The declaration the impls of a value type get when its own is wrong:
+/// never used, since the crate does not compile, but valid, so that it adds
+/// no error of its own.
+const STAND_IN: check::Money = check::Money {
+    precision: 28,
+    scale: 0,
+    min: None,
+    max: None,
+    round: false,
+    currency_column: None,
+};
 
 fn expand(input: &DeriveInput, field: &syn::Field, money: &check::Money) -> TokenStream {
     let ident = &input.ident;
