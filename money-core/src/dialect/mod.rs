@@ -1,5 +1,7 @@
 //! SQL dialects: one renderer per database, each rendering every rule.
 
+#[cfg(test)]
+mod fixture;
 mod mysql;
 mod postgres;
 pub mod sqlite;

@@ -76,49 +76,8 @@ mod tests {
     use super::*;
     use crate::ddl::create_table;
     use crate::dialect::Dialect;
-    use crate::table::{Column, ColumnType, Table};
-    use rust_decimal::Decimal;
 
-    const ACCOUNTS: Table = Table::new(
-        "accounts",
-        &[
-            Column::new("id", "id", ColumnType::Scalar(Scalar::BigInt), false, true),
-            Column::new(
-                "balance",
-                "balance",
-                ColumnType::Money(MoneySpec::new_unchecked(
-                    19,
-                    4,
-                    Some(Decimal::ZERO),
-                    None,
-                    ExcessScale::Reject,
-                )),
-                false,
-                false,
-            ),
-            Column::new(
-                "fee",
-                "fee",
-                ColumnType::Money(MoneySpec::new_unchecked(
-                    10,
-                    2,
-                    Some(Decimal::from_parts(100, 0, 0, true, 2)),
-                    Some(Decimal::from_parts(99_999, 0, 0, false, 2)),
-                    ExcessScale::Round,
-                )),
-                true,
-                false,
-            ),
-            Column::new(
-                "order_id",
-                "order",
-                ColumnType::Scalar(Scalar::BigInt),
-                true,
-                false,
-            ),
-        ],
-        &[&["order"]],
-    );
+    use crate::dialect::fixture::ACCOUNTS;
 
     #[test]
     fn create_table_sql() {
@@ -131,7 +90,7 @@ mod tests {
     `order` bigint,
     CONSTRAINT `accounts_pkey` PRIMARY KEY (`id`),
     CONSTRAINT `accounts_order_key` UNIQUE (`order`),
-    CONSTRAINT `accounts_balance_digits` CHECK (abs(`balance`) < 1000000000000000),
+    CONSTRAINT `accounts_balance_digits` CHECK (abs(`balance`) < 100000000000000),
     CONSTRAINT `accounts_balance_scale` CHECK (`balance` = round(`balance`, 4)),
     CONSTRAINT `accounts_balance_min` CHECK (`balance` >= 0),
     CONSTRAINT `accounts_fee_digits` CHECK (abs(`fee`) < 100000000),

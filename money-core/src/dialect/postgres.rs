@@ -63,3 +63,40 @@ impl Renderer for Postgres {
         super::decimal_check(self, column, rule)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ddl::create_table;
+    use crate::dialect::Dialect;
+    use crate::dialect::fixture::ACCOUNTS;
+
+    #[test]
+    fn create_table_sql() {
+        // Rejecting excess scale: plain `numeric`, so that the scale CHECK
+        // sees the digits; rounding: `numeric(29 + s, s)`.
+        assert_eq!(
+            create_table(&ACCOUNTS, Dialect::Postgres),
+            r#"CREATE TABLE "accounts" (
+    "id" bigint NOT NULL,
+    "balance" numeric NOT NULL,
+    "fee" numeric(31, 2),
+    "order" bigint,
+    CONSTRAINT "accounts_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "accounts_order_key" UNIQUE ("order"),
+    CONSTRAINT "accounts_balance_digits" CHECK (abs("balance") < 100000000000000),
+    CONSTRAINT "accounts_balance_scale" CHECK ("balance" = round("balance", 4)),
+    CONSTRAINT "accounts_balance_min" CHECK ("balance" >= 0),
+    CONSTRAINT "accounts_fee_digits" CHECK (abs("fee") < 100000000),
+    CONSTRAINT "accounts_fee_min" CHECK ("fee" >= -1.00),
+    CONSTRAINT "accounts_fee_max" CHECK ("fee" <= 999.99)
+);"#
+        );
+    }
+
+    #[test]
+    fn quotes_and_placeholders() {
+        assert_eq!(Postgres.quote(r#"a"b"#), r#""a""b""#);
+        assert_eq!(Postgres.placeholder(3), "$3");
+    }
+}

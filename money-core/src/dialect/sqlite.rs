@@ -356,52 +356,12 @@ mod tests {
     use super::*;
     use crate::ddl::create_table;
     use crate::dialect::Dialect;
-    use crate::table::{Column, ColumnType, Table};
 
     fn dec(text: &str) -> Decimal {
         Decimal::from_str_exact(text).expect("test literal")
     }
 
-    const ACCOUNTS: Table = Table::new(
-        "accounts",
-        &[
-            Column::new("id", "id", ColumnType::Scalar(Scalar::BigInt), false, true),
-            Column::new(
-                "balance",
-                "balance",
-                ColumnType::Money(MoneySpec::new_unchecked(
-                    18,
-                    4,
-                    Some(Decimal::ZERO),
-                    None,
-                    ExcessScale::Reject,
-                )),
-                false,
-                false,
-            ),
-            Column::new(
-                "fee",
-                "fee",
-                ColumnType::Money(MoneySpec::new_unchecked(
-                    10,
-                    2,
-                    Some(Decimal::from_parts(100, 0, 0, true, 2)),
-                    Some(Decimal::from_parts(99_999, 0, 0, false, 2)),
-                    ExcessScale::Round,
-                )),
-                true,
-                false,
-            ),
-            Column::new(
-                "order_id",
-                "order",
-                ColumnType::Scalar(Scalar::BigInt),
-                true,
-                false,
-            ),
-        ],
-        &[&["order"]],
-    );
+    use crate::dialect::fixture::ACCOUNTS;
 
     #[test]
     fn create_table_sql() {
