@@ -191,17 +191,19 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
-    /// The connection has no current schema (an empty or invalid
-    /// `search_path`): there is nothing to compare with.
+    /// The connection has no current schema (PostgreSQL: an empty
+    /// `search_path`, or one whose schemas the role may not use;
+    /// MariaDB/MySQL: no database in the URL): there is nothing to compare
+    /// with.
     #[error(
-        "cannot verify the schema: the connection has no current schema (check its search_path)"
+        "cannot verify the schema: the connection has no current schema (PostgreSQL: check its search_path and the role's USAGE on it; MariaDB/MySQL: name a database in the URL)"
     )]
     NoCurrentSchema,
     /// A declared table is not in the connection's schema but in another
     /// one: reading it there could check the wrong table, and reporting it
     /// missing could make a fix create a second one.
     #[error(
-        "cannot verify the schema: table {table} is not in the connection's schema {schema} but in {}; set the search_path to the schema that holds it",
+        "cannot verify the schema: table {table} is not in the connection's schema {schema} but in {}; connect to the schema that holds it (PostgreSQL: the search_path; MariaDB/MySQL: the URL's database)",
         .found_in.join(", ")
     )]
     TableInOtherSchema {

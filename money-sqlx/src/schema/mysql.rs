@@ -442,7 +442,8 @@ async fn read_live(
     Ok(tables)
 }
 
-/// The other databases that hold a table named `table`.
+/// The other databases that hold a table named `table`, but the server's
+/// own (`performance_schema` has an `accounts` table).
 async fn elsewhere(
     connection: &mut PoolConnection<MySql>,
     database: &str,
@@ -451,6 +452,7 @@ async fn elsewhere(
     let rows = sqlx::query(
         "SELECT CAST(TABLE_SCHEMA AS CHAR) FROM information_schema.TABLES
          WHERE TABLE_NAME = ? AND TABLE_SCHEMA <> ? AND TABLE_TYPE = 'BASE TABLE'
+           AND TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys')
          ORDER BY TABLE_SCHEMA",
     )
     .bind(table.to_owned())
