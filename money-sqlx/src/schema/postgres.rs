@@ -314,9 +314,10 @@ pub(crate) async fn verify(
     for (position, table) in ordered.iter().enumerate() {
         declarations.push(scratch.declared(table, position, &scratch_tables)?);
     }
-    // Print every CHECK that is not the same, validated, on both sides.
-    let mut same_live: BTreeSet<i64> = BTreeSet::new();
-    let mut to_print: BTreeSet<i64> = BTreeSet::new();
+    // Print every CHECK that is not the same, validated, on both sides; a
+    // scratch CHECK several declarations share is printed as soon as one of
+    // them differs, and then so are the live CHECKs of all of them.
+    let mut pairs: Vec<(Option<i64>, Option<i64>, bool)> = Vec::new();
     for ((index, placed), table) in scratch.placements().iter().zip(&ordered) {
         let scratch_name = scratch.table_name(*index);
         let Some(found) = live_tables.get(table.name()) else {
@@ -330,16 +331,25 @@ pub(crate) async fn verify(
                 .constraints
                 .get(name)
                 .is_some_and(|constraint| constraint.validated);
-            match (declared, live) {
-                (Some(declared), Some(live))
-                    if declared.fingerprint == live.fingerprint && validated =>
-                {
-                    same_live.insert(live.oid);
-                }
-                (declared, _) => to_print.extend(declared.map(|check| check.oid)),
-            }
+            let same = matches!((declared, live), (Some(declared), Some(live))
+                if declared.fingerprint == live.fingerprint && validated);
+            pairs.push((
+                declared.map(|check| check.oid),
+                live.map(|check| check.oid),
+                same,
+            ));
         }
     }
+    let mut to_print: BTreeSet<i64> = pairs
+        .iter()
+        .filter(|(_, _, same)| !same)
+        .filter_map(|(declared, _, _)| *declared)
+        .collect();
+    let same_live: BTreeSet<i64> = pairs
+        .iter()
+        .filter(|(declared, _, same)| *same && declared.is_some_and(|oid| !to_print.contains(&oid)))
+        .filter_map(|(_, live, _)| *live)
+        .collect();
     to_print.extend(
         checks
             .iter()
