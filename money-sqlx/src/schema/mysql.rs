@@ -587,3 +587,23 @@ impl FixSql for MySqlFixes {
         }]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_line;
+
+    #[test]
+    fn check_lines_of_show_create_table() {
+        assert_eq!(
+            check_line("  CONSTRAINT `c1` CHECK (`balance` = round(`balance`,4)),"),
+            Some(("c1".to_owned(), "`balance` = round(`balance`,4)".to_owned()))
+        );
+        // MySQL 8 parenthesizes the clause and marks NOT ENFORCED in a comment.
+        assert_eq!(
+            check_line("  CONSTRAINT `c2` CHECK ((`x` >= 0)) /*!80016 NOT ENFORCED */"),
+            Some(("c2".to_owned(), "(`x` >= 0)".to_owned()))
+        );
+        assert_eq!(check_line("  PRIMARY KEY (`id`),"), None);
+        assert_eq!(check_line("  `balance` decimal(65,30) DEFAULT NULL,"), None);
+    }
+}

@@ -564,3 +564,38 @@ impl FixSql for Postgres {
         }]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::check_fingerprint;
+
+    #[test]
+    fn fingerprints_ignore_positions_and_column_numbers() {
+        let live = "{OPEXPR :opno 1757 :args ({VAR :varno 1 :varattno 3 :vartype 1700 :varnosyn 1 :varattnosyn 3 :location 1368} {CONST :consttype 23 :location 1379 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}) :location 1376}";
+        let scratch = "{OPEXPR :opno 1757 :args ({VAR :varno 1 :varattno 1 :vartype 1700 :varnosyn 1 :varattnosyn 1 :location 57} {CONST :consttype 23 :location 68 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}) :location 65}";
+        let live_columns = BTreeMap::from([(3, "balance".to_owned()), (1, "id".to_owned())]);
+        let scratch_columns = BTreeMap::from([(1, "balance".to_owned()), (3, "id".to_owned())]);
+        let live = check_fingerprint(live, &live_columns, false);
+        assert_eq!(live, check_fingerprint(scratch, &scratch_columns, false));
+        assert!(!live.contains(":location"), "{live}");
+        assert!(live.contains(r#":varattno "balance""#), "{live}");
+        // Another column, another constant, NO INHERIT: not the same.
+        assert_ne!(live, check_fingerprint(scratch, &live_columns, false));
+        let other = scratch.replace("[ 0 0 0 0", "[ 5 0 0 0");
+        assert_ne!(live, check_fingerprint(&other, &scratch_columns, false));
+        assert_ne!(live, check_fingerprint(scratch, &scratch_columns, true));
+        // Whatever the text, no panic.
+        for text in [
+            "",
+            " :",
+            " :location",
+            " :varattno x}",
+            "{A :b",
+            ":location 1 :",
+        ] {
+            check_fingerprint(text, &live_columns, false);
+        }
+    }
+}

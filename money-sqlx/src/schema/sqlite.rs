@@ -790,3 +790,76 @@ fn rebuild_statements(table: &Table, found: &CatalogTable) -> Vec<Fix> {
         plain("PRAGMA foreign_keys = ON".to_owned()),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ConstraintKind, check_definition, table_constraints, tokens};
+
+    #[test]
+    fn checks_compare_by_tokens() {
+        let declared = check_definition(&tokens(r#""balance" >= 0"#));
+        assert_eq!(declared, "CHECK (balance >= 0)");
+        assert_eq!(declared, check_definition(&tokens("BALANCE>=0 -- why\n")));
+        assert_eq!(
+            declared,
+            check_definition(&tokens("[balance] /* c */ >= 0"))
+        );
+        assert_ne!(declared, check_definition(&tokens("balance >= '0'")));
+        assert_ne!(declared, check_definition(&tokens("balance > 0")));
+        // Literals keep their case and quotes.
+        assert_eq!(
+            tokens("x IN ('usd', 'USD')"),
+            ["x", "in", "(", "'usd'", ",", "'USD'", ")"]
+        );
+    }
+
+    #[test]
+    fn constraints_of_a_stored_create_table() {
+        let sql = r#"CREATE TABLE "t" (
+            "a" integer NOT NULL CHECK (a > 0),
+            "b" text CONSTRAINT b_code CHECK (b IN ('X', 'Y')),
+            CONSTRAINT "t_pkey" PRIMARY KEY ("a"),
+            CONSTRAINT "t_a_b_key" UNIQUE ("a", "b"),
+            CONSTRAINT "t_b_fkey" FOREIGN KEY ("b") REFERENCES "u" ("code"),
+            CHECK (a < 10)
+        )"#;
+        let clauses = table_constraints(sql);
+        let summary: Vec<(Option<&str>, ConstraintKind, String)> = clauses
+            .iter()
+            .map(|clause| {
+                let detail = if clause.kind == ConstraintKind::Check {
+                    clause.definition.clone()
+                } else {
+                    clause.columns.join(",")
+                };
+                (clause.name.as_deref(), clause.kind, detail)
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (None, ConstraintKind::Check, "CHECK (a > 0)".to_owned()),
+                (
+                    Some("b_code"),
+                    ConstraintKind::Check,
+                    "CHECK (b in ('X', 'Y'))".to_owned()
+                ),
+                (Some("t_a_b_key"), ConstraintKind::Unique, "a,b".to_owned()),
+                (Some("t_b_fkey"), ConstraintKind::ForeignKey, "b".to_owned()),
+                (None, ConstraintKind::Check, "CHECK (a < 10)".to_owned()),
+            ]
+        );
+        // Whatever the text, no panic.
+        for text in [
+            "",
+            "(",
+            "CREATE TABLE t (",
+            "CREATE TABLE t (a CHECK (",
+            "'",
+            "\"",
+            "/*",
+        ] {
+            table_constraints(text);
+        }
+    }
+}
