@@ -2,6 +2,10 @@
 //! catalog holds, both in one model ([`CatalogTable`]), turned into report
 //! entries; each dialect spells only its fixes ([`FixSql`]).
 
+// The scratch tables and the ALTER-based fixes serve the server dialects;
+// a build with SQLite alone does not use them.
+#![cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+
 use std::collections::{BTreeMap, HashMap};
 
 use money_core::{ColumnType, Dialect, MoneySpec, Table, ddl};
@@ -602,6 +606,7 @@ impl Scratch {
     /// Per declared table (in the order given to [`Scratch::plan`]): its
     /// scratch table, and each of its CHECKs as (declared name, position in
     /// that scratch table, see [`Scratch::check_name`]).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn placements(&self) -> &[(usize, Vec<(String, usize)>)] {
         &self.placements
     }

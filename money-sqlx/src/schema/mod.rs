@@ -452,7 +452,10 @@ pub struct Fix {
     pub rewrites_table: bool,
     /// For a fix that adds or tightens a rule: a query that counts the rows
     /// that break it (column `violations`, on every row) and shows up to ten
-    /// of them. The fix fails while it returns rows.
+    /// of them. The fix fails while it returns rows; but on SQLite's
+    /// `COMMIT` of a table rebuild, where it is the foreign key check
+    /// (`pragma_foreign_key_check`), which fails nothing by itself: do not
+    /// commit while it returns rows.
     pub violations_query: Option<String>,
 }
 
