@@ -74,8 +74,12 @@ mod compare;
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod scratch;
 #[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
 mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
+mod sqlite_text;
 
 /// Checks the database behind `pool` against `tables`, the `DEFINITION`s
 /// of the models, and reports every difference: see the [module

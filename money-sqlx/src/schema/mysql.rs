@@ -25,9 +25,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, MySql, MySqlPool, Row};
 
 use super::compare::{
-    CatalogColumn, CatalogConstraint, CatalogTable, FixSql, Scratch, compare_table,
-    declared_clause, foreign_key_definition, key_definition, missing_table, violations_query,
+    CatalogColumn, CatalogConstraint, CatalogTable, FixSql, compare_table, declared_clause,
+    foreign_key_definition, key_definition, missing_table, violations_query,
 };
+use super::scratch::Scratch;
 use super::{ConstraintKind, Error, Fix, SchemaReport, ordered};
 
 /// The most columns one scratch table gets: well below InnoDB's 1017 and

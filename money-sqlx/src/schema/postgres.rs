@@ -6,7 +6,7 @@
 //! Only types and CHECK expressions need the server's normalization
 //! (`format_type`, `pg_get_constraintdef`); keys are compared as data
 //! (columns, referenced table and columns, actions), so the scratch tables
-//! have no index (see `compare::Scratch`).
+//! have no index (see `scratch::Scratch`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,9 +14,10 @@ use money_core::{Dialect, Table, ddl};
 use sqlx::{AssertSqlSafe, PgPool, Row};
 
 use super::compare::{
-    CatalogColumn, CatalogConstraint, CatalogTable, FixSql, Scratch, compare_table,
-    declared_clause, foreign_key_definition, key_definition, missing_table, violations_query,
+    CatalogColumn, CatalogConstraint, CatalogTable, FixSql, compare_table, declared_clause,
+    foreign_key_definition, key_definition, missing_table, violations_query,
 };
+use super::scratch::Scratch;
 use super::{ConstraintKind, Error, Fix, SchemaReport, ordered};
 
 /// Every column of the named tables, in the live schema, the scratch
