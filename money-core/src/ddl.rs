@@ -315,11 +315,26 @@ pub fn create_tables(
 }
 
 /// The named CHECK constraints of `table` in `dialect`, as (name,
-/// expression): [`Table::constraints`], plus the dialect's guard rules
-/// (SQLite's integer-only CHECK in round mode), each column's in the order of
+/// expression), exactly as [`create_table`] renders them:
+/// [`Table::constraints`], plus the dialect's guard rules (SQLite's
+/// integer-only CHECK in round mode), each column's in the order of
 /// [`RuleKind::ALL`], the order in which the database checks and reports
 /// them.
-fn checks(table: &Table, dialect: Dialect) -> Vec<(String, String)> {
+///
+/// ```
+/// use money_core::{MoneyModel, Decimal, Dialect, ddl};
+///
+/// #[derive(MoneyModel)]
+/// #[money(table = "accounts")]
+/// struct Account {
+///     #[money(precision = 19, scale = 4, min = "0")]
+///     balance: Decimal,
+/// }
+///
+/// let checks = ddl::checks(Account::DEFINITION, Dialect::Postgres);
+/// assert_eq!(checks[2], ("accounts_balance_min".to_owned(), r#""balance" >= 0"#.to_owned()));
+/// ```
+pub fn checks(table: &Table, dialect: Dialect) -> Vec<(String, String)> {
     let renderer = dialect.renderer();
     let column_position = |column: &Column| {
         table

@@ -407,3 +407,124 @@ async fn a_table_in_another_schema_is_an_error() {
     }
     schema.drop().await;
 }
+
+#[tokio::test]
+async fn a_schema_the_role_cannot_use_is_an_error() {
+    use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+    let _one = ONE_AT_A_TIME.lock().await;
+    let schema = fresh().await;
+    // A role of its own, whose search_path names the schema but which has
+    // no USAGE on it: the catalog still lists the tables, the schema is
+    // not the role's to read.
+    let role = format!("reader_{}", schema.name);
+    execute(&schema.pool, &format!("CREATE ROLE {role} LOGIN")).await;
+    let options: PgConnectOptions = money_tests::pg::database_url()
+        .parse()
+        .expect("a PostgreSQL URL");
+    let options = options
+        .username(&role)
+        .options([("search_path", schema.name.as_str())]);
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .expect("connect as the reader");
+    let without_usage = verify(&pool, TABLES).await;
+    execute(
+        &schema.pool,
+        &format!("GRANT USAGE ON SCHEMA {} TO {role}", schema.name),
+    )
+    .await;
+    // A new connection sees the grant in its search_path.
+    pool.close().await;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            money_tests::pg::database_url()
+                .parse::<PgConnectOptions>()
+                .expect("a PostgreSQL URL")
+                .username(&role)
+                .options([("search_path", schema.name.as_str())]),
+        )
+        .await
+        .expect("connect as the reader");
+    let with_usage = verify(&pool, TABLES).await;
+    pool.close().await;
+    execute(
+        &schema.pool,
+        &format!(
+            "REVOKE USAGE ON SCHEMA {} FROM {role}; DROP ROLE {role}",
+            schema.name
+        ),
+    )
+    .await;
+    schema.drop().await;
+    assert!(
+        matches!(without_usage, Err(Error::NoCurrentSchema)),
+        "{without_usage:?}"
+    );
+    let with_usage = with_usage.unwrap_or_else(|error| panic!("verify with USAGE: {error}"));
+    assert!(with_usage.is_clean(), "{with_usage}");
+}
+
+#[derive(Debug, Clone, PartialEq, MoneyModel)]
+#[money(table = "drift_wallets_a")]
+struct WalletA {
+    #[money(primary_key)]
+    id: i64,
+    #[money(precision = 19, scale = 4, min = "0")]
+    balance: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, MoneyModel)]
+#[money(table = "drift_wallets_b")]
+struct WalletB {
+    #[money(primary_key)]
+    id: i64,
+    #[money(precision = 19, scale = 4, min = "0")]
+    balance: Decimal,
+}
+
+/// Two declarations with the same CHECK expressions share one scratch
+/// table and one rendering of each CHECK: a drift in one of them is still
+/// that one difference, and the other table stays clean.
+#[tokio::test]
+async fn a_shared_check_drifting_in_one_table() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let wallets: &[&Table] = &[WalletA::DEFINITION, WalletB::DEFINITION];
+    let schema =
+        schema_with(&ddl::create_tables(wallets, Dialect::Postgres).expect("no cycle")).await;
+    assert!(
+        verify(&schema.pool, wallets)
+            .await
+            .expect("verify")
+            .is_clean()
+    );
+    execute(
+        &schema.pool,
+        "ALTER TABLE drift_wallets_a DROP CONSTRAINT drift_wallets_a_balance_min;
+         ALTER TABLE drift_wallets_a ADD CONSTRAINT drift_wallets_a_balance_min CHECK (balance >= -5)",
+    )
+    .await;
+    let found = verify(&schema.pool, wallets).await.expect("verify");
+    let differences: Vec<Difference> = found.differences().cloned().collect();
+    assert_eq!(
+        differences,
+        [Difference::ConstraintDiffers {
+            table: s("drift_wallets_a"),
+            constraint: s("drift_wallets_a_balance_min"),
+            kind: ConstraintKind::Check,
+            declared: s("CHECK ((balance >= (0)::numeric))"),
+            found: s("CHECK ((balance >= ('-5'::integer)::numeric))"),
+        }]
+    );
+    apply_fixes(&schema, &found).await;
+    assert!(
+        verify(&schema.pool, wallets)
+            .await
+            .expect("verify")
+            .is_clean()
+    );
+    schema.drop().await;
+}

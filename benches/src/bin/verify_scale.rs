@@ -1,5 +1,5 @@
 //! What `money_sqlx::schema::verify` costs for 1 table and for 200 tables
-//! on PostgreSQL (`BENCHMARKS.md`, section 8): the catalog is read once per
+//! on PostgreSQL (`BENCHMARKS.md`, section 9): the catalog is read once per
 //! call for all tables, not once per table.
 //!
 //! ```text

@@ -17,6 +17,10 @@
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo run -p money-migrations-example -- check
 //! ```
 //!
+//! `check` also takes a MariaDB/MySQL (`mysql://...`, `mariadb://...`) or
+//! SQLite (`sqlite://path.db`) URL, for a database whose tables come from
+//! the models' DDL for that dialect (the migrations are PostgreSQL's).
+//!
 //! The tables and `_sqlx_migrations` go into the first schema of the
 //! connection's `search_path`; to use another one, add
 //! `?options=-csearch_path%3Dmy_schema` to the URL.
@@ -58,11 +62,28 @@ async fn check(url: &str) -> ExitCode {
         eprintln!("error: `check` needs DATABASE_URL, the database to compare with the models");
         return ExitCode::from(2);
     }
-    let report = match PgPool::connect(url).await {
-        Ok(pool) => money_sqlx::schema::verify(&pool, money_examples::TABLES)
-            .await
-            .map_err(|error| error.to_string()),
-        Err(error) => Err(format!("cannot connect: {error}")),
+    let tables = money_examples::TABLES;
+    let report = if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+        match sqlx::MySqlPool::connect(url).await {
+            Ok(pool) => money_sqlx::schema::verify(&pool, tables)
+                .await
+                .map_err(|error| error.to_string()),
+            Err(error) => Err(format!("cannot connect: {error}")),
+        }
+    } else if url.starts_with("sqlite:") {
+        match money_sqlx::sqlite::open(url).await {
+            Ok(pool) => money_sqlx::schema::verify(&pool, tables)
+                .await
+                .map_err(|error| error.to_string()),
+            Err(error) => Err(format!("cannot open: {error}")),
+        }
+    } else {
+        match PgPool::connect(url).await {
+            Ok(pool) => money_sqlx::schema::verify(&pool, tables)
+                .await
+                .map_err(|error| error.to_string()),
+            Err(error) => Err(format!("cannot connect: {error}")),
+        }
     };
     match report {
         Ok(report) if report.is_clean() => {

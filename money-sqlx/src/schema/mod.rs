@@ -27,29 +27,158 @@
 //! # }
 //! ```
 //!
-//! # How it compares (PostgreSQL)
+//! # How it compares
 //! Each database prints a constraint its own way (`CHECK ((balance >=
 //! (0)::numeric))`), so a declaration is never compared with the catalog as
-//! text. [`verify`] renders the declarations into a scratch schema inside a
-//! transaction that is rolled back, then reads the live schema (the
-//! connection's `current_schema()`) and the scratch one with the same two
-//! catalog queries (columns, then constraints), for all tables at once: the
-//! database normalizes both sides, and the differences are real ones.
-//! Foreign keys are compared as data (columns, referenced table and columns,
-//! actions), since their printed form names the scratch schema.
+//! text it did not normalize itself.
 //!
-//! Only PostgreSQL is implemented so far; MariaDB/MySQL (including `NOT
-//! ENFORCED` CHECKs of MySQL 8) and SQLite are not.
+//! - **PostgreSQL**: the declarations' column types and CHECKs are rendered
+//!   into a few scratch `TEMP` tables inside a transaction that is rolled
+//!   back (one message; declarations whose columns agree share a table, and
+//!   a CHECK several of them have is rendered once), then the live schema
+//!   (the connection's `current_schema()`) and the scratch tables are read
+//!   with the same two catalog queries, for all tables at once: the
+//!   database normalizes both sides (`format_type`, and a CHECK's stored
+//!   expression tree, printed by `pg_get_constraintdef` only when it
+//!   differs). Keys (primary, unique, foreign) are compared as data:
+//!   columns, referenced table and columns, actions.
+//! - **MariaDB/MySQL**: DDL commits implicitly, so the scratch tables are
+//!   `TEMPORARY` tables (no commit, no other session sees them), read back
+//!   with `SHOW FULL COLUMNS` and `SHOW CREATE TABLE` and dropped; the live
+//!   tables are read from `information_schema` by a fixed number of
+//!   queries. MySQL 8's `NOT ENFORCED` CHECKs are reported; MariaDB has no
+//!   such state.
+//! - **SQLite**: the pragma functions and `sqlite_master`, one query each
+//!   for all tables. SQLite keeps the `CREATE TABLE` text as sent, so a
+//!   CHECK is compared with the declaration's rendering token by token;
+//!   `fix_sql()` rebuilds a table (SQLite cannot alter a column or a
+//!   constraint).
+//!
+//! A database that cannot be read completely is an [`Error`], never a
+//! clean report.
 
 use std::fmt;
+use std::future::Future;
 
-use money_core::ddl::OrderError;
+use money_core::Table;
+use money_core::ddl::{self, OrderError};
 
+#[cfg(any(
+    feature = "postgres",
+    feature = "mysql",
+    feature = "sqlite",
+    feature = "sqlite-unbundled"
+))]
+mod compare;
+#[cfg(feature = "mysql")]
+mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod scratch;
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
+mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
+mod sqlite_text;
+
+/// Checks the database behind `pool` against `tables`, the `DEFINITION`s
+/// of the models, and reports every difference: see the [module
+/// documentation](self). Every foreign key's referenced table must be among
+/// `tables`.
+///
+/// # Errors
+///
+/// [`Error`]: a catalog or scratch table that cannot be read or created, no
+/// current schema, a declared table that lives in another schema, a
+/// reference outside `tables`, a cycle. Never a clean report instead.
+pub async fn verify<D: Verifiable>(
+    pool: &sqlx::Pool<D>,
+    tables: &[&'static Table],
+) -> Result<SchemaReport, Error> {
+    D::verify(pool, tables).await
+}
+
+/// A database [`verify`] can read: PostgreSQL, MariaDB/MySQL, SQLite (each
+/// behind its feature).
+pub trait Verifiable: sqlx::Database + sealed::Sealed {
+    #[doc(hidden)]
+    fn verify(
+        pool: &sqlx::Pool<Self>,
+        tables: &[&'static Table],
+    ) -> impl Future<Output = Result<SchemaReport, Error>> + Send;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
 
 #[cfg(feature = "postgres")]
-pub use postgres::verify;
+impl sealed::Sealed for sqlx::Postgres {}
+
+#[cfg(feature = "postgres")]
+impl Verifiable for sqlx::Postgres {
+    fn verify(
+        pool: &sqlx::Pool<Self>,
+        tables: &[&'static Table],
+    ) -> impl Future<Output = Result<SchemaReport, Error>> + Send {
+        postgres::verify(pool, tables)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl sealed::Sealed for sqlx::MySql {}
+
+#[cfg(feature = "mysql")]
+impl Verifiable for sqlx::MySql {
+    fn verify(
+        pool: &sqlx::Pool<Self>,
+        tables: &[&'static Table],
+    ) -> impl Future<Output = Result<SchemaReport, Error>> + Send {
+        mysql::verify(pool, tables)
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
+impl sealed::Sealed for sqlx::Sqlite {}
+
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
+impl Verifiable for sqlx::Sqlite {
+    fn verify(
+        pool: &sqlx::Pool<Self>,
+        tables: &[&'static Table],
+    ) -> impl Future<Output = Result<SchemaReport, Error>> + Send {
+        sqlite::verify(pool, tables)
+    }
+}
+
+/// `tables` in dependency order, every referenced table among them.
+#[cfg_attr(
+    not(any(
+        feature = "postgres",
+        feature = "mysql",
+        feature = "sqlite",
+        feature = "sqlite-unbundled"
+    )),
+    allow(dead_code)
+)]
+fn ordered(tables: &[&'static Table]) -> Result<Vec<&'static Table>, Error> {
+    let ordered = ddl::dependency_order(tables)?;
+    for table in &ordered {
+        for key in table.foreign_keys() {
+            if !ordered
+                .iter()
+                .any(|other| other.name() == key.referenced_table)
+            {
+                return Err(Error::MissingReference {
+                    table: table.name(),
+                    constraint: key.name,
+                    referenced_table: key.referenced_table,
+                });
+            }
+        }
+    }
+    Ok(ordered)
+}
 
 /// Why a database could not be verified. Never a clean report instead.
 #[derive(Debug, thiserror::Error)]
@@ -66,17 +195,19 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
-    /// The connection has no current schema (an empty or invalid
-    /// `search_path`): there is nothing to compare with.
+    /// The connection has no current schema (PostgreSQL: an empty
+    /// `search_path`, or one whose schemas the role may not use;
+    /// MariaDB/MySQL: no database in the URL): there is nothing to compare
+    /// with.
     #[error(
-        "cannot verify the schema: the connection has no current schema (check its search_path)"
+        "cannot verify the schema: the connection has no current schema (PostgreSQL: check its search_path and the role's USAGE on it; MariaDB/MySQL: name a database in the URL)"
     )]
     NoCurrentSchema,
     /// A declared table is not in the connection's schema but in another
     /// one: reading it there could check the wrong table, and reporting it
     /// missing could make a fix create a second one.
     #[error(
-        "cannot verify the schema: table {table} is not in the connection's schema {schema} but in {}; set the search_path to the schema that holds it",
+        "cannot verify the schema: table {table} is not in the connection's schema {schema} but in {}; connect to the schema that holds it (PostgreSQL: the search_path; MariaDB/MySQL: the URL's database)",
         .found_in.join(", ")
     )]
     TableInOtherSchema {
@@ -223,6 +354,16 @@ pub enum Difference {
         /// Its kind.
         kind: ConstraintKind,
     },
+    /// A declared CHECK exists but is marked `NOT ENFORCED`: the database
+    /// checks nothing (MySQL 8; MariaDB has no such state).
+    NotEnforced {
+        /// The table.
+        table: String,
+        /// The constraint's name.
+        constraint: String,
+        /// Its kind.
+        kind: ConstraintKind,
+    },
 }
 
 impl Difference {
@@ -237,7 +378,8 @@ impl Difference {
             | Difference::MissingConstraint { table, .. }
             | Difference::ExtraConstraint { table, .. }
             | Difference::ConstraintDiffers { table, .. }
-            | Difference::NotValidated { table, .. } => table,
+            | Difference::NotValidated { table, .. }
+            | Difference::NotEnforced { table, .. } => table,
         }
     }
 
@@ -272,6 +414,11 @@ impl Difference {
                 table,
                 constraint,
                 kind,
+            }
+            | Difference::NotEnforced {
+                table,
+                constraint,
+                kind,
             } => format!("{kind} constraint {constraint} on {table}"),
         }
     }
@@ -294,6 +441,7 @@ impl Difference {
             Difference::NotValidated { .. } => {
                 "constraint is NOT VALID: existing rows were never checked"
             }
+            Difference::NotEnforced { .. } => "constraint is NOT ENFORCED: nothing is checked",
         }
     }
 }
@@ -308,7 +456,10 @@ pub struct Fix {
     pub rewrites_table: bool,
     /// For a fix that adds or tightens a rule: a query that counts the rows
     /// that break it (column `violations`, on every row) and shows up to ten
-    /// of them. The fix fails while it returns rows.
+    /// of them. The fix fails while it returns rows; but on SQLite's
+    /// `COMMIT` of a table rebuild, where it is the foreign key check
+    /// (`pragma_foreign_key_check`), which fails nothing by itself: do not
+    /// commit while it returns rows.
     pub violations_query: Option<String>,
 }
 
@@ -340,8 +491,12 @@ pub struct Entry {
     /// What the difference does to values.
     pub effect: String,
     /// The statements that bring the database to the declaration, in order;
-    /// empty when it is not fixed automatically (an extra column).
+    /// empty when it is not fixed automatically (an extra column) or when
+    /// another entry's fix covers it (see `fixed_by`).
     pub fixes: Vec<Fix>,
+    /// When another entry's fixes also fix this one (SQLite's table
+    /// rebuild): which.
+    pub fixed_by: Option<String>,
 }
 
 /// What [`verify`] found.
@@ -397,8 +552,12 @@ impl fmt::Display for SchemaReport {
                 writeln!(f, "   = found:    {found}")?;
             }
             writeln!(f, "   = effect:   {}", entry.effect)?;
-            if entry.fixes.is_empty() {
-                writeln!(f, "   = fix:      none generated; decide by hand")?;
+            match &entry.fixed_by {
+                Some(other) => writeln!(f, "   = fix:      {other}")?,
+                None if entry.fixes.is_empty() => {
+                    writeln!(f, "   = fix:      none generated; decide by hand")?
+                }
+                None => {}
             }
             for fix in &entry.fixes {
                 if let Some(query) = &fix.violations_query {
@@ -420,7 +579,15 @@ impl fmt::Display for SchemaReport {
 /// The consequence of `found` (a `numeric(P,S)` or `decimal(P,S)` type)
 /// where a money column declares `declared_precision` and
 /// `declared_scale`: rounding before any CHECK, a smaller range.
-#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+#[cfg_attr(
+    not(any(
+        feature = "postgres",
+        feature = "mysql",
+        feature = "sqlite",
+        feature = "sqlite-unbundled"
+    )),
+    allow(dead_code)
+)]
 fn numeric_effect(found: &str, declared_precision: u32, declared_scale: u32) -> Option<String> {
     let (_, arguments) = found.split_once('(')?;
     let (precision, scale) = arguments.trim_end_matches(')').split_once(',')?;
