@@ -4,13 +4,17 @@
 //! struct declared with `#[serde(remote = "...")]`: every serde attribute
 //! the user wrote is copied to it and works as it always does (`rename`,
 //! `rename_all`, `default`, `skip`, `alias`, `deny_unknown_fields`, ...).
-//! Each money field gets `serialize_with`/`deserialize_with` functions that
-//! write the canonical string and read exactly, checking the declaration.
-//! With `json_schema`, a copy for schemars gets `schema_with` on the money
-//! fields instead.
+//! Each money or currency field gets `serialize_with`/`deserialize_with`
+//! naming money-core's generic adapter `Field::<Model, COLUMN>`, which
+//! writes the canonical string and reads exactly, checking the declaration
+//! in the model's `DEFINITION`: the spec is emitted once, there, and
+//! nothing is generated per field but the attributes. The model's JSON
+//! keys, for error messages, are one array (`JsonModel::JSON_KEYS`). With
+//! `json_schema`, a copy for schemars gets `schema_with` on the same
+//! adapter instead.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::spanned::Spanned;
 use syn::{Attribute, LitStr};
 
@@ -18,7 +22,6 @@ use crate::ast::Container;
 use crate::attr::skip_value;
 use crate::check::{Kind, Model};
 use crate::ctxt::Ctxt;
-use crate::expand::money_spec;
 
 /// What we need to know of the serde attributes of the struct.
 #[derive(Default)]
@@ -189,10 +192,14 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
 
     let mut serde_fields = Vec::new();
     let mut schema_fields = Vec::new();
-    let mut functions = Vec::new();
-    let mut schema_functions = Vec::new();
     let mut post_checks = Vec::new();
-    for (index, field) in container.fields.iter().enumerate() {
+    // The JSON key of every column, by column index, for error messages.
+    let mut json_keys: Vec<String> = model
+        .columns
+        .iter()
+        .map(|column| column.name.clone())
+        .collect();
+    for field in &container.fields {
         let member = field.member;
         let ty = field.ty;
         let user_serde: Vec<&Attribute> = serde_attrs(field.raw_attrs).collect();
@@ -201,14 +208,15 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
             .iter()
             .filter(|attr| attr.path().is_ident("schemars") || attr.path().is_ident("doc"))
             .collect();
-        let column = model.columns.iter().find(|column| {
+        let column = model.columns.iter().position(|column| {
             column.member == member && matches!(column.kind, Kind::Money(_) | Kind::Currency)
         });
-        let Some(column) = column else {
+        let Some(index) = column else {
             serde_fields.push(quote! { #(#user_serde)* #member: #ty });
             schema_fields.push(quote! { #(#user_serde)* #(#user_schemars)* #member: #ty });
             continue;
         };
+        let column = &model.columns[index];
         let serde = FieldSerde::from_attrs(field.raw_attrs);
         if let Some((key, span)) = &serde.replaced_by {
             cx.syn_error(syn::Error::new(
@@ -219,103 +227,58 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
             ));
             continue;
         }
-        let key = match (&serde.rename, &container_serde.rename_all) {
+        json_keys[index] = match (&serde.rename, &container_serde.rename_all) {
             (Some(rename), _) => rename.clone(),
             (None, Some(rule)) => rename_field(rule, &field.name),
             (None, None) => field.name.clone(),
         };
-        let serialize = format_ident!("__money_serialize_{}", index);
-        let deserialize = format_ident!("__money_deserialize_{}", index);
-        let schema = format_ident!("__money_schema_{}", index);
-        let deserialize_path = LitStr::new(&deserialize.to_string(), Span::call_site());
-        let schema_path = LitStr::new(&schema.to_string(), Span::call_site());
+        // The adapter of this column, as a path serde and schemars accept.
+        let adapter = format!("::money_core::__private::Field::<{ident}, {index}>");
+        let path =
+            |function: &str| LitStr::new(&format!("{adapter}::{function}"), Span::call_site());
+        let field_path = quote! { #p::Field::<#ident, #index> };
+        let is_money = matches!(column.kind, Kind::Money(_));
         let implied_default = crate::ast::is_option(ty) && !serde.default;
         let filled_by_serde = serde.default || container_serde.default || serde.skip_deserializing;
-        // The field of the schemars copy: our schema, serde's attributes.
-        let schema_field = || {
-            let schema_default = implied_default.then(|| quote! { #[serde(default)] });
-            quote! {
-                #(#user_serde)* #(#user_schemars)* #schema_default
-                #[schemars(schema_with = #schema_path)]
-                #member: #ty
-            }
-        };
-        let money = match &column.kind {
-            Kind::Money(money) => money,
-            _ => {
-                // A currency code: serde's own serializer, our reader.
-                let mut extra = Vec::new();
-                if !serde.skip_deserializing {
-                    extra.push(quote! { #[serde(deserialize_with = #deserialize_path)] });
-                }
-                if implied_default {
-                    extra.push(quote! { #[serde(default)] });
-                }
-                if filled_by_serde {
-                    post_checks.push(quote! {
-                        #p::json::check_currency::<_, __D::Error>(&value.#member, #key)?;
-                    });
-                }
-                serde_fields.push(quote! { #(#user_serde)* #(#extra)* #member: #ty });
-                schema_fields.push(schema_field());
-                functions.push(quote! {
-                    fn #deserialize<'de, __D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<#ty, __D::Error> {
-                        #p::json::deserialize_currency(deserializer, #key)
-                    }
-                });
-                schema_functions.push(quote! {
-                    fn #schema(_: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
-                        #p::json::currency_schema(<#ty as #p::CurrencyField>::NULLABLE)
-                    }
-                });
-                continue;
-            }
-        };
-        let spec = money_spec(money);
-        let nullable = quote! { <#ty as #p::MoneyField>::NULLABLE };
-        if let Some(currency) = column.currency_of {
-            let currency = model.columns[currency].member;
-            post_checks.push(quote! {{
-                const SPEC: #p::MoneySpec = #spec;
-                #p::json::check_minor_units::<_, _, __D::Error>(&value.#member, &value.#currency, &SPEC, #key)?;
-            }});
-        }
         let mut extra = Vec::new();
-        if !serde.skip_serializing {
-            let path = LitStr::new(&serialize.to_string(), Span::call_site());
-            extra.push(quote! { #[serde(serialize_with = #path)] });
+        if is_money && !serde.skip_serializing {
+            let serialize = path("serialize");
+            extra.push(quote! { #[serde(serialize_with = #serialize)] });
         }
         if !serde.skip_deserializing {
-            extra.push(quote! { #[serde(deserialize_with = #deserialize_path)] });
+            let deserialize = path(if is_money {
+                "deserialize"
+            } else {
+                "deserialize_currency"
+            });
+            extra.push(quote! { #[serde(deserialize_with = #deserialize)] });
         }
         // An absent `Option` amount is `None`, as serde does for `Option`
         // fields it reads itself.
-        if implied_default {
-            extra.push(quote! { #[serde(default)] });
+        let schema_default = implied_default.then(|| quote! { #[serde(default)] });
+        if let Some(currency) = column.currency_of {
+            let currency = model.columns[currency].member;
+            post_checks.push(quote! {
+                #field_path::check_minor_units::<_, _, __D::Error>(&value.#member, &value.#currency)?;
+            });
         }
         if filled_by_serde {
-            post_checks.push(quote! {{
-                const SPEC: #p::MoneySpec = #spec;
-                #p::json::check_field::<_, __D::Error>(&value.#member, &SPEC, #key)?;
-            }});
+            post_checks.push(if is_money {
+                quote! { #field_path::check::<_, __D::Error>(&value.#member)?; }
+            } else {
+                quote! { #field_path::check_currency::<_, __D::Error>(&value.#member)?; }
+            });
         }
-        serde_fields.push(quote! { #(#user_serde)* #(#extra)* #member: #ty });
-        schema_fields.push(schema_field());
-        functions.push(quote! {
-            fn #serialize<__S: #p::serde::Serializer>(value: &#ty, serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
-                const SPEC: #p::MoneySpec = #spec;
-                #p::json::serialize_field(value, &SPEC, serializer)
-            }
-            fn #deserialize<'de, __D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<#ty, __D::Error> {
-                const SPEC: #p::MoneySpec = #spec;
-                #p::json::deserialize_field(deserializer, &SPEC, #key)
-            }
+        serde_fields.push(quote! { #(#user_serde)* #(#extra)* #schema_default #member: #ty });
+        let schema = path(if is_money {
+            "schema"
+        } else {
+            "currency_schema"
         });
-        schema_functions.push(quote! {
-            fn #schema(_: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
-                const SPEC: #p::MoneySpec = #spec;
-                #p::json::amount_schema(&SPEC, #nullable)
-            }
+        schema_fields.push(quote! {
+            #(#user_serde)* #(#user_schemars)* #schema_default
+            #[schemars(schema_with = #schema)]
+            #member: #ty
         });
     }
     let schema_name = if container_serde.rename {
@@ -348,7 +311,6 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
                 }
             }
 
-            #(#schema_functions)*
         }
     });
     quote! {
@@ -377,7 +339,10 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
                 }
             }
 
-            #(#functions)*
+            #[automatically_derived]
+            impl #p::JsonModel for #ident {
+                const JSON_KEYS: &'static [&'static str] = &[#(#json_keys),*];
+            }
         }
 
         #schema

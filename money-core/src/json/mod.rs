@@ -33,6 +33,7 @@
 //! Non-human-readable formats (bincode, postcard) carry the same string.
 
 mod fast;
+pub(crate) mod field;
 mod number;
 mod pattern;
 #[cfg(feature = "schemars")]
