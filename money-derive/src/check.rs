@@ -11,7 +11,7 @@ use crate::ctxt::Ctxt;
 use crate::ident;
 
 /// rust_decimal holds at most 28 significant digits.
-pub const MAX_PRECISION: u32 = 28;
+use money_spec_core::MAX_PRECISION;
 
 /// A checked model.
 pub struct Model<'a> {
@@ -85,7 +85,7 @@ pub struct Money {
     pub scale: u32,
     pub min: Option<Decimal>,
     pub max: Option<Decimal>,
-    pub round: bool,
+    pub on_excess_scale: ExcessScale,
     /// `currency_field`, resolved to the currency's column name.
     pub currency_column: Option<String>,
 }
@@ -183,11 +183,11 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
     })
 }
 
-/// The most digits SQLite's 64-bit integer minor units hold: money-core's
-/// `dialect::sqlite::MAX_PRECISION`, which this crate cannot import (money-core
-/// depends on it). `tests/ui/dialects` pins both: 18 compiles, 19 does not,
-/// on a field here and through a value type there.
-const SQLITE_MAX_PRECISION: u32 = 18;
+/// The most digits SQLite's 64-bit integer minor units hold, the constant
+/// money-core's `dialect::sqlite::MAX_PRECISION` is. `tests/ui/dialects`
+/// pins it: 18 compiles, 19 does not, on a field here and through a value
+/// type there.
+use money_spec_core::SQLITE_MAX_PRECISION;
 
 /// `dialects(...)`: every named database must hold every money column.
 fn check_dialects(cx: &mut Ctxt, container: &Container) -> Targets {
@@ -721,7 +721,7 @@ pub fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
         scale: scale.value,
         min: min.map(|bound| bound.value),
         max: max.map(|bound| bound.value),
-        round: attrs.on_excess_scale.get() == Some(&ExcessScale::Round),
+        on_excess_scale: attrs.on_excess_scale.get().copied().unwrap_or_default(),
         currency_column: None,
     })
 }

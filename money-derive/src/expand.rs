@@ -9,6 +9,7 @@ use syn::DeriveInput;
 use syn::spanned::Spanned;
 
 use crate::ast::Container;
+use crate::attr::ExcessScale;
 use crate::check::{self, Kind, Model, Money};
 use crate::ctxt::Ctxt;
 
@@ -237,15 +238,14 @@ pub fn money_spec(money: &Money) -> TokenStream {
         scale,
         min,
         max,
-        round,
+        on_excess_scale,
         currency_column,
     } = money;
     let min = optional_decimal(*min);
     let max = optional_decimal(*max);
-    let mode = if *round {
-        quote! { ::money_core::__private::ExcessScale::Round }
-    } else {
-        quote! { ::money_core::__private::ExcessScale::Reject }
+    let mode = match on_excess_scale {
+        ExcessScale::Reject => quote! { ::money_core::__private::ExcessScale::Reject },
+        ExcessScale::Round => quote! { ::money_core::__private::ExcessScale::Round },
     };
     let currency = currency_column
         .as_ref()
