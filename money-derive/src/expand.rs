@@ -22,10 +22,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     if let Some(container) = &container
         && let Some(model) = check::check(&mut cx, container)
     {
-        let serde = crate::json::expand(&mut cx, container, &model);
-        if !cx.has_errors() {
-            return expand(&model, serde);
-        }
+        return expand(&model, crate::json::expand(container, &model));
     }
     let errors = cx.into_compile_errors();
     let fallback = fallback(input, container.as_ref());

@@ -15,168 +15,16 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::spanned::Spanned;
 use syn::{Attribute, LitStr};
 
 use crate::ast::Container;
-use crate::attr::skip_value;
 use crate::check::{Kind, Model};
-use crate::ctxt::Ctxt;
-
-/// What we need to know of the serde attributes of the struct.
-#[derive(Default)]
-struct ContainerSerde {
-    rename_all: Option<String>,
-    default: bool,
-    rename: bool,
-}
-
-/// What we need to know of the serde attributes of a field.
-#[derive(Default)]
-struct FieldSerde {
-    /// The name the field has when deserializing.
-    rename: Option<String>,
-    default: bool,
-    skip_serializing: bool,
-    skip_deserializing: bool,
-    /// A key that would replace our (de)serializer: `with`, `flatten`, ...
-    replaced_by: Option<(String, Span)>,
-}
-
-fn serde_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
-    attrs.iter().filter(|attr| attr.path().is_ident("serde"))
-}
-
-/// `key = "value"`, or `key(deserialize = "value", ...)` for the
-/// deserializing side.
-fn deserialize_name(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Option<String>> {
-    if meta.input.peek(syn::Token![=]) {
-        let value: LitStr = meta.value()?.parse()?;
-        return Ok(Some(value.value()));
-    }
-    let mut name = None;
-    if meta.input.peek(syn::token::Paren) {
-        meta.parse_nested_meta(|inner| {
-            if inner.path.is_ident("deserialize") {
-                let value: LitStr = inner.value()?.parse()?;
-                name = Some(value.value());
-            } else {
-                skip_value(&inner)?;
-            }
-            Ok(())
-        })?;
-    }
-    Ok(name)
-}
-
-impl ContainerSerde {
-    /// Reads what it needs and ignores the rest; serde itself reports
-    /// malformed attributes, on the copy, with the user's spans.
-    fn from_attrs(attrs: &[Attribute]) -> Self {
-        let mut serde = ContainerSerde::default();
-        for attr in serde_attrs(attrs) {
-            let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename_all") {
-                    serde.rename_all = deserialize_name(&meta)?;
-                } else if meta.path.is_ident("default") {
-                    serde.default = true;
-                    skip_value(&meta)?;
-                } else if meta.path.is_ident("rename") {
-                    serde.rename = true;
-                    skip_value(&meta)?;
-                } else {
-                    skip_value(&meta)?;
-                }
-                Ok(())
-            });
-        }
-        serde
-    }
-}
-
-impl FieldSerde {
-    fn from_attrs(attrs: &[Attribute]) -> Self {
-        let mut serde = FieldSerde::default();
-        for attr in serde_attrs(attrs) {
-            let _ = attr.parse_nested_meta(|meta| {
-                let key = meta
-                    .path
-                    .get_ident()
-                    .map(|ident| ident.to_string())
-                    .unwrap_or_default();
-                match key.as_str() {
-                    "rename" => {
-                        if let Some(name) = deserialize_name(&meta)? {
-                            serde.rename = Some(name);
-                        }
-                        return Ok(());
-                    }
-                    "default" => serde.default = true,
-                    "skip" => {
-                        serde.skip_serializing = true;
-                        serde.skip_deserializing = true;
-                    }
-                    "skip_serializing" => serde.skip_serializing = true,
-                    "skip_deserializing" => serde.skip_deserializing = true,
-                    "with" | "serialize_with" | "deserialize_with" | "flatten" | "getter" => {
-                        serde.replaced_by = Some((key.clone(), meta.path.span()));
-                    }
-                    _ => {}
-                }
-                skip_value(&meta)
-            });
-        }
-        serde
-    }
-}
-
-/// serde's `rename_all` applied to a field name.
-fn rename_field(rule: &str, field: &str) -> String {
-    let pascal = || {
-        field
-            .split('_')
-            .map(|word| {
-                let mut chars = word.chars();
-                match chars.next() {
-                    Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
-                    None => String::new(),
-                }
-            })
-            .collect::<String>()
-    };
-    match rule {
-        "UPPERCASE" | "SCREAMING_SNAKE_CASE" => field.to_ascii_uppercase(),
-        "PascalCase" => pascal(),
-        "camelCase" => {
-            let pascal = pascal();
-            let mut chars = pascal.chars();
-            match chars.next() {
-                Some(first) => first.to_lowercase().chain(chars).collect(),
-                None => pascal,
-            }
-        }
-        "kebab-case" => field.replace('_', "-"),
-        "SCREAMING-KEBAB-CASE" => field.to_ascii_uppercase().replace('_', "-"),
-        _ => field.to_owned(),
-    }
-}
+use crate::serde_attr::{ContainerSerde, FieldSerde, rename_field, serde_attrs};
 
 /// The serde (and schemars) impls for `#[money(serde)]`, or nothing.
-pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStream {
-    let Some(span) = container.attrs.serde.key_span() else {
-        if let Some(span) = container.attrs.json_schema.key_span() {
-            cx.syn_error(syn::Error::new(
-                span,
-                "`json_schema` describes the JSON that `serde` reads and writes: write `#[money(serde, json_schema)]`",
-            ));
-        }
-        return TokenStream::new();
-    };
-    if !container.generics.params.is_empty() {
-        cx.syn_error(syn::Error::new(
-            span,
-            "`serde` is not supported on a generic struct yet; derive serde for a non-generic struct, or use money value types (`#[derive(MoneyValue)]`) as the field types",
-        ));
+/// Nothing here fails: `check::check_serde` judged the attributes.
+pub fn expand(container: &Container, model: &Model) -> TokenStream {
+    if container.attrs.serde.get().is_none() || !container.generics.params.is_empty() {
         return TokenStream::new();
     }
     let p = quote! { ::money_core::__private };
@@ -218,15 +66,6 @@ pub fn expand(cx: &mut Ctxt, container: &Container, model: &Model) -> TokenStrea
         };
         let column = &model.columns[index];
         let serde = FieldSerde::from_attrs(field.raw_attrs);
-        if let Some((key, span)) = &serde.replaced_by {
-            cx.syn_error(syn::Error::new(
-                *span,
-                format!(
-                    "`#[serde({key})]` on a money field would bypass its checks: with `#[money(serde)]` the field is read exactly and validated against its declaration; remove `{key}`"
-                ),
-            ));
-            continue;
-        }
         json_keys[index] = match (&serde.rename, &container_serde.rename_all) {
             (Some(rename), _) => rename.clone(),
             (None, Some(rule)) => rename_field(rule, &field.name),
