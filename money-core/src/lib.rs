@@ -140,6 +140,8 @@ pub mod __private {
     pub use crate::db;
     #[cfg(feature = "serde")]
     pub use crate::json;
+    #[cfg(feature = "serde")]
+    pub use crate::json::field::{Field, JsonModel};
     #[cfg(feature = "schemars")]
     pub use schemars;
     #[cfg(feature = "serde")]

@@ -27,7 +27,7 @@
 //! ```
 
 /// The longest identifier PostgreSQL keeps whole.
-pub const MAX_IDENTIFIER_BYTES: usize = 63;
+pub const MAX_IDENTIFIER_BYTES: usize = money_spec_core::MAX_IDENTIFIER_BYTES;
 
 const HASH_HEX_DIGITS: usize = 8;
 

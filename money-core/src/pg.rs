@@ -53,7 +53,7 @@ const SIGN_NAN: u16 = 0xC000;
 const SIGN_POSITIVE_INFINITY: u16 = 0xD000;
 const SIGN_NEGATIVE_INFINITY: u16 = 0xF000;
 const DECIMAL_MAX_MANTISSA: u128 = (1 << 96) - 1;
-const DECIMAL_MAX_SCALE: u32 = 28;
+const DECIMAL_MAX_SCALE: u32 = money_spec_core::MAX_SCALE;
 
 /// Decodes PostgreSQL's binary `numeric` (`ndigits`, `weight`, `sign`,
 /// `dscale`, then `ndigits` base-10,000 digits, all big-endian `i16`/`u16`)

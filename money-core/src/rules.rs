@@ -3,8 +3,30 @@
 //! Every rule is checked in Rust by [`Rule::holds`] and rendered for each
 //! database by that dialect's renderer, one CHECK constraint per rule, named
 //! by [`crate::naming::constraint_name`] with the rule's
-//! [`RuleKind::suffix`]. Adding a rule means adding a variant here, its
-//! `holds` arm and one arm per dialect renderer.
+//! [`RuleKind::suffix`].
+//!
+//! # Adding a rule
+//! Add the variant here and its [`RuleKind`] (with its place in
+//! [`RuleKind::ALL`], the order of reporting). Every place that decides a
+//! rule matches on `Rule` without a wildcard arm, so the build then fails at
+//! each one until it handles the new variant:
+//! - here: [`Rule::kind`], [`Rule::holds_for`], [`Rule::holds_for_code`],
+//!   `Display for Rule` and the message of a broken rule (`Broken`);
+//! - the declaration: `MoneySpec::rules` (where the rule comes from) and
+//!   the fast path `MoneySpec::accepts`, whose `match` is
+//!   `decided_by_accepts` in `spec.rs`;
+//! - the dialects: `dialect::decimal_check` (PostgreSQL, MariaDB/MySQL)
+//!   and `Sqlite::check` in `dialect/sqlite.rs` (plus `guard_rules` if the
+//!   dialect needs a guard);
+//! - validation's error path: `record_broken_rules` in `validate.rs`;
+//! - JSON: the schema's pattern, `amount_pattern` in `json/pattern.rs`;
+//!   a rule that needs another field of the row is checked after the row
+//!   is read, as `json::check_minor_units` does for
+//!   [`Rule::MinorUnits`] through `MoneySpec::minor_units_rule`;
+//! - error mapping: the limit a client reads, `limit` in `problem.rs`.
+//!
+//! The derive needs no change unless the rule has a new key, and then its
+//! limits come from money-spec-core, which the derive and this crate share.
 
 use std::fmt;
 
@@ -213,7 +235,11 @@ impl Rule {
     pub fn holds_for_code(&self, code: &str) -> bool {
         match self {
             Rule::Currency => crate::currency::Currency::from_code(code).is_some(),
-            _ => true,
+            Rule::Digits { .. }
+            | Rule::Scale { .. }
+            | Rule::Min(_)
+            | Rule::Max(_)
+            | Rule::MinorUnits { .. } => true,
         }
     }
 }

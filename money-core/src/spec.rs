@@ -8,28 +8,11 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::rules::Rule;
 
 /// The most significant digits a [`Decimal`] can hold, and so the largest
-/// precision a declaration may ask for.
-pub const MAX_PRECISION: u32 = 28;
+/// precision a declaration may ask for (the derive checks the same
+/// constant).
+pub use money_spec_core::MAX_PRECISION;
 
-/// What a value with more digits after the point than the declared scale
-/// turns into: `#[money(on_excess_scale = "reject")]` (the default) or
-/// `"round"`.
-///
-/// ```
-/// use money_core::ExcessScale;
-/// assert_eq!(ExcessScale::default(), ExcessScale::Reject);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum ExcessScale {
-    /// The value is invalid, in Rust and in the database. Money never changes
-    /// silently.
-    #[default]
-    Reject,
-    /// The value is rounded to the scale, half away from zero, exactly as
-    /// PostgreSQL and MySQL round on input; the other rules are checked on the
-    /// rounded value, as the database checks them.
-    Round,
-}
+pub use money_spec_core::ExcessScale;
 
 /// The declaration of one money column, as `#[money(...)]` states it.
 ///
@@ -232,6 +215,21 @@ impl MoneySpec {
             && self.max.is_none_or(|max| compare(stored, max).is_le())
     }
 
+    /// The [`Rule::MinorUnits`] of a spec with `currency_field`, if it can
+    /// fail: what [`rules`](Self::rules) lists, and what validation and
+    /// JSON check once the row's currency is known.
+    #[inline]
+    pub fn minor_units_rule(&self) -> Option<Rule> {
+        // Every currency has at least 0 minor units: at scale 0 the rule
+        // could never fail.
+        self.currency_column
+            .filter(|_| self.scale > 0)
+            .map(|currency_column| Rule::MinorUnits {
+                scale: self.scale,
+                currency_column,
+            })
+    }
+
     /// The rules a value must satisfy, in the order validation reports them.
     /// Each one is rendered as one named CHECK constraint by every dialect.
     pub fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
@@ -247,14 +245,7 @@ impl MoneySpec {
                 bound: self.magnitude_bound,
             }),
             scale,
-            // Every currency has at least 0 minor units: at scale 0 the
-            // rule could never fail.
-            self.currency_column
-                .filter(|_| self.scale > 0)
-                .map(|currency_column| Rule::MinorUnits {
-                    scale: self.scale,
-                    currency_column,
-                }),
+            self.minor_units_rule(),
             self.min.map(Rule::Min),
             self.max.map(Rule::Max),
         ]
@@ -264,6 +255,25 @@ impl MoneySpec {
 }
 
 /// `10^0` to `10^28`: every power of ten a scale difference can need.
+/// How [`MoneySpec::accepts`] decides each rule, as a `match` without a
+/// wildcard: a new [`Rule`] variant does not compile until the fast path
+/// says how it handles it (and `accepts` does so).
+#[allow(dead_code)]
+const fn decided_by_accepts(rule: &Rule) -> &'static str {
+    match rule {
+        Rule::Digits { .. } => {
+            "fits_digits: the mantissa against 10^(precision - scale + its scale)"
+        }
+        Rule::Scale { .. } => "fits_scale: the digits past the scale are zeros (reject mode only)",
+        Rule::Min(_) => "compare(stored, min)",
+        Rule::Max(_) => "compare(stored, max)",
+        Rule::MinorUnits { .. } => {
+            "not here: it needs the row's currency; validate::fits_currency and json::check_minor_units decide it through MoneySpec::minor_units_rule"
+        }
+        Rule::Currency => "not here: a rule of a currency column's codes, not of amounts",
+    }
+}
+
 const POW10: [u128; 29] = {
     let mut table = [1u128; 29];
     let mut index = 1;

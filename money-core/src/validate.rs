@@ -305,9 +305,8 @@ pub fn check_money_in(
 /// true for a spec without `currency_field`.
 #[inline]
 fn fits_currency(spec: &crate::MoneySpec, value: Decimal, currency: Option<&str>) -> bool {
-    spec.currency_column().is_none()
-        || crate::currency::minor_units_below(currency, spec.scale())
-            .is_none_or(|units| crate::rules::fraction_digits(spec.stored_value(value)) <= units)
+    spec.minor_units_rule()
+        .is_none_or(|rule| rule.holds_for(spec.stored_value(value), currency))
 }
 
 /// Records every rule of the money column `index` of `table` that `value`
@@ -331,9 +330,14 @@ fn record_broken_rules(
     let stored = spec.stored_value(value);
     for rule in spec.rules() {
         if !rule.holds_for(stored, currency) {
+            // The currency a rule was judged against, for its message.
             let code = match rule {
                 Rule::MinorUnits { .. } => currency.map(str::to_owned),
-                _ => None,
+                Rule::Digits { .. }
+                | Rule::Scale { .. }
+                | Rule::Min(_)
+                | Rule::Max(_)
+                | Rule::Currency => None,
             };
             errors.errors.push(ValidationError {
                 table: table.name(),

@@ -57,12 +57,9 @@ pub struct Number {
     pub value: u32,
 }
 
-/// `on_excess_scale = "reject" | "round"`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum ExcessScale {
-    Reject,
-    Round,
-}
+/// `on_excess_scale = "reject" | "round"`: money-core's own type, through
+/// the crate both share.
+pub use money_spec_core::ExcessScale;
 
 /// A referential action, as `on_delete = "..."` / `on_update = "..."`
 /// spell it; money-core's `ReferentialAction` by another name (this crate
@@ -511,7 +508,7 @@ fn integer_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Resul
                     format!(
                         "`{key}` must be between {} and {}, not {literal}",
                         u32::from(key == PRECISION),
-                        crate::check::MAX_PRECISION
+                        money_spec_core::MAX_PRECISION
                     ),
                 );
                 Ok(None)
@@ -529,18 +526,21 @@ fn decimal_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Resul
         return Ok(None);
     };
     match literal {
-        Lit::Str(literal) => match parse_decimal(&literal.value()) {
+        // The reader money-core reads values with: a bound is read as a
+        // value is.
+        Lit::Str(literal) => match money_spec_core::parse_decimal(&literal.value()) {
             Ok(value) => Ok(Some(Bound { literal, value })),
             Err(problem) => {
+                use money_spec_core::ParseDecimalError;
                 let text = literal.value();
                 let message = match problem {
-                    DecimalProblem::Syntax => {
-                        format!(
-                            "`{key}` must be a decimal number such as \"0\" or \"-12.50\", not {text:?}"
-                        )
-                    }
-                    DecimalProblem::TooLong => format!(
-                        "`{key}` {text:?} does not fit a rust_decimal::Decimal, which holds at most 28 digits after the point and magnitudes below 7.9e28"
+                    ParseDecimalError::Inexact | ParseDecimalError::TooLong { .. } => format!(
+                        "`{key}` {text:?} does not fit a rust_decimal::Decimal, which holds at most {} digits after the point and magnitudes below 7.9e28",
+                        money_spec_core::MAX_SCALE
+                    ),
+                    // Empty, NaN, syntax: and any kind a later version adds.
+                    _ => format!(
+                        "`{key}` must be a decimal number such as \"0\" or \"-12.50\", not {text:?}"
                     ),
                 };
                 cx.error_spanned_by(&literal, message);
@@ -564,39 +564,16 @@ fn decimal_value(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Resul
     }
 }
 
-/// Why a bound is not a decimal.
-#[derive(Debug, PartialEq, Eq)]
-pub enum DecimalProblem {
-    /// Not `-?digits(.digits)?`.
-    Syntax,
-    /// Well formed, but more than a `Decimal` holds exactly.
-    TooLong,
-}
-
-/// Strict decimal syntax: `-?digits(.digits)?`, read exactly. Exponents,
-/// spaces, `+`, `NaN` and more digits than a `Decimal` holds are refused.
-pub fn parse_decimal(text: &str) -> Result<Decimal, DecimalProblem> {
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let (whole, fraction) = match unsigned.split_once('.') {
-        Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (unsigned, None),
-    };
-    let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
-    if !digits(whole) || fraction.is_some_and(|fraction| !digits(fraction)) {
-        return Err(DecimalProblem::Syntax);
-    }
-    Decimal::from_str_exact(text).map_err(|_| DecimalProblem::TooLong)
-}
-
 fn excess_scale_value(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<ExcessScale>> {
     let Some(literal) = string_value(cx, meta, ON_EXCESS_SCALE, "\"round\"")? else {
         return Ok(None);
     };
-    match literal.value().as_str() {
-        "reject" => Ok(Some(ExcessScale::Reject)),
-        "round" => Ok(Some(ExcessScale::Round)),
-        other => {
-            let hint = ident::suggest(other, &["reject", "round"])
+    let value = literal.value();
+    match ExcessScale::from_name(&value) {
+        Some(mode) => Ok(Some(mode)),
+        None => {
+            let other = value.as_str();
+            let hint = ident::suggest(other, &ExcessScale::NAMES)
                 .map(|nearest| format!("; did you mean \"{nearest}\"?"))
                 .unwrap_or_default();
             cx.error_spanned_by(
@@ -708,32 +685,4 @@ fn flag(cx: &mut Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<bool> {
         return Ok(false);
     }
     Ok(true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{DecimalProblem, parse_decimal};
-
-    #[test]
-    fn strict_decimals() {
-        assert_eq!(parse_decimal("0").map(|d| d.to_string()), Ok("0".into()));
-        assert_eq!(
-            parse_decimal("-12.50").map(|d| d.to_string()),
-            Ok("-12.50".into())
-        );
-        for bad in [
-            "", "-", ".5", "5.", "1e3", "+1", " 1", "1 ", "NaN", "inf", "1_000", "0x10", "1.2.3",
-        ] {
-            assert_eq!(parse_decimal(bad), Err(DecimalProblem::Syntax), "{bad:?}");
-        }
-        // 29 digits after the point, or above Decimal::MAX: not exact.
-        assert_eq!(
-            parse_decimal("0.00000000000000000000000000001"),
-            Err(DecimalProblem::TooLong)
-        );
-        assert_eq!(
-            parse_decimal("79228162514264337593543950336"),
-            Err(DecimalProblem::TooLong)
-        );
-    }
 }

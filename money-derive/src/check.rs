@@ -11,7 +11,7 @@ use crate::ctxt::Ctxt;
 use crate::ident;
 
 /// rust_decimal holds at most 28 significant digits.
-pub const MAX_PRECISION: u32 = 28;
+use money_spec_core::MAX_PRECISION;
 
 /// A checked model.
 pub struct Model<'a> {
@@ -85,9 +85,48 @@ pub struct Money {
     pub scale: u32,
     pub min: Option<Decimal>,
     pub max: Option<Decimal>,
-    pub round: bool,
+    pub on_excess_scale: ExcessScale,
     /// `currency_field`, resolved to the currency's column name.
     pub currency_column: Option<String>,
+}
+
+/// `serde` and `json_schema`: what `json` can expand. Money and currency
+/// fields are read by money-core's adapter, so no serde key may replace it.
+fn check_serde(cx: &mut Ctxt, container: &Container, columns: &[Column]) {
+    let Some(span) = container.attrs.serde.key_span() else {
+        if let Some(span) = container.attrs.json_schema.key_span() {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`json_schema` describes the JSON that `serde` reads and writes: write `#[money(serde, json_schema)]`",
+            ));
+        }
+        return;
+    };
+    if !container.generics.params.is_empty() {
+        cx.syn_error(syn::Error::new(
+            span,
+            "`serde` is not supported on a generic struct yet; derive serde for a non-generic struct, or use money value types (`#[derive(MoneyValue)]`) as the field types",
+        ));
+        return;
+    }
+    for field in &container.fields {
+        let read_by_us = columns.iter().any(|column| {
+            column.member == field.member && matches!(column.kind, Kind::Money(_) | Kind::Currency)
+        });
+        if !read_by_us {
+            continue;
+        }
+        if let Some((key, span)) =
+            crate::serde_attr::FieldSerde::from_attrs(field.raw_attrs).replaced_by
+        {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!(
+                    "`#[serde({key})]` on a money field would bypass its checks: with `#[money(serde)]` the field is read exactly and validated against its declaration; remove `{key}`"
+                ),
+            ));
+        }
+    }
 }
 
 /// The table name: the attribute's, else the struct's name in snake_case.
@@ -162,6 +201,7 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
     let unique = check_unique(cx, container, &used);
     let foreign_keys = check_foreign_keys(cx, container, &used);
     let targets = check_dialects(cx, container);
+    check_serde(cx, container, &columns);
     if cx.has_errors() {
         return None;
     }
@@ -183,11 +223,11 @@ pub fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a
     })
 }
 
-/// The most digits SQLite's 64-bit integer minor units hold: money-core's
-/// `dialect::sqlite::MAX_PRECISION`, which this crate cannot import (money-core
-/// depends on it). `tests/ui/dialects` pins both: 18 compiles, 19 does not,
-/// on a field here and through a value type there.
-const SQLITE_MAX_PRECISION: u32 = 18;
+/// The most digits SQLite's 64-bit integer minor units hold, the constant
+/// money-core's `dialect::sqlite::MAX_PRECISION` is. `tests/ui/dialects`
+/// pins it: 18 compiles, 19 does not, on a field here and through a value
+/// type there.
+use money_spec_core::SQLITE_MAX_PRECISION;
 
 /// `dialects(...)`: every named database must hold every money column.
 fn check_dialects(cx: &mut Ctxt, container: &Container) -> Targets {
@@ -721,7 +761,7 @@ pub fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
         scale: scale.value,
         min: min.map(|bound| bound.value),
         max: max.map(|bound| bound.value),
-        round: attrs.on_excess_scale.get() == Some(&ExcessScale::Round),
+        on_excess_scale: attrs.on_excess_scale.get().copied().unwrap_or_default(),
         currency_column: None,
     })
 }

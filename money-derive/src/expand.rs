@@ -9,6 +9,7 @@ use syn::DeriveInput;
 use syn::spanned::Spanned;
 
 use crate::ast::Container;
+use crate::attr::ExcessScale;
 use crate::check::{self, Kind, Model, Money};
 use crate::ctxt::Ctxt;
 
@@ -21,10 +22,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     if let Some(container) = &container
         && let Some(model) = check::check(&mut cx, container)
     {
-        let serde = crate::json::expand(&mut cx, container, &model);
-        if !cx.has_errors() {
-            return expand(&model, serde);
-        }
+        return expand(&model, crate::json::expand(container, &model));
     }
     let errors = cx.into_compile_errors();
     let fallback = fallback(input, container.as_ref());
@@ -237,15 +235,14 @@ pub fn money_spec(money: &Money) -> TokenStream {
         scale,
         min,
         max,
-        round,
+        on_excess_scale,
         currency_column,
     } = money;
     let min = optional_decimal(*min);
     let max = optional_decimal(*max);
-    let mode = if *round {
-        quote! { ::money_core::__private::ExcessScale::Round }
-    } else {
-        quote! { ::money_core::__private::ExcessScale::Reject }
+    let mode = match on_excess_scale {
+        ExcessScale::Reject => quote! { ::money_core::__private::ExcessScale::Reject },
+        ExcessScale::Round => quote! { ::money_core::__private::ExcessScale::Round },
     };
     let currency = currency_column
         .as_ref()

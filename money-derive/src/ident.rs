@@ -1,7 +1,7 @@
 //! SQL identifiers and names: what a table or column name may be.
 
 /// PostgreSQL keeps 63 bytes of an identifier.
-pub const MAX_IDENTIFIER_BYTES: usize = 63;
+pub use money_spec_core::MAX_IDENTIFIER_BYTES;
 
 /// Whether `name` is a safe SQL identifier: lowercase ASCII letters, digits
 /// and `_`, not starting with a digit, 1 to 63 bytes. Lowercase only, because

@@ -4,8 +4,11 @@
 //! attributes.
 //!
 //! For contributors: one module per phase. `ast` turns syn's tree into our
-//! model of the struct, `attr` parses `#[money(...)]`, `check` validates the
-//! declaration into a form `expand` can trust, `expand` quotes the impl.
+//! model of the struct, `attr` parses `#[money(...)]` (and `serde_attr` the
+//! serde attributes `#[money(serde)]` needs), `check` validates the
+//! declaration into a form `expand` can trust, `expand` quotes the impl
+//! (`json` its serde part); nothing fails after `check`. The modules depend
+//! on each other in that order only.
 //! Every error of every phase is collected in one `ctxt::Ctxt` and reported
 //! together.
 #![forbid(unsafe_code)]
@@ -17,6 +20,7 @@ mod ctxt;
 mod expand;
 mod ident;
 mod json;
+mod serde_attr;
 mod symbol;
 mod value;
 

@@ -64,7 +64,7 @@ use crate::table::Scalar;
 
 /// The largest precision SQLite can store: `10^18 - 1` minor units fit a
 /// signed 64-bit `INTEGER`, `10^19 - 1` do not.
-pub const MAX_PRECISION: u32 = 18;
+pub const MAX_PRECISION: u32 = money_spec_core::SQLITE_MAX_PRECISION;
 
 /// Whether a column declared with `spec` can be stored on SQLite: its
 /// precision is at most [`MAX_PRECISION`].

@@ -33,6 +33,7 @@
 //! Non-human-readable formats (bincode, postcard) carry the same string.
 
 mod fast;
+pub(crate) mod field;
 mod number;
 mod pattern;
 #[cfg(feature = "schemars")]
@@ -46,7 +47,7 @@ use serde::ser::{Serialize, Serializer};
 
 use crate::currency::CurrencyField;
 use crate::parse::{MAX_DECIMAL_TEXT_LEN, parse_decimal};
-use crate::rules::{Broken, Rule};
+use crate::rules::Broken;
 use crate::spec::MoneySpec;
 use crate::table::MoneyField;
 use crate::value::MoneyValue;
@@ -66,7 +67,7 @@ pub fn currency_schema(nullable: bool) -> schemars::Schema {
 /// The most significant digits an amount may have in JSON: a `Decimal`
 /// holds 28 for every magnitude (29 only below 7.9e28), and a declaration
 /// at most 28.
-pub const MAX_SIGNIFICANT_DIGITS: u32 = 28;
+pub const MAX_SIGNIFICANT_DIGITS: u32 = money_spec_core::MAX_PRECISION;
 
 /// The canonical text of `value` at `scale`: trailing zeros dropped or
 /// added so that exactly `scale` digits follow the point, unless the value
@@ -219,8 +220,8 @@ pub fn check_minor_units<F: MoneyField, C: CurrencyField, E: de::Error>(
     let stored = spec.stored_value(value);
     let code = currency.currency_code();
     match spec
-        .rules()
-        .find(|rule| matches!(rule, Rule::MinorUnits { .. }) && !rule.holds_for(stored, code))
+        .minor_units_rule()
+        .filter(|rule| !rule.holds_for(stored, code))
     {
         None => Ok(()),
         Some(rule) => Err(E::custom(format_args!(

@@ -16,12 +16,13 @@
 
 use rust_decimal::Decimal;
 
-use crate::spec::{ExcessScale, MoneySpec};
+use crate::rules::Rule;
+use crate::spec::MoneySpec;
 
 use super::MAX_SIGNIFICANT_DIGITS;
 
 /// The most digits after the point a `Decimal` holds.
-const MAX_SCALE: u32 = 28;
+const MAX_SCALE: u32 = money_spec_core::MAX_SCALE;
 
 /// The pattern (ECMA-262 and Rust `regex` syntax, anchored) for the strings
 /// that an amount declared with `spec` accepts. Use it with `maxLength`
@@ -45,15 +46,31 @@ const MAX_SCALE: u32 = 28;
 /// ```
 pub fn amount_pattern(spec: &MoneySpec) -> String {
     let scale = spec.scale();
-    let round = spec.on_excess_scale() == ExcessScale::Round && scale < MAX_SCALE;
+    // What each rule of the declaration asks of the text, read from the
+    // rules themselves: a new rule does not compile until it is said here.
+    let (mut precision, mut scale_limited, mut min, mut max) =
+        (money_spec_core::MAX_PRECISION, false, None, None);
+    for rule in spec.rules() {
+        match rule {
+            Rule::Digits {
+                precision: digits, ..
+            } => precision = digits,
+            Rule::Scale { .. } => scale_limited = true,
+            Rule::Min(bound) => min = Some(bound),
+            Rule::Max(bound) => max = Some(bound),
+            // Judged against the row's currency, which the pattern of one
+            // amount cannot see: the reader checks it once the row is read.
+            Rule::MinorUnits { .. } => {}
+            // A rule of currency codes, never of an amount.
+            Rule::Currency => {}
+        }
+    }
+    // Without a scale rule the value is rounded to the scale (round mode).
+    let round = !scale_limited && scale < MAX_SCALE;
     // Stored values in units of 10^-scale: |n| < 10^precision, min..max.
-    let limit = 10i128.pow(spec.precision()) - 1;
-    let low = spec
-        .min()
-        .map_or(-limit, |min| units(min, scale, true).max(-limit));
-    let high = spec
-        .max()
-        .map_or(limit, |max| units(max, scale, false).min(limit));
+    let limit = 10i128.pow(precision) - 1;
+    let low = min.map_or(-limit, |min| units(min, scale, true).max(-limit));
+    let high = max.map_or(limit, |max| units(max, scale, false).min(limit));
     if low > high {
         return NOTHING.to_owned();
     }
@@ -477,6 +494,7 @@ mod tests {
     use super::*;
     use crate::json::MAX_SIGNIFICANT_DIGITS;
     use crate::parse::{MAX_DECIMAL_TEXT_LEN, parse_decimal};
+    use crate::spec::ExcessScale;
 
     fn spec(
         precision: u32,
