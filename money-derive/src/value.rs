@@ -84,11 +84,11 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
 /// never used, since the crate does not compile, but valid, so that it adds
 /// no error of its own.
 const STAND_IN: check::Money = check::Money {
-    precision: 28,
+    precision: money_spec_core::MAX_PRECISION,
     scale: 0,
     min: None,
     max: None,
-    round: false,
+    on_excess_scale: attr::ExcessScale::Reject,
     currency_column: None,
 };
 
