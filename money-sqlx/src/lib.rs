@@ -98,7 +98,14 @@ pub use driver::{AsConnection, Driver};
 pub use error::{Error, ForeignKeyViolation, map_error};
 pub use model::{Idempotent, InsertMany, ModelExt};
 pub use money_core::db::{MoneyDatabase, SqlModel};
-pub use retry::{DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate};
+pub use retry::{
+    ADMIN_SHUTDOWN, CANNOT_CONNECT_NOW, CRASH_SHUTDOWN, DEADLOCK_DETECTED,
+    READ_ONLY_SQL_TRANSACTION, RetryCause, Retryable, SERIALIZATION_FAILURE, WSREP_NOT_READY,
+    is_retryable_sqlstate,
+};
 
 #[cfg(feature = "postgres")]
-pub use transaction::{Committed, IsolationLevel, TransactionOptions, transaction, transaction_on};
+pub use transaction::{
+    Committed, IsolationLevel, TransactionDatabase, TransactionOptions, TransactionPool,
+    transaction, transaction_on,
+};

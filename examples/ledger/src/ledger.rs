@@ -4,12 +4,11 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use money_core::{Decimal, MoneyModel, Rule};
 use money_sqlx::{
-    Committed, Idempotent, ModelExt, Retryable, TransactionOptions, transaction, transaction_on,
+    Committed, Idempotent, ModelExt, TransactionOptions, transaction, transaction_on,
 };
 use sqlx::{PgConnection, PgPool};
 
@@ -272,46 +271,27 @@ impl Ledger {
                 account: request.debit_account_id,
             });
         }
-        // Set when an attempt's body has run to its end: an error after that
-        // came from the helper's own check or COMMIT.
-        let body_done = Arc::new(AtomicBool::new(false));
         let attempt = attempt_body(|connection| {
             let request = request.clone();
             let policy = policy.clone();
-            let body_done = Arc::clone(&body_done);
-            Box::pin(async move {
-                body_done.store(false, Ordering::SeqCst);
-                let booked = book(connection, &request, policy.as_deref()).await?;
-                body_done.store(true, Ordering::SeqCst);
-                Ok(booked)
-            })
+            Box::pin(async move { book(connection, &request, policy.as_deref()).await })
         });
         let outcome = match connection {
             Some(connection) => transaction_on(connection, &self.options, attempt).await,
             None => transaction(&self.pool, &self.options, attempt).await,
         };
-        match outcome {
-            Ok(Committed {
-                value: (receipt, replayed),
-                attempts,
-            }) => Ok(Posted {
+        // A COMMIT whose answer was lost is `LedgerError::OutcomeUnknown`, decided by the
+        // helper (`Retryable::commit_outcome_unknown`), which never retries it.
+        outcome.map(
+            |Committed {
+                 value: (receipt, replayed),
+                 attempts,
+             }| Posted {
                 receipt,
                 replayed,
                 attempts,
-            }),
-            // A database error that says "rolled back" (40001, 40P01 once
-            // the budget is spent) is a failure; anything else after the
-            // body (a dead connection, a FATAL, a cancel) may hide a commit.
-            // Conservative: if an earlier attempt's body finished and a later
-            // attempt failed to begin, this says "unknown" too; resubmitting
-            // resolves it either way.
-            Err(LedgerError::Database(source))
-                if body_done.load(Ordering::SeqCst) && !source.is_retryable() =>
-            {
-                Err(LedgerError::OutcomeUnknown { source })
-            }
-            Err(error) => Err(error),
-        }
+            },
+        )
     }
 }
 

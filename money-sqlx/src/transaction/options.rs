@@ -157,7 +157,7 @@ impl TransactionOptions {
     }
 
     /// Open the transactions `READ ONLY` (default `false`): any write fails with SQLSTATE
-    /// `25006`.
+    /// `25006`, which is then not retried (without it, a `25006` means a standby and is).
     #[must_use]
     pub fn read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;
