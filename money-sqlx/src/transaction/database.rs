@@ -8,6 +8,7 @@ use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
 use super::TransactionOptions;
 use crate::driver::{BoxFuture, Driver};
+use crate::telemetry;
 
 /// A database [`transaction`](super::transaction()) runs on: PostgreSQL (feature
 /// `postgres`) and MariaDB/MySQL (feature `mysql`). Implemented by sqlx's database types
@@ -40,13 +41,14 @@ pub trait TransactionDatabase: Driver {
     #[doc(hidden)]
     fn commit_rolled_back(error: &sqlx::Error) -> bool;
 
-    /// What the span calls the server, once a connection is at hand: `"mariadb"` or
-    /// `"mysql"` for MariaDB/MySQL.
+    /// Undoes, once the transaction has ended (committed or not), what
+    /// [`Self::begin_statement`] set on the session beyond the transaction; `None` when
+    /// nothing needs undoing.
     #[doc(hidden)]
-    fn system_name(connection: &Self::Connection) -> &'static str {
-        let _ = connection;
-        Self::SYSTEM_NAME
-    }
+    fn reset_session<'c>(
+        connection: &'c mut Self::Connection,
+        options: &TransactionOptions,
+    ) -> Option<BoxFuture<'c, Result<(), sqlx::Error>>>;
 }
 
 /// `statement_timeout` as PostgreSQL reads it: whole milliseconds, rounded up, between 1 ms and
@@ -67,7 +69,7 @@ mod postgres {
     use super::*;
 
     impl TransactionDatabase for Postgres {
-        const SYSTEM_NAME: &'static str = "postgresql";
+        const SYSTEM_NAME: &'static str = telemetry::system_name(money_core::Dialect::Postgres);
 
         /// `BEGIN ISOLATION LEVEL ...; SET LOCAL statement_timeout = '...'`: the transaction
         /// and its timeout in one simple-query message, one round trip. The setting is a
@@ -117,6 +119,89 @@ mod postgres {
                 .as_database_error()
                 .and_then(|database| database.try_downcast_ref::<PgDatabaseError>())
                 .is_some_and(|database| database.severity() == PgSeverity::Error)
+        }
+
+        /// `SET LOCAL` ends with the transaction.
+        fn reset_session<'c>(
+            _connection: &'c mut PgConnection,
+            _options: &TransactionOptions,
+        ) -> Option<BoxFuture<'c, Result<(), sqlx::Error>>> {
+            None
+        }
+    }
+}
+
+#[cfg(feature = "mysql")]
+mod mysql {
+    use sqlx::{MySql, MySqlConnection};
+
+    use super::*;
+    use crate::RetryCause;
+
+    impl TransactionDatabase for MySql {
+        // MariaDB and MySQL share sqlx's driver, which does not say which server it reached.
+        const SYSTEM_NAME: &'static str = telemetry::system_name(money_core::Dialect::MySql);
+
+        /// `SET TRANSACTION ISOLATION LEVEL ...` (the next transaction only) and `START
+        /// TRANSACTION [READ ONLY]` in one text-protocol message, preceded by MariaDB's
+        /// `SET SESSION max_statement_time = <seconds>` when a statement timeout is asked for.
+        fn begin_statement(options: &TransactionOptions) -> SqlStr {
+            let level = options.isolation.as_sql();
+            let start = if options.read_only {
+                "START TRANSACTION READ ONLY"
+            } else {
+                "START TRANSACTION"
+            };
+            let begin = match options.statement_timeout {
+                None => format!("SET TRANSACTION ISOLATION LEVEL {level}; {start}"),
+                Some(timeout) => {
+                    let milliseconds = timeout_milliseconds(timeout);
+                    format!(
+                        "SET SESSION max_statement_time = {}.{:03}; SET TRANSACTION ISOLATION LEVEL {level}; {start}",
+                        milliseconds / 1000,
+                        milliseconds % 1000
+                    )
+                }
+            };
+            AssertSqlSafe(begin).into_sql_str()
+        }
+
+        /// A failed statement does not abort a MariaDB/MySQL transaction (only the statement is
+        /// undone), so `COMMIT` never silently drops work that the body saw succeed.
+        fn check_not_aborted(
+            _connection: &mut MySqlConnection,
+        ) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+            Box::pin(async { Ok(()) })
+        }
+
+        fn rollback_failed_begin(
+            connection: &mut MySqlConnection,
+        ) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+            Box::pin(async move {
+                sqlx::raw_sql("ROLLBACK").execute(connection).await?;
+                Ok(())
+            })
+        }
+
+        /// A conflict (`1213`: a deadlock, or a Galera certification failure) rolled the
+        /// transaction back. Any other answer at `COMMIT` (a node leaving the cluster, a killed
+        /// session) is not taken as proof that nothing was committed.
+        fn commit_rolled_back(error: &sqlx::Error) -> bool {
+            RetryCause::of(error) == Some(RetryCause::Conflict)
+        }
+
+        /// `max_statement_time` is a session variable: back to the server's default.
+        fn reset_session<'c>(
+            connection: &'c mut MySqlConnection,
+            options: &TransactionOptions,
+        ) -> Option<BoxFuture<'c, Result<(), sqlx::Error>>> {
+            options.statement_timeout?;
+            Some(Box::pin(async move {
+                sqlx::raw_sql("SET SESSION max_statement_time = DEFAULT")
+                    .execute(connection)
+                    .await?;
+                Ok(())
+            }))
         }
     }
 }

@@ -1,6 +1,9 @@
-//! Retrying PostgreSQL transactions: [`transaction`] runs a closure in a SERIALIZABLE (or
-//! chosen isolation) transaction and runs it again when PostgreSQL reports a serialization
-//! failure (SQLSTATE `40001`) or a deadlock (`40P01`), including a failure at `COMMIT`.
+//! Retrying transactions on PostgreSQL and MariaDB/MySQL: [`transaction`] runs a closure in a
+//! SERIALIZABLE (or chosen isolation) transaction and runs it again when the database reports a
+//! serialization failure (SQLSTATE `40001`) or a deadlock (`40P01`; MariaDB/MySQL `1213`, also a
+//! Galera certification conflict), including a failure at `COMMIT`, and when the host went away
+//! before `COMMIT` was sent (see [`RetryCause`]). A `COMMIT` whose answer was lost is an unknown
+//! outcome, never retried.
 //!
 //! Under SERIALIZABLE, PostgreSQL guarantees that every committed transaction behaves as if the
 //! transactions had run one after another, and enforces it by aborting some of them: code that
@@ -16,7 +19,9 @@
 //! - an error that is not worth retrying (a CHECK violation, a unique violation, a domain error
 //!   of the closure) ends the loop at once;
 //! - a transaction whose body swallowed a statement error and returned `Ok` is not reported as
-//!   committed (PostgreSQL answers `COMMIT` of an aborted transaction with a silent `ROLLBACK`).
+//!   committed (PostgreSQL answers `COMMIT` of an aborted transaction with a silent `ROLLBACK`);
+//! - a connection lost after `COMMIT` was sent is reported as such
+//!   ([`Retryable::commit_outcome_unknown`]), not retried.
 //!
 //! Each call runs inside a `tracing` span named `transaction` (target
 //! `money_sqlx::transaction`, level `INFO`) with the fields `isolation`, `read_only` and
@@ -24,9 +29,12 @@
 //! last `backoff` and, at the end, `attempts` and `outcome` (`committed`, `failed` for an error
 //! that is not retried, `exhausted` when the attempt budget is spent, `deadline`). Each retry is a
 //! `WARN` event with `attempt`, `sqlstate`, `phase` (where the error came: `begin`, `body`,
-//! `check` for the aborted-transaction check, `commit`) and `backoff`; giving up after retries is
-//! a `WARN` event too, an error that is not retried a `DEBUG` event, a commit a `DEBUG` event.
-//! The library never prints.
+//! `check` for the aborted-transaction check, `commit`), `reason` ([`RetryCause::as_str`]:
+//! `conflict`, `read_only`, `shutdown`, `connection_lost`, ...) and `backoff`; giving up after
+//! retries is a `WARN` event too, as is an unknown outcome (`outcome` = `unknown`), an error that
+//! is not retried a `DEBUG` event, a commit a `DEBUG` event. The span's `db.system.name` is
+//! `postgresql`, or `mysql` for MariaDB and MySQL alike (sqlx's driver does not say which server
+//! it reached). The library never prints.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -300,8 +308,7 @@ fn transaction_span<DB: TransactionDatabase>(options: &TransactionOptions) -> tr
     tracing::info_span!(
         "transaction",
         // OpenTelemetry's database conventions (see `crate::telemetry`); `map_error` in the body
-        // records the refusal's fields here. MariaDB/MySQL: corrected once a connection says
-        // which server it is.
+        // records the refusal's fields here.
         db.system.name = DB::SYSTEM_NAME,
         otel.status_code = Empty,
         db.response.status_code = Empty,
@@ -427,7 +434,7 @@ where
         attempt = attempt.saturating_add(1);
         span.record("attempt", attempt);
 
-        let failure = match run_attempt(&mut source, options, &mut body, &span).await {
+        let failure = match run_attempt(&mut source, options, &mut body).await {
             Ok(value) => {
                 span.record("attempts", attempt);
                 span.record("outcome", "committed");
@@ -546,7 +553,6 @@ async fn run_attempt<P, DB, T, E, F>(
     source: &mut Source<'_, P, DB>,
     options: &TransactionOptions,
     body: &mut F,
-    span: &tracing::Span,
 ) -> Result<T, Failure<E>>
 where
     P: TransactionPool<Database = DB> + ?Sized,
@@ -559,8 +565,13 @@ where
     let pool = match source {
         Source::Pool(pool) => *pool,
         Source::Held(connection) => {
-            span.record("db.system.name", DB::system_name(connection));
-            return run_in_transaction::<DB, T, E, F>(connection, options, body).await;
+            let outcome = run_in_transaction::<DB, T, E, F>(connection, options, body).await;
+            if !reset_session::<DB>(connection, options).await {
+                tracing::warn!(
+                    "transaction: the session setting of the statement timeout could not be reset; drop this connection"
+                );
+            }
+            return outcome;
         }
     };
     let mut connection = pool
@@ -568,14 +579,28 @@ where
         .acquire()
         .await
         .map_err(|error| Failure::of_helper(Phase::Begin, error, false))?;
-    span.record("db.system.name", DB::system_name(&connection));
     let outcome = run_in_transaction::<DB, T, E, F>(&mut connection, options, body).await;
-    if let Err(failure) = &outcome
-        && (failure.broken || failure.cause.is_some_and(RetryCause::leaves_host))
-    {
+    let moved_on = match &outcome {
+        Ok(_) => false,
+        Err(failure) => failure.broken || failure.cause.is_some_and(RetryCause::leaves_host),
+    };
+    // A connection that keeps a session setting of the transaction is not handed out again.
+    if moved_on || !reset_session::<DB>(&mut connection, options).await {
         connection.close_on_drop();
     }
     outcome
+}
+
+/// Undoes the session settings of `BEGIN` (MariaDB's `max_statement_time`); `false` when that
+/// failed.
+async fn reset_session<DB: TransactionDatabase>(
+    connection: &mut ConnectionOf<DB>,
+    options: &TransactionOptions,
+) -> bool {
+    match DB::reset_session(connection, options) {
+        None => true,
+        Some(reset) => reset.await.is_ok(),
+    }
 }
 
 /// `BEGIN`, statement timeout, body, aborted check and `COMMIT` on one connection; a rollback on
@@ -643,7 +668,7 @@ fn full_jitter(ceiling: Duration) -> Duration {
     Duration::from_nanos(fastrand::u64(0..=nanoseconds))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "postgres"))]
 mod tests {
     use super::*;
 

@@ -27,7 +27,8 @@ pub enum IsolationLevel {
 }
 
 impl IsolationLevel {
-    /// The level as PostgreSQL spells it in `BEGIN ISOLATION LEVEL ...`.
+    /// The level as PostgreSQL spells it in `BEGIN ISOLATION LEVEL ...` and MariaDB/MySQL in
+    /// `SET TRANSACTION ISOLATION LEVEL ...`.
     pub const fn as_sql(self) -> &'static str {
         match self {
             Self::Serializable => "SERIALIZABLE",
@@ -36,8 +37,9 @@ impl IsolationLevel {
         }
     }
 
-    /// The statement that opens a transaction at this level. Every combination is a literal, so
-    /// no SQL is built at run time.
+    /// The PostgreSQL statement that opens a transaction at this level. Every combination is a
+    /// literal, so no SQL is built at run time.
+    #[cfg(feature = "postgres")]
     pub(super) const fn begin_statement(self, read_only: bool) -> &'static str {
         match (self, read_only) {
             (Self::Serializable, false) => "BEGIN ISOLATION LEVEL SERIALIZABLE",
