@@ -12,6 +12,9 @@ use money_sqlx::{
 };
 use sqlx::{PgConnection, PgPool};
 
+/// A PostgreSQL cluster pool.
+type PgClusterPool = money_sqlx::cluster::ClusterPool<sqlx::Postgres>;
+
 use crate::currency;
 use crate::error::LedgerError;
 use crate::fx::{self, FxPolicy};
@@ -56,6 +59,10 @@ pub struct Posted {
 #[derive(Debug, Clone)]
 pub struct Ledger {
     pool: PgPool,
+    /// Set by [`Ledger::on_cluster`]: transfers then go through it, so that
+    /// a failover reroutes the pool.
+    /// (Boxed: a cluster pool holds its connect options and host list.)
+    cluster: Option<Arc<PgClusterPool>>,
     options: TransactionOptions,
 }
 
@@ -77,7 +84,25 @@ impl Ledger {
     /// sees the updated row, but the rate freshness and the reads'
     /// consistency rely on it).
     pub fn with_options(pool: PgPool, options: TransactionOptions) -> Self {
-        Self { pool, options }
+        Self {
+            pool,
+            cluster: None,
+            options,
+        }
+    }
+
+    /// A ledger on a cluster pool (`money_sqlx::cluster`): transfers run
+    /// through [`money_sqlx::transaction()`] on it, which, when the primary
+    /// goes away before a `COMMIT` was sent, reroutes the pool to the new
+    /// primary and runs the transfer again there; a `COMMIT` whose answer was
+    /// lost is [`LedgerError::OutcomeUnknown`], resolved by resubmitting.
+    /// [`Ledger::pool`] is the cluster's sqlx pool.
+    pub fn on_cluster(cluster: PgClusterPool, options: TransactionOptions) -> Self {
+        Self {
+            pool: cluster.pool().clone(),
+            cluster: Some(Arc::new(cluster)),
+            options,
+        }
     }
 
     /// SERIALIZABLE, at most 20 attempts within 10 s, and a 5 s statement
@@ -276,9 +301,10 @@ impl Ledger {
             let policy = policy.clone();
             Box::pin(async move { book(connection, &request, policy.as_deref()).await })
         });
-        let outcome = match connection {
-            Some(connection) => transaction_on(connection, &self.options, attempt).await,
-            None => transaction(&self.pool, &self.options, attempt).await,
+        let outcome = match (connection, &self.cluster) {
+            (Some(connection), _) => transaction_on(connection, &self.options, attempt).await,
+            (None, Some(cluster)) => transaction(&**cluster, &self.options, attempt).await,
+            (None, None) => transaction(&self.pool, &self.options, attempt).await,
         };
         // A COMMIT whose answer was lost is `LedgerError::OutcomeUnknown`, decided by the
         // helper (`Retryable::commit_outcome_unknown`), which never retries it.
