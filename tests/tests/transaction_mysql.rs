@@ -1,5 +1,6 @@
 //! `money_sqlx::transaction` on a real MariaDB server: the same helper as on PostgreSQL takes a
-//! `MySqlPool` or a `MySqlConnection`, retries a deadlock (1213, SQLSTATE 40001) at a statement,
+//! `MySqlPool` or a `MySqlConnection`, retries a deadlock (1213, SQLSTATE 40001) at a statement
+//! and a connection killed in the middle of the body,
 //! opens the transaction at the isolation level asked for, and applies a statement timeout that
 //! ends with the transaction. (A Galera certification conflict at `COMMIT` is in
 //! `cluster_galera.rs`, which owns the three-node cluster.)
@@ -243,5 +244,64 @@ async fn a_statement_timeout_cancels_a_slow_statement_and_ends_with_the_transact
         .expect("max_statement_time");
     assert_eq!(setting, global);
     drop(connection);
+    database.drop().await;
+}
+
+#[tokio::test]
+async fn a_connection_killed_in_the_body_is_retried_on_a_fresh_connection() {
+    let database = fresh_database().await;
+    let pool = database.pool.clone();
+    run(
+        &pool,
+        "CREATE TABLE booked (id BIGINT PRIMARY KEY) ENGINE = InnoDB",
+    )
+    .await;
+    let (records, _guard) = Records::install();
+    let killer = pool.clone();
+    let ids = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
+    let Committed { attempts, .. } = transaction(&pool, &TransactionOptions::default(), |conn| {
+        let killer = killer.clone();
+        let ids = Arc::clone(&ids);
+        Box::pin(async move {
+            sqlx::query("INSERT INTO booked VALUES (1)")
+                .execute(&mut *conn)
+                .await?;
+            let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+                .fetch_one(&mut *conn)
+                .await?;
+            let first = {
+                let mut ids = ids.lock().unwrap();
+                ids.push(id);
+                ids.len() == 1
+            };
+            if first {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL CONNECTION {id}")))
+                    .execute(&killer)
+                    .await
+                    .expect("KILL");
+            }
+            sqlx::query("INSERT INTO booked VALUES (2)")
+                .execute(&mut *conn)
+                .await?;
+            Ok::<_, money_sqlx::Error>(())
+        })
+    })
+    .await
+    .expect("committed on the second attempt");
+    assert_eq!(attempts, 2);
+    let ids = ids.lock().unwrap().clone();
+    assert_ne!(ids[0], ids[1], "the retry ran on the killed connection");
+    let retries = records.retries();
+    assert_eq!(retries.len(), 1, "{retries:?}");
+    assert_eq!(
+        (retries[0].0.as_str(), retries[0].1.as_str()),
+        ("body", "connection_lost"),
+        "{retries:?}"
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM booked")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(stored, 2, "the killed attempt's insert was rolled back");
     database.drop().await;
 }
