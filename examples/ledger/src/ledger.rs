@@ -50,8 +50,9 @@ pub struct Posted {
     /// `true` when an earlier submission of the same request had booked it
     /// and this call changed nothing.
     pub replayed: bool,
-    /// Transaction attempts, 1 unless a serialization failure or deadlock
-    /// made [`money_sqlx::transaction()`] run it again.
+    /// Transaction attempts, 1 unless a serialization failure, a deadlock or
+    /// a host that went away before `COMMIT` was sent made
+    /// [`money_sqlx::transaction()`] run it again.
     pub attempts: u32,
 }
 
