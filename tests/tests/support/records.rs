@@ -1,7 +1,14 @@
 //! A `tracing` recorder for the `transaction` helper's events and outcome, shared by the
 //! transaction tests (`#[path = "support/records.rs"] mod records;`).
+//!
+//! `tracing` caches per call site whether anyone listens, and with a thread-local default
+//! subscriber that cache can be filled from another test's thread, which has none. So one
+//! router is the global subscriber and hands each record to the [`Records`] installed on the
+//! current thread, if any. Use it from a current-thread runtime, where every task of the test
+//! runs on the test's thread.
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, Once};
 
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -28,8 +35,46 @@ impl Visit for Fields {
     }
 }
 
-impl<S: tracing::Subscriber> Layer<S> for Records {
+thread_local! {
+    static THREAD_RECORDS: RefCell<Option<Records>> = const { RefCell::new(None) };
+}
+
+/// The global layer: forwards to the current thread's [`Records`].
+struct Router;
+
+impl<S: tracing::Subscriber> Layer<S> for Router {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        THREAD_RECORDS.with(|slot| {
+            if let Some(records) = slot.borrow().as_ref() {
+                records.event(event);
+            }
+        });
+    }
+    fn on_record(
+        &self,
+        _: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        _: Context<'_, S>,
+    ) {
+        THREAD_RECORDS.with(|slot| {
+            if let Some(records) = slot.borrow().as_ref() {
+                records.record(values);
+            }
+        });
+    }
+}
+
+/// Removes the thread's [`Records`] when dropped.
+pub struct RecordsGuard;
+
+impl Drop for RecordsGuard {
+    fn drop(&mut self) {
+        THREAD_RECORDS.with(|slot| slot.borrow_mut().take());
+    }
+}
+
+impl Records {
+    fn event(&self, event: &tracing::Event<'_>) {
         if event
             .metadata()
             .target()
@@ -40,12 +85,8 @@ impl<S: tracing::Subscriber> Layer<S> for Records {
             self.events.lock().unwrap().push(fields.0);
         }
     }
-    fn on_record(
-        &self,
-        _: &tracing::span::Id,
-        values: &tracing::span::Record<'_>,
-        _: Context<'_, S>,
-    ) {
+
+    fn record(&self, values: &tracing::span::Record<'_>) {
         let mut fields = Fields(Vec::new());
         values.record(&mut fields);
         for (name, value) in fields.0 {
@@ -58,10 +99,15 @@ impl<S: tracing::Subscriber> Layer<S> for Records {
 
 impl Records {
     /// Installs the recorder on this thread (the tests run on a current-thread runtime).
-    pub fn install() -> (Self, tracing::subscriber::DefaultGuard) {
+    pub fn install() -> (Self, RecordsGuard) {
+        static ROUTER: Once = Once::new();
+        ROUTER.call_once(|| {
+            tracing::subscriber::set_global_default(Registry::default().with(Router))
+                .expect("no other global tracing subscriber in this test binary");
+        });
         let records = Self::default();
-        let guard = tracing::subscriber::set_default(Registry::default().with(records.clone()));
-        (records, guard)
+        THREAD_RECORDS.with(|slot| *slot.borrow_mut() = Some(records.clone()));
+        (records, RecordsGuard)
     }
 
     /// The retry events, as `(phase, reason, sqlstate)`.
