@@ -11,6 +11,7 @@
 //! | | | `FOREIGN KEY constraint failed` (787, or 1811 for `RESTRICT`) | [`Error::ForeignKeyUnnamed`]: SQLite names no constraint, so the key is not guessed |
 //! | 22003 numeric_value_out_of_range | 1264 (SQLSTATE 22003) | | [`Error::NumericOverflow`]: PostgreSQL names no column |
 //! | 40001, 40P01 | 1213 (SQLSTATE 40001) | | [`Error::Conflict`], retryable |
+//! | the connection lost after `COMMIT` was sent ([`transaction`](crate::transaction())) | the same | | [`Error::OutcomeUnknown`] |
 //! | anything else | | | [`Error::Database`], untouched |
 //!
 //! MariaDB, MySQL and SQLite name the constraint only in the message; it is
@@ -49,7 +50,7 @@ use money_core::{Dialect, MoneyModel, Rule, Table, ValidationErrors};
 use sqlx::error::ErrorKind;
 
 use crate::driver::error_details;
-use crate::retry::Retryable;
+use crate::retry::{RetryCause, Retryable};
 use crate::telemetry::{self, Refusal};
 
 /// The statement that gives a MariaDB/MySQL session English error messages,
@@ -234,6 +235,18 @@ pub enum Error {
         /// The error.
         source: sqlx::Error,
     },
+    /// [`transaction`](crate::transaction()) sent `COMMIT` and never got its answer: the
+    /// connection died, or the server ended the session. The transaction may or may not have
+    /// committed, so it was not retried; resubmit the same request under the same idempotency
+    /// key to learn which.
+    #[error(
+        "outcome unknown: the connection failed after COMMIT was sent ({source}); resubmit the same request under the same idempotency key to learn whether it committed"
+    )]
+    OutcomeUnknown {
+        /// The error at `COMMIT`.
+        #[source]
+        source: sqlx::Error,
+    },
     /// Any other error, untouched.
     #[error(transparent)]
     Database(sqlx::Error),
@@ -294,10 +307,22 @@ impl Retryable for Error {
         }
     }
 
+    fn retry_cause(&self) -> Option<RetryCause> {
+        match self {
+            Error::Conflict { .. } => Some(RetryCause::Conflict),
+            Error::Database(error) => RetryCause::of(error),
+            _ => None,
+        }
+    }
+
+    fn commit_outcome_unknown(cause: sqlx::Error) -> Self {
+        Error::OutcomeUnknown { source: cause }
+    }
+
     fn sqlstate(&self) -> Option<Cow<'_, str>> {
         match self {
             Error::Conflict { sqlstate, .. } => Some(Cow::Borrowed(sqlstate)),
-            Error::Database(error) => sqlstate(error),
+            Error::Database(error) | Error::OutcomeUnknown { source: error } => sqlstate(error),
             Error::NumericOverflow { .. } => Some(Cow::Borrowed("22003")),
             Error::UnreadableMessage { source, .. } => sqlstate(source),
             _ => None,
@@ -417,6 +442,7 @@ fn describe(
         // Retried by `transaction`, which reports the retries.
         Error::Conflict { .. } => ("serialization_failure".to_owned(), None, None, true),
         Error::UnreadableMessage { .. } => ("unreadable_message".to_owned(), None, None, false),
+        Error::OutcomeUnknown { .. } => ("outcome_unknown".to_owned(), None, None, false),
         // A value type refused a value before anything was sent.
         Error::Value(_) => ("invalid_value".to_owned(), None, None, true),
         Error::NumericOverflow { .. }

@@ -12,9 +12,11 @@
 //!   a duplicate, and whether a conflict is worth retrying.
 //! - With the `serde` feature, an [`Error`] converts to an RFC 9457 problem
 //!   details body (`Problem::from(&error)`, see the `problem` module).
-//! - [`transaction()`] runs a closure in a SERIALIZABLE transaction and
-//!   retries serialization failures and deadlocks; [`transaction_on`] does
-//!   the same on a connection the caller holds.
+//! - [`transaction()`] runs a closure in a SERIALIZABLE transaction on
+//!   PostgreSQL or MariaDB/MySQL and retries serialization failures,
+//!   deadlocks and hosts that went away before `COMMIT` was sent, and says
+//!   when a `COMMIT` was lost ([`Error::OutcomeUnknown`]); [`transaction_on`]
+//!   does the same on a connection the caller holds.
 //! - [`cluster`] takes several hosts (libpq's `h1:5432,h2:5433` URL or a
 //!   builder) and builds a pool that connects only to the writable primary
 //!   and can be rerouted after a failover.
@@ -55,7 +57,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `postgres` | PostgreSQL: the impls, `insert_many` as one `UNNEST` statement, and the retrying [`transaction()`] |
-//! | `mysql` | MariaDB 10.2+ / MySQL 8.0.16+ |
+//! | `mysql` | MariaDB 10.2+ / MySQL 8.0.16+: the impls and the retrying [`transaction()`] |
 //! | `sqlite` | SQLite, with the SQLite library bundled (sqlx's `sqlite`) |
 //! | `sqlite-unbundled` | SQLite, linked to the system's SQLite library (sqlx's `sqlite-unbundled`; its build runs bindgen, which needs libclang) |
 //! | `serde` | `money_core::problem::Problem::from(&Error)`: errors as RFC 9457 problem details, for web services (turns on money-core's `serde`) |
@@ -90,7 +92,7 @@ pub mod schema;
 #[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
 pub mod sqlite;
 pub mod telemetry;
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod transaction;
 
 pub use bulk::BulkLoad;
@@ -98,7 +100,14 @@ pub use driver::{AsConnection, Driver};
 pub use error::{Error, ForeignKeyViolation, map_error};
 pub use model::{Idempotent, InsertMany, ModelExt};
 pub use money_core::db::{MoneyDatabase, SqlModel};
-pub use retry::{DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate};
+pub use retry::{
+    ADMIN_SHUTDOWN, CANNOT_CONNECT_NOW, CRASH_SHUTDOWN, DEADLOCK_DETECTED,
+    READ_ONLY_SQL_TRANSACTION, RetryCause, Retryable, SERIALIZATION_FAILURE, WSREP_NOT_READY,
+    is_retryable_sqlstate,
+};
 
-#[cfg(feature = "postgres")]
-pub use transaction::{Committed, IsolationLevel, TransactionOptions, transaction, transaction_on};
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub use transaction::{
+    Committed, IsolationLevel, TransactionDatabase, TransactionOptions, TransactionPool,
+    transaction, transaction_on,
+};

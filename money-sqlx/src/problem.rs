@@ -7,7 +7,7 @@
 //! | [`Error::UnknownConstraint`], [`Error::NumericOverflow`], [`Error::Encode`], [`Error::ForeignKeyUnnamed`], [`Error::ForeignKey`] with a missing referenced row, a foreign key violation left unmapped | 422 | `refused` |
 //! | [`Error::ForeignKey`] on a row still referenced | 409 | `refused` |
 //! | [`Error::Duplicate`] | 409 | `duplicate` |
-//! | [`Error::Conflict`] (the retry budget is spent), a pool that timed out | 503 with `retry_after` | `retry-exhausted` |
+//! | [`Error::Conflict`] (the retry budget is spent), a pool that timed out, [`Error::OutcomeUnknown`] (resubmit under the same key) | 503 with `retry_after` | `retry-exhausted` |
 //! | [`Error::SchemaDrift`], [`Error::NoKey`], any other database error | 500 | `internal` |
 //!
 //! ```
@@ -102,6 +102,10 @@ impl From<&Error> for Problem {
             ),
             Error::UnreadableMessage { .. } => refused(error.to_string()),
             Error::SchemaDrift { .. } | Error::NoKey { .. } => Problem::internal(error.to_string()),
+            // The same answer as the ledger's: resubmitting under the same key resolves it.
+            Error::OutcomeUnknown { .. } => {
+                Problem::retry_exhausted(error.to_string(), RETRY_AFTER_SECONDS)
+            }
             Error::Database(database) => match database {
                 sqlx::Error::PoolTimedOut => {
                     Problem::retry_exhausted(error.to_string(), RETRY_AFTER_SECONDS)

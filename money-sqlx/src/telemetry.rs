@@ -24,7 +24,7 @@ use tracing::Span;
 use tracing::field::Empty;
 
 /// `db.system.name` for a dialect.
-pub(crate) fn system_name(dialect: Dialect) -> &'static str {
+pub(crate) const fn system_name(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Postgres => "postgresql",
         Dialect::MySql => "mysql",

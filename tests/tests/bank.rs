@@ -265,7 +265,7 @@ async fn run_bank(parameters: &Parameters) {
     let attempted = ok_in_run + failed_in_run + unknown.len();
     report!(
         "bank: {attempted} transfers in {seconds:.1} s ({:.0} transfers/s submitted, {:.0}/s booked), \
-         {retries} serialization retries of booked transfers",
+         {retries} retries of booked transfers (serialization failures and lost connections)",
         attempted as f64 / seconds,
         ok_in_run as f64 / seconds,
     );

@@ -1,7 +1,8 @@
 //! Several MariaDB hosts (`money_sqlx::cluster`) on a real three-node Galera cluster
 //! (`money_tests::galera`, one cluster for this whole test binary): a node that is down or
 //! not ready is passed over, a killed node rejoins by incremental state transfer, a
-//! conflicting COMMIT on a second node fails with 1213/40001 and is classified retryable, and
+//! conflicting COMMIT on a second node fails with 1213/40001, is classified retryable and is
+//! retried by `money_sqlx::transaction`, and
 //! a CHECK refused on another node maps back to the field.
 
 use std::time::{Duration, Instant};
@@ -12,6 +13,10 @@ use money_sqlx::cluster::{HostAddr, MySqlCluster, PassOverReason, TargetSessionA
 use money_tests::galera;
 use sqlx::mysql::{MySqlDatabaseError, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection};
+
+#[path = "support/records.rs"]
+mod records;
+use records::Records;
 
 #[derive(Debug, MoneyModel)]
 #[allow(dead_code)] // fields exist to be stored, not read
@@ -311,6 +316,83 @@ async fn a_conflicting_commit_on_another_node_fails_with_40001_and_is_retryable(
             "node {node}"
         );
     }
+}
+
+#[tokio::test]
+async fn money_sqlx_transaction_retries_a_certification_conflict_at_commit() {
+    let galera = galera::cluster().await;
+    let _faults = galera.faults().read().await;
+    let database = galera.fresh_database().await;
+    let mut node0 = causal(0, &database).await;
+    run(&mut node0, &Account::create_table_sql(Dialect::MySql)).await;
+    run(
+        &mut node0,
+        "INSERT INTO accounts (id, balance) VALUES (1, 100)",
+    )
+    .await;
+    let other_node = MySqlPoolOptions::new()
+        .max_connections(1)
+        .connect(&galera.url(0, &database))
+        .await
+        .expect("a pool on node 0");
+    let pool = MySqlPoolOptions::new()
+        .max_connections(1)
+        .after_connect(|connection, _| {
+            Box::pin(async move {
+                // See node 0's committed writes before each statement.
+                sqlx::query("SET SESSION wsrep_sync_wait = 15")
+                    .execute(connection)
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect(&galera.url(1, &database))
+        .await
+        .expect("a pool on node 1");
+
+    // On node 1, the first attempt updates the row; meanwhile node 0 commits an update of the
+    // same row. Nothing waits for a lock: node 1's COMMIT loses the certification (1213), and
+    // the helper runs the whole transaction again.
+    let (records, _guard) = Records::install();
+    let calls = std::sync::atomic::AtomicU32::new(0);
+    let committed =
+        money_sqlx::transaction(&pool, &money_sqlx::TransactionOptions::default(), |conn| {
+            let first = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+            let other_node = other_node.clone();
+            Box::pin(async move {
+                sqlx::query("UPDATE accounts SET balance = balance - 20 WHERE id = 1")
+                    .execute(&mut *conn)
+                    .await?;
+                if first {
+                    sqlx::query("UPDATE accounts SET balance = balance - 10 WHERE id = 1")
+                        .execute(&other_node)
+                        .await?;
+                }
+                Ok::<_, money_sqlx::Error>(())
+            })
+        })
+        .await
+        .expect("committed on the second attempt");
+    assert_eq!(committed.attempts, 2);
+    assert_eq!(
+        records.retries(),
+        [(
+            "commit".to_owned(),
+            "conflict".to_owned(),
+            "40001".to_owned()
+        )]
+    );
+    assert_eq!(records.outcome().as_deref(), Some("committed"));
+    for node in 0..galera::NODES {
+        let mut connection = causal(node, &database).await;
+        assert_eq!(
+            balance(&mut connection, 1).await,
+            Decimal::new(70, 0),
+            "node {node}: both updates, once each"
+        );
+    }
+    pool.close().await;
+    other_node.close().await;
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use money_core::{Decimal, ValidationErrors};
-use money_sqlx::Retryable;
+use money_sqlx::{RetryCause, Retryable};
 
 use crate::currency::CurrencyError;
 use crate::{FxRate, Timestamp, Transfer};
@@ -124,9 +124,10 @@ pub enum LedgerError {
     /// models accept; reported rather than panicking).
     #[error("an account's net movement does not fit a decimal")]
     Overflow,
-    /// The transaction ran its body to the end, then the connection failed
-    /// at or just before `COMMIT` without the database saying that it rolled
-    /// back: the transfer may or may not be booked. Resubmit the same
+    /// `COMMIT` was sent and its answer never came (the connection died, or
+    /// the server ended the session), as [`money_sqlx::transaction()`]
+    /// reports it through [`Retryable::commit_outcome_unknown`]: the
+    /// transfer may or may not be booked, and it was not retried. Resubmit the same
     /// request (same id, same payload) to learn which; idempotency makes
     /// that safe. The same holds when the caller drops a transfer's future
     /// (a timeout, for instance).
@@ -154,13 +155,27 @@ impl From<sqlx::Error> for LedgerError {
     }
 }
 
-/// Serialization failures and deadlocks are retried by
-/// [`money_sqlx::transaction()`]; nothing the ledger decides is.
+/// Serialization failures, deadlocks and a host that went away before
+/// `COMMIT` was sent are retried by [`money_sqlx::transaction()`]; nothing
+/// the ledger decides is.
 impl Retryable for LedgerError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Database(error) => error.is_retryable(),
             _ => false,
+        }
+    }
+
+    fn retry_cause(&self) -> Option<RetryCause> {
+        match self {
+            Self::Database(error) => error.retry_cause(),
+            _ => None,
+        }
+    }
+
+    fn commit_outcome_unknown(cause: sqlx::Error) -> Self {
+        Self::OutcomeUnknown {
+            source: money_sqlx::Error::from(cause),
         }
     }
 

@@ -4,14 +4,16 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use money_core::{Decimal, MoneyModel, Rule};
 use money_sqlx::{
-    Committed, Idempotent, ModelExt, Retryable, TransactionOptions, transaction, transaction_on,
+    Committed, Idempotent, ModelExt, TransactionOptions, transaction, transaction_on,
 };
 use sqlx::{PgConnection, PgPool};
+
+/// A PostgreSQL cluster pool.
+type PgClusterPool = money_sqlx::cluster::ClusterPool<sqlx::Postgres>;
 
 use crate::currency;
 use crate::error::LedgerError;
@@ -48,8 +50,9 @@ pub struct Posted {
     /// `true` when an earlier submission of the same request had booked it
     /// and this call changed nothing.
     pub replayed: bool,
-    /// Transaction attempts, 1 unless a serialization failure or deadlock
-    /// made [`money_sqlx::transaction()`] run it again.
+    /// Transaction attempts, 1 unless a serialization failure, a deadlock or
+    /// a host that went away before `COMMIT` was sent made
+    /// [`money_sqlx::transaction()`] run it again.
     pub attempts: u32,
 }
 
@@ -57,6 +60,10 @@ pub struct Posted {
 #[derive(Debug, Clone)]
 pub struct Ledger {
     pool: PgPool,
+    /// Set by [`Ledger::on_cluster`]: transfers then go through it, so that
+    /// a failover reroutes the pool.
+    /// (Boxed: a cluster pool holds its connect options and host list.)
+    cluster: Option<Arc<PgClusterPool>>,
     options: TransactionOptions,
 }
 
@@ -78,7 +85,25 @@ impl Ledger {
     /// sees the updated row, but the rate freshness and the reads'
     /// consistency rely on it).
     pub fn with_options(pool: PgPool, options: TransactionOptions) -> Self {
-        Self { pool, options }
+        Self {
+            pool,
+            cluster: None,
+            options,
+        }
+    }
+
+    /// A ledger on a cluster pool (`money_sqlx::cluster`): transfers run
+    /// through [`money_sqlx::transaction()`] on it, which, when the primary
+    /// goes away before a `COMMIT` was sent, reroutes the pool to the new
+    /// primary and runs the transfer again there; a `COMMIT` whose answer was
+    /// lost is [`LedgerError::OutcomeUnknown`], resolved by resubmitting.
+    /// [`Ledger::pool`] is the cluster's sqlx pool.
+    pub fn on_cluster(cluster: PgClusterPool, options: TransactionOptions) -> Self {
+        Self {
+            pool: cluster.pool().clone(),
+            cluster: Some(Arc::new(cluster)),
+            options,
+        }
     }
 
     /// SERIALIZABLE, at most 20 attempts within 10 s, and a 5 s statement
@@ -272,46 +297,28 @@ impl Ledger {
                 account: request.debit_account_id,
             });
         }
-        // Set when an attempt's body has run to its end: an error after that
-        // came from the helper's own check or COMMIT.
-        let body_done = Arc::new(AtomicBool::new(false));
         let attempt = attempt_body(|connection| {
             let request = request.clone();
             let policy = policy.clone();
-            let body_done = Arc::clone(&body_done);
-            Box::pin(async move {
-                body_done.store(false, Ordering::SeqCst);
-                let booked = book(connection, &request, policy.as_deref()).await?;
-                body_done.store(true, Ordering::SeqCst);
-                Ok(booked)
-            })
+            Box::pin(async move { book(connection, &request, policy.as_deref()).await })
         });
-        let outcome = match connection {
-            Some(connection) => transaction_on(connection, &self.options, attempt).await,
-            None => transaction(&self.pool, &self.options, attempt).await,
+        let outcome = match (connection, &self.cluster) {
+            (Some(connection), _) => transaction_on(connection, &self.options, attempt).await,
+            (None, Some(cluster)) => transaction(&**cluster, &self.options, attempt).await,
+            (None, None) => transaction(&self.pool, &self.options, attempt).await,
         };
-        match outcome {
-            Ok(Committed {
-                value: (receipt, replayed),
-                attempts,
-            }) => Ok(Posted {
+        // A COMMIT whose answer was lost is `LedgerError::OutcomeUnknown`, decided by the
+        // helper (`Retryable::commit_outcome_unknown`), which never retries it.
+        outcome.map(
+            |Committed {
+                 value: (receipt, replayed),
+                 attempts,
+             }| Posted {
                 receipt,
                 replayed,
                 attempts,
-            }),
-            // A database error that says "rolled back" (40001, 40P01 once
-            // the budget is spent) is a failure; anything else after the
-            // body (a dead connection, a FATAL, a cancel) may hide a commit.
-            // Conservative: if an earlier attempt's body finished and a later
-            // attempt failed to begin, this says "unknown" too; resubmitting
-            // resolves it either way.
-            Err(LedgerError::Database(source))
-                if body_done.load(Ordering::SeqCst) && !source.is_retryable() =>
-            {
-                Err(LedgerError::OutcomeUnknown { source })
-            }
-            Err(error) => Err(error),
-        }
+            },
+        )
     }
 }
 

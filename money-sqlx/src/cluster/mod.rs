@@ -21,10 +21,11 @@
 //! When no host qualifies, the search ends after a bounded wait with
 //! [`NoWritableHost`], which names every host and why it was passed over.
 //!
-//! Not done yet: `money_sqlx::transaction` does not call [`ClusterPool::reroute`]
-//! by itself, nor retry a transaction that failed on a host that went away;
-//! call `reroute` when an acquire times out or a statement fails with a
-//! connection error, `25006` (read-only transaction) or `57P01`..`57P03`.
+//! [`transaction`](crate::transaction()) takes a [`ClusterPool`]: when an
+//! attempt fails because its host went away before `COMMIT` was sent (a
+//! connection error, `25006`, `57P01`..`57P03`), it calls
+//! [`ClusterPool::reroute`] and runs the transaction again on the new
+//! primary. Outside it, call `reroute` yourself on those errors.
 //!
 //! ```no_run
 //! # #[cfg(feature = "postgres")]

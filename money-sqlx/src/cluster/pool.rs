@@ -79,6 +79,7 @@ impl<DB: ClusterDatabase> ClusterPool<DB> {
     /// Call it after a failover: when acquiring a connection times out, or a statement fails
     /// with a connection error, SQLSTATE `25006` (read-only transaction: the host is now a
     /// standby) or `57P01`..`57P03` (the server is shutting down or starting).
+    /// [`transaction`](crate::transaction()) on this pool calls it by itself on those errors.
     ///
     /// # Errors
     ///

@@ -1,6 +1,9 @@
-//! Retrying PostgreSQL transactions: [`transaction`] runs a closure in a SERIALIZABLE (or
-//! chosen isolation) transaction and runs it again when PostgreSQL reports a serialization
-//! failure (SQLSTATE `40001`) or a deadlock (`40P01`), including a failure at `COMMIT`.
+//! Retrying transactions on PostgreSQL and MariaDB/MySQL: [`transaction`] runs a closure in a
+//! SERIALIZABLE (or chosen isolation) transaction and runs it again when the database reports a
+//! serialization failure (SQLSTATE `40001`) or a deadlock (`40P01`; MariaDB/MySQL `1213`, also a
+//! Galera certification conflict), including a failure at `COMMIT`, and when the host went away
+//! before `COMMIT` was sent (see [`RetryCause`]). A `COMMIT` whose answer was lost is an unknown
+//! outcome, never retried.
 //!
 //! Under SERIALIZABLE, PostgreSQL guarantees that every committed transaction behaves as if the
 //! transactions had run one after another, and enforces it by aborting some of them: code that
@@ -16,7 +19,9 @@
 //! - an error that is not worth retrying (a CHECK violation, a unique violation, a domain error
 //!   of the closure) ends the loop at once;
 //! - a transaction whose body swallowed a statement error and returned `Ok` is not reported as
-//!   committed (PostgreSQL answers `COMMIT` of an aborted transaction with a silent `ROLLBACK`).
+//!   committed (PostgreSQL answers `COMMIT` of an aborted transaction with a silent `ROLLBACK`);
+//! - a connection lost after `COMMIT` was sent is reported as such
+//!   ([`Retryable::commit_outcome_unknown`]), not retried.
 //!
 //! Each call runs inside a `tracing` span named `transaction` (target
 //! `money_sqlx::transaction`, level `INFO`) with the fields `isolation`, `read_only` and
@@ -24,26 +29,36 @@
 //! last `backoff` and, at the end, `attempts` and `outcome` (`committed`, `failed` for an error
 //! that is not retried, `exhausted` when the attempt budget is spent, `deadline`). Each retry is a
 //! `WARN` event with `attempt`, `sqlstate`, `phase` (where the error came: `begin`, `body`,
-//! `check` for the aborted-transaction check, `commit`) and `backoff`; giving up after retries is
-//! a `WARN` event too, an error that is not retried a `DEBUG` event, a commit a `DEBUG` event.
-//! The library never prints.
+//! `check` for the aborted-transaction check, `commit`), `reason` ([`RetryCause::as_str`]:
+//! `conflict`, `read_only`, `shutdown`, `connection_lost`, ...) and `backoff`; giving up after
+//! retries is a `WARN` event too, as is an unknown outcome (`outcome` = `unknown`), an error that
+//! is not retried a `DEBUG` event, a commit a `DEBUG` event. The span's `db.system.name` is
+//! `postgresql`, or `mysql` for MariaDB and MySQL alike (sqlx's driver does not say which server
+//! it reached). The library never prints.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, SqlSafeStr, Transaction};
+use sqlx::{Database, Transaction};
 use tracing::Instrument;
 use tracing::field::{Empty, debug as debug_field};
 
+mod database;
 mod options;
+mod source;
 
+pub use database::TransactionDatabase;
 pub use options::{IsolationLevel, TransactionOptions};
+pub use source::TransactionPool;
 
+pub use crate::driver::AsConnection;
 pub use crate::retry::{
-    DEADLOCK_DETECTED, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate,
+    DEADLOCK_DETECTED, RetryCause, Retryable, SERIALIZATION_FAILURE, is_retryable_sqlstate,
 };
+
+/// The connection type of a database, as the closure of [`transaction`] receives it.
+pub type ConnectionOf<DB> = <DB as Database>::Connection;
 
 /// What a successful [`transaction`] returns: the closure's value from the attempt that
 /// committed, and how many attempts it took (1 when the first one committed).
@@ -56,25 +71,51 @@ pub struct Committed<T> {
 }
 
 /// Runs `body` in a transaction on a connection from `pool`, commits it, and runs the whole
-/// transaction again while it fails with a [`Retryable`] error, including a failure at `COMMIT`.
+/// transaction again while it fails with a [retryable](Retryable::retry_cause) error before its
+/// `COMMIT` was sent, or with a conflict at `COMMIT`.
 ///
-/// Each attempt takes a connection from the pool and:
+/// `pool` is a `PgPool`, a `MySqlPool` or a [`ClusterPool`](crate::cluster::ClusterPool) of
+/// either (see [`TransactionPool`]). Each attempt takes a connection from the pool and:
 ///
-/// 1. opens the transaction with `BEGIN ISOLATION LEVEL ...` (and `READ ONLY` when asked) and
-///    sets the [statement timeout](TransactionOptions::statement_timeout) for this transaction
-///    only (`SET LOCAL statement_timeout`), both in one simple-query message, one round trip;
+/// 1. opens the transaction at the [isolation level](TransactionOptions::isolation), with the
+///    [statement timeout](TransactionOptions::statement_timeout), in one message, one round
+///    trip (PostgreSQL: `BEGIN ISOLATION LEVEL ...; SET LOCAL statement_timeout = ...`;
+///    MariaDB/MySQL: see [below](#mariadb-and-mysql));
 /// 2. calls `body` with the connection, inside the open transaction: run every statement of the
 ///    transaction on it, and nothing else on other connections;
-/// 3. on `Ok`, checks that the transaction is not aborted (one extra round trip, see below) and
-///    commits it; on `Err`, rolls it back.
+/// 3. on `Ok`, checks on PostgreSQL that the transaction is not aborted (one extra round trip,
+///    see below) and commits it; on `Err`, rolls it back.
 ///
-/// A retryable error (at `BEGIN`, in `body` or at `COMMIT`) rolls back, returns the connection
-/// to the pool, sleeps a random time between zero and
-/// `min(max_backoff, initial_backoff * 2^(retry - 1))` and starts the next attempt. The loop ends
-/// with the last error when the [attempt budget](TransactionOptions::max_attempts) is spent, or
-/// when the sleep would reach past the [deadline](TransactionOptions::deadline): the helper
-/// never sleeps past it and never starts an attempt after it. Any other error rolls back and is
-/// returned at once.
+/// # What is retried
+///
+/// Every failure is classified once, by [`RetryCause`] (through [`Retryable::retry_cause`] for
+/// the closure's errors):
+///
+/// - a conflict (serialization failure `40001`, deadlock `40P01`, MariaDB/MySQL `1213`, which
+///   is also how Galera reports a certification conflict at `COMMIT`) at `BEGIN`, at any
+///   statement or at `COMMIT`: retried;
+/// - a host that went away **before `COMMIT` was sent**: a connection that died (I/O error) or
+///   was refused, a pool that timed out, a read-only session (`25006`: a standby; not when the
+///   transaction was opened [read-only](TransactionOptions::read_only) on purpose), a server
+///   shutting down or starting (`57P01`, `57P02`, `57P03`), a Galera node that is not ready
+///   (`1047`): retried on a fresh connection from the pool. A
+///   [`ClusterPool`](crate::cluster::ClusterPool) is first [rerouted](crate::cluster::ClusterPool::reroute)
+///   to the host that is writable now, within what is left of the deadline; the connection
+///   that failed is closed, never returned to the pool;
+/// - a connection lost **after `COMMIT` was sent** (an I/O error, or the server ending the
+///   session, at `COMMIT`): the transaction may or may not have committed. It is **never
+///   retried**; the error is [`Retryable::commit_outcome_unknown`], which for
+///   [`crate::Error`] is [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown), a value to
+///   match, not a message to read. Resolve it with an idempotency key (resubmit the same
+///   request), as the ledger example does;
+/// - anything else (a CHECK violation, a unique violation, a domain error of the closure):
+///   rolled back and returned at once.
+///
+/// A retry rolls back, returns the connection to the pool, sleeps a random time between zero
+/// and `min(max_backoff, initial_backoff * 2^(retry - 1))` and starts the next attempt. The
+/// loop ends with the last error when the [attempt budget](TransactionOptions::max_attempts)
+/// is spent, or when the sleep would reach past the [deadline](TransactionOptions::deadline):
+/// the helper never sleeps past it and never starts an attempt after it.
 ///
 /// `body` is `FnMut` because it runs once per attempt: everything it does must be repeatable.
 /// The future it returns may borrow the connection and nothing else that is not `'static`
@@ -87,9 +128,9 @@ pub struct Committed<T> {
 ///
 /// The error type is the closure's own, so an `Err` does not carry the attempt count: the
 /// `transaction` span records it (field `attempts`, with `outcome` = `"exhausted"`,
-/// `"deadline"` or `"failed"`), and a closure that needs it can count its calls. A caller that
-/// must tell "gave up after retries" apart can compare [`Retryable::is_retryable`] on the error:
-/// only a give-up returns a retryable error.
+/// `"deadline"`, `"unknown"` or `"failed"`), and a closure that needs it can count its calls.
+/// A caller that must tell "gave up after retries" apart can ask [`Retryable::retry_cause`] of
+/// the error: only a give-up returns an error that has one.
 ///
 /// # Aborted transactions
 ///
@@ -99,25 +140,44 @@ pub struct Committed<T> {
 /// transaction that fails with SQLSTATE `25P02` (in_failed_sql_transaction), which is returned
 /// and not retried (the statement error that caused it is no longer known).
 ///
+/// # MariaDB and MySQL
+///
+/// `SET TRANSACTION ISOLATION LEVEL ...` (which applies to the next transaction only) and
+/// `START TRANSACTION` (`READ ONLY` when asked) travel in one text-protocol message. The
+/// statement timeout is MariaDB's `max_statement_time` (whole milliseconds, as seconds); it is
+/// a session variable there, so the helper sets it in the same message and sets it back to
+/// `DEFAULT` after the transaction ends, which costs one more round trip, only when a timeout
+/// is asked for. MySQL has no `max_statement_time` (its `max_execution_time` covers `SELECT`
+/// only): a statement timeout on MySQL fails at `BEGIN` with MySQL's error.
+///
+/// A failed statement does not abort a MariaDB/MySQL transaction: the statement alone is
+/// undone and the transaction goes on, so `COMMIT` cannot silently drop work and no check is
+/// needed before it. A deadlock (`1213`) is different: the server rolls the whole transaction
+/// back, and statements after it run **outside any transaction** (autocommit), so a body must
+/// never swallow a `1213`: return it and let the helper retry. On Galera, a certification
+/// conflict arrives as `1213` at `COMMIT` and is retried like a deadlock; Galera does not give
+/// SERIALIZABLE across nodes (see the README, "On a cluster").
+///
 /// # Connections
 ///
-/// A connection whose rollback fails is closed instead of going back to the pool. If the
-/// returned future is dropped mid-attempt, the transaction is rolled back when the connection
-/// goes back to the pool (sqlx queues the `ROLLBACK`).
+/// A connection whose rollback fails, or whose host went away, is closed instead of going back
+/// to the pool. If the returned future is dropped mid-attempt, the transaction is rolled back
+/// when the connection goes back to the pool (sqlx queues the `ROLLBACK`).
 ///
 /// The helper adds no round trip of its own to taking and returning the connection, but the
 /// pool does, and the pool's options are the caller's: sqlx pings a connection when it leaves
 /// the pool unless the pool was built with `PgPoolOptions::test_before_acquire(false)`, and
-/// always pings it when it goes back. An attempt on a dead pooled connection fails at `BEGIN`
-/// with an I/O error, before any statement of the body ran; it is not retried. A worker that
-/// runs many transactions can keep one connection and call [`transaction_on`], which goes
-/// through no pool at all.
+/// always pings it when it goes back. An attempt on a pooled connection that died meanwhile
+/// fails at `BEGIN` with an I/O error, before any statement of the body ran, and is retried on
+/// another connection. A worker that runs many transactions can keep one connection and call
+/// [`transaction_on`], which goes through no pool at all.
 ///
 /// # Errors
 ///
-/// The first error that is not retryable, or the last retryable one once the attempt budget or
+/// The first error that is not retried, or the last retryable one once the attempt budget or
 /// the deadline is spent. Errors of the helper's own statements (acquiring a connection,
-/// `BEGIN`, `COMMIT`) reach `E` through `From<sqlx::Error>`.
+/// `BEGIN`, `COMMIT`) reach `E` through `From<sqlx::Error>`, except a `COMMIT` whose outcome is
+/// unknown, which reaches it through [`Retryable::commit_outcome_unknown`].
 ///
 /// # Example
 ///
@@ -152,45 +212,48 @@ pub struct Committed<T> {
 ///     Ok(attempts)
 /// }
 /// ```
-pub async fn transaction<T, E, F>(
-    pool: &PgPool,
+pub async fn transaction<P, T, E, F>(
+    pool: &P,
     options: &TransactionOptions,
     body: F,
 ) -> Result<Committed<T>, E>
 where
+    P: TransactionPool + ?Sized,
     E: From<sqlx::Error> + Retryable,
     F: for<'c> FnMut(
-        &'c mut PgConnection,
+        &'c mut ConnectionOf<P::Database>,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
 {
-    let span = transaction_span(options);
+    let span = transaction_span::<P::Database>(options);
     retry_loop(Source::Pool(pool), options, body, span.clone())
         .instrument(span)
         .await
 }
 
-/// [`transaction`] on a connection the caller already holds: every attempt runs on
-/// `connection`, so no attempt goes through a pool.
+/// [`transaction`] on a connection the caller already holds (a `PgConnection`, a
+/// `MySqlConnection`, or a pooled connection of either): every attempt runs on `connection`,
+/// so no attempt goes through a pool.
 ///
 /// This is the variant with no round trip that the transaction itself does not need. Each
 /// attempt is `BEGIN` (with the statement timeout in the same message), the body's statements,
-/// the aborted-transaction check and `COMMIT`; a transaction body of `n` statements costs `n + 3`
-/// round trips, the same as the same SQL sent by `pgbench` with `BEGIN` and the timeout in one
-/// pipeline (`benches/pgbench/transfer.sql`; counted by the test `sqlx_round_trips`). Through
-/// [`transaction`], every attempt also takes a connection from the pool and gives it back, which
-/// costs sqlx's pings: one when the connection leaves the pool if the pool was built with
-/// `test_before_acquire(true)` (sqlx's default), and one when it goes back (always). A worker
-/// that keeps a connection (`pool.acquire()` once, or a `PgConnection` of its own) and calls
-/// this saves both.
+/// the aborted-transaction check (PostgreSQL) and `COMMIT`; a transaction body of `n`
+/// statements costs `n + 3` round trips on PostgreSQL, the same as the same SQL sent by
+/// `pgbench` with `BEGIN` and the timeout in one pipeline (`benches/pgbench/transfer.sql`;
+/// counted by the test `sqlx_round_trips`). Through [`transaction`], every attempt also takes a
+/// connection from the pool and gives it back, which costs sqlx's pings: one when the
+/// connection leaves the pool if the pool was built with `test_before_acquire(true)` (sqlx's
+/// default), and one when it goes back (always). A worker that keeps a connection
+/// (`pool.acquire()` once, or a `PgConnection` of its own) and calls this saves both.
 ///
 /// `connection` must not be inside a transaction already (sqlx then refuses the custom `BEGIN`
 /// with [`sqlx::Error::InvalidSavePointStatement`], returned without a retry).
 ///
-/// The retries, backoff, deadline, `tracing` records and errors are those of [`transaction`];
-/// the backoff sleeps while holding the connection, since it is the caller's. One difference:
-/// when the rollback after a failed attempt fails too, the connection is in an unknown state,
-/// and this returns the attempt's error at once instead of retrying on it (the caller should
-/// drop or close the connection; [`transaction`] closes it and retries on another one).
+/// The retries, backoff, deadline, `tracing` records and errors are those of [`transaction`],
+/// with one difference: a failure that needs another connection (its
+/// [`RetryCause::leaves_host`]: the connection died, the session is read-only, the server is
+/// shutting down) and a failed rollback after a failed attempt are returned at once, since
+/// every attempt would run on the same connection; the caller should drop it and take another.
+/// The backoff sleeps while holding the connection, since it is the caller's.
 ///
 /// # Errors
 ///
@@ -220,29 +283,33 @@ where
 ///     Ok(())
 /// }
 /// ```
-pub async fn transaction_on<T, E, F>(
-    connection: &mut PgConnection,
+pub async fn transaction_on<C, T, E, F>(
+    connection: &mut C,
     options: &TransactionOptions,
     body: F,
 ) -> Result<Committed<T>, E>
 where
+    C: AsConnection + ?Sized,
+    C::Database: TransactionDatabase,
     E: From<sqlx::Error> + Retryable,
     F: for<'c> FnMut(
-        &'c mut PgConnection,
+        &'c mut ConnectionOf<C::Database>,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
 {
-    let span = transaction_span(options);
-    retry_loop(Source::Held(connection), options, body, span.clone())
+    let span = transaction_span::<C::Database>(options);
+    let source: Source<'_, sqlx::Pool<C::Database>, C::Database> =
+        Source::Held(connection.as_connection());
+    retry_loop(source, options, body, span.clone())
         .instrument(span)
         .await
 }
 
-fn transaction_span(options: &TransactionOptions) -> tracing::Span {
+fn transaction_span<DB: TransactionDatabase>(options: &TransactionOptions) -> tracing::Span {
     tracing::info_span!(
         "transaction",
         // OpenTelemetry's database conventions (see `crate::telemetry`); `map_error` in the body
         // records the refusal's fields here.
-        db.system.name = "postgresql",
+        db.system.name = DB::SYSTEM_NAME,
         otel.status_code = Empty,
         db.response.status_code = Empty,
         error.type = Empty,
@@ -253,6 +320,7 @@ fn transaction_span(options: &TransactionOptions) -> tracing::Span {
         max_attempts = options.max_attempts,
         attempt = Empty,
         sqlstate = Empty,
+        reason = Empty,
         backoff = Empty,
         attempts = Empty,
         outcome = Empty,
@@ -260,11 +328,11 @@ fn transaction_span(options: &TransactionOptions) -> tracing::Span {
 }
 
 /// Where the attempts get their connection.
-enum Source<'a> {
+enum Source<'a, P: ?Sized, DB: Database> {
     /// A new connection from the pool for every attempt.
-    Pool(&'a PgPool),
+    Pool(&'a P),
     /// The caller's connection, for every attempt.
-    Held(&'a mut PgConnection),
+    Held(&'a mut DB::Connection),
 }
 
 /// Where in an attempt an error happened, for the `tracing` records.
@@ -295,31 +363,67 @@ impl Phase {
 struct Failure<E> {
     error: E,
     phase: Phase,
-    /// The connection is in an unknown state (its rollback failed): close it rather than return
-    /// it to the pool.
+    /// Why running the transaction again may succeed, when it may.
+    cause: Option<RetryCause>,
+    /// `COMMIT` was sent and its answer lost: the transaction may have committed.
+    outcome_unknown: bool,
+    /// The connection is in an unknown state (its rollback failed) or on a host that went
+    /// away: close it rather than return it to the pool.
     broken: bool,
 }
 
-impl<E> Failure<E> {
-    fn new(phase: Phase, error: E) -> Self {
+impl<E: Retryable> Failure<E> {
+    /// A failure of the closure.
+    fn of_body(error: E, broken: bool) -> Self {
         Self {
+            cause: error.retry_cause(),
             error,
-            phase,
-            broken: false,
+            phase: Phase::Body,
+            outcome_unknown: false,
+            broken,
         }
     }
 }
 
-async fn retry_loop<T, E, F>(
-    mut source: Source<'_>,
+impl<E: From<sqlx::Error> + Retryable> Failure<E> {
+    /// A failure of the helper's own statement before `COMMIT`.
+    fn of_helper(phase: Phase, error: sqlx::Error, broken: bool) -> Self {
+        Self {
+            cause: RetryCause::of(&error),
+            error: E::from(error),
+            phase,
+            outcome_unknown: false,
+            broken,
+        }
+    }
+
+    /// A failure at `COMMIT`: a rollback the server reported, or an unknown outcome.
+    fn of_commit<DB: TransactionDatabase>(error: sqlx::Error) -> Self {
+        if DB::commit_rolled_back(&error) {
+            return Self::of_helper(Phase::Commit, error, false);
+        }
+        Self {
+            cause: None,
+            error: E::commit_outcome_unknown(error),
+            phase: Phase::Commit,
+            outcome_unknown: true,
+            broken: true,
+        }
+    }
+}
+
+async fn retry_loop<P, DB, T, E, F>(
+    mut source: Source<'_, P, DB>,
     options: &TransactionOptions,
     mut body: F,
     span: tracing::Span,
 ) -> Result<Committed<T>, E>
 where
+    P: TransactionPool<Database = DB> + ?Sized,
+    DB: TransactionDatabase,
     E: From<sqlx::Error> + Retryable,
     F: for<'c> FnMut(
-        &'c mut PgConnection,
+        &'c mut ConnectionOf<DB>,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
 {
     let started = Instant::now();
@@ -349,19 +453,41 @@ where
             span.record("sqlstate", sqlstate);
         }
         let phase = failure.phase.as_str();
+        let reason = failure.cause.map(RetryCause::as_str);
+        if let Some(reason) = reason {
+            span.record("reason", reason);
+        }
         let give_up = |outcome: &'static str| {
             span.record("attempts", attempt);
             span.record("outcome", outcome);
         };
 
-        // A held connection whose rollback failed cannot run another attempt.
-        let unusable = failure.broken && matches!(source, Source::Held(_));
-        if !failure.error.is_retryable() || unusable {
+        if failure.outcome_unknown {
+            give_up("unknown");
+            tracing::warn!(
+                attempt,
+                sqlstate,
+                phase,
+                "transaction outcome unknown: the connection failed after COMMIT was sent; not retried"
+            );
+            return Err(failure.error);
+        }
+        let held = matches!(source, Source::Held(_));
+        // A held connection whose rollback failed, or whose host went away, cannot run
+        // another attempt.
+        let retried = match failure.cause {
+            None => false,
+            // A transaction opened READ ONLY on purpose refuses writes on every host.
+            Some(RetryCause::ReadOnly) if options.read_only => false,
+            Some(cause) => !held || !(failure.broken || cause.leaves_host()),
+        };
+        if !retried {
             give_up("failed");
             tracing::debug!(
                 attempt,
                 sqlstate,
                 phase,
+                reason,
                 "transaction failed with an error that is not retried"
             );
             return Err(failure.error);
@@ -372,6 +498,7 @@ where
                 attempts = attempt,
                 sqlstate,
                 phase,
+                reason,
                 "transaction gave up: attempt budget spent"
             );
             return Err(failure.error);
@@ -383,6 +510,13 @@ where
             (Some(instant), Some(deadline)) => instant < deadline,
             (None, Some(_)) => false,
         };
+        if let (Source::Pool(pool), Some(true)) =
+            (&source, failure.cause.map(RetryCause::leaves_host))
+        {
+            let within =
+                deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            pool.after_host_failure(within).await;
+        }
         let backoff = full_jitter(options.backoff_ceiling(attempt));
         if before_deadline(Instant::now().checked_add(backoff)) {
             span.record("backoff", debug_field(backoff));
@@ -390,6 +524,7 @@ where
                 attempt,
                 sqlstate,
                 phase,
+                reason,
                 backoff = ?backoff,
                 "transaction failed with a retryable error; retrying"
             );
@@ -403,6 +538,7 @@ where
             attempts = attempt,
             sqlstate,
             phase,
+            reason,
             elapsed = ?started.elapsed(),
             "transaction gave up: deadline reached"
         );
@@ -413,138 +549,117 @@ where
 /// One attempt: on its own pooled connection, which goes back to the pool (or is closed, when
 /// broken) before any backoff sleep, so that a sleeping retry holds no connection; or on the
 /// caller's connection.
-async fn run_attempt<T, E, F>(
-    source: &mut Source<'_>,
+async fn run_attempt<P, DB, T, E, F>(
+    source: &mut Source<'_, P, DB>,
     options: &TransactionOptions,
     body: &mut F,
 ) -> Result<T, Failure<E>>
 where
+    P: TransactionPool<Database = DB> + ?Sized,
+    DB: TransactionDatabase,
     E: From<sqlx::Error> + Retryable,
     F: for<'c> FnMut(
-        &'c mut PgConnection,
+        &'c mut ConnectionOf<DB>,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
 {
     let pool = match source {
         Source::Pool(pool) => *pool,
-        Source::Held(connection) => return run_in_transaction(connection, options, body).await,
+        Source::Held(connection) => {
+            let outcome = run_in_transaction::<DB, T, E, F>(connection, options, body).await;
+            if !reset_session::<DB>(connection, options).await {
+                tracing::warn!(
+                    "transaction: the session setting of the statement timeout could not be reset; drop this connection"
+                );
+            }
+            return outcome;
+        }
     };
-    let mut connection: PoolConnection<Postgres> = pool
+    let mut connection = pool
+        .sqlx_pool()
         .acquire()
         .await
-        .map_err(|error| Failure::new(Phase::Begin, E::from(error)))?;
-    let outcome = run_in_transaction(&mut connection, options, body).await;
-    if let Err(failure) = &outcome
-        && failure.broken
-    {
+        .map_err(|error| Failure::of_helper(Phase::Begin, error, false))?;
+    let outcome = run_in_transaction::<DB, T, E, F>(&mut connection, options, body).await;
+    let moved_on = match &outcome {
+        Ok(_) => false,
+        Err(failure) => failure.broken || failure.cause.is_some_and(RetryCause::leaves_host),
+    };
+    // A connection that keeps a session setting of the transaction is not handed out again.
+    if moved_on || !reset_session::<DB>(&mut connection, options).await {
         connection.close_on_drop();
     }
     outcome
 }
 
+/// Undoes the session settings of `BEGIN` (MariaDB's `max_statement_time`); `false` when that
+/// failed.
+async fn reset_session<DB: TransactionDatabase>(
+    connection: &mut ConnectionOf<DB>,
+    options: &TransactionOptions,
+) -> bool {
+    match DB::reset_session(connection, options) {
+        None => true,
+        Some(reset) => reset.await.is_ok(),
+    }
+}
+
 /// `BEGIN`, statement timeout, body, aborted check and `COMMIT` on one connection; a rollback on
 /// any error before `COMMIT`.
-async fn run_in_transaction<T, E, F>(
-    connection: &mut PgConnection,
+async fn run_in_transaction<DB, T, E, F>(
+    connection: &mut ConnectionOf<DB>,
     options: &TransactionOptions,
     body: &mut F,
 ) -> Result<T, Failure<E>>
 where
+    DB: TransactionDatabase,
     E: From<sqlx::Error> + Retryable,
     F: for<'c> FnMut(
-        &'c mut PgConnection,
+        &'c mut ConnectionOf<DB>,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
 {
-    // `BEGIN` and the statement timeout travel in one simple-query message: one round trip.
-    let begin = match options.statement_timeout {
-        None => options
-            .isolation
-            .begin_statement(options.read_only)
-            .into_sql_str(),
-        Some(timeout) => AssertSqlSafe(begin_with_timeout(options, timeout)).into_sql_str(),
-    };
-    let error = match Transaction::begin(&mut *connection, Some(begin)).await {
-        Ok(transaction) => return run_body(transaction, body).await,
+    let begin = DB::begin_statement(options);
+    let error = match Transaction::<DB>::begin(&mut *connection, Some(begin)).await {
+        Ok(transaction) => return run_body::<DB, T, E, F>(transaction, body).await,
         Err(error) => error,
     };
-    // When `BEGIN` ran and the `SET LOCAL` after it failed, the server is left in an aborted
-    // transaction that sqlx does not know about; a `ROLLBACK` ends it (outside a transaction it
-    // is a warning, not an error).
-    let broken = sqlx::raw_sql("ROLLBACK")
-        .execute(&mut *connection)
-        .await
-        .is_err();
-    Err(Failure {
-        error: E::from(error),
-        phase: Phase::Begin,
-        broken,
-    })
+    let broken = DB::rollback_failed_begin(&mut *connection).await.is_err();
+    Err(Failure::of_helper(Phase::Begin, error, broken))
 }
 
 /// The body, aborted check and `COMMIT` in the open transaction; a rollback on any error before
 /// `COMMIT`.
-async fn run_body<T, E, F>(
-    mut transaction: Transaction<'_, Postgres>,
+async fn run_body<DB, T, E, F>(
+    mut transaction: Transaction<'_, DB>,
     body: &mut F,
 ) -> Result<T, Failure<E>>
 where
+    DB: TransactionDatabase,
     E: From<sqlx::Error> + Retryable,
     F: for<'c> FnMut(
-        &'c mut PgConnection,
+        &'c mut ConnectionOf<DB>,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
 {
     let value = match body(&mut transaction).await {
         Ok(value) => value,
         Err(error) => {
             let broken = transaction.rollback().await.is_err();
-            return Err(Failure {
-                error,
-                phase: Phase::Body,
-                broken,
-            });
+            return Err(Failure::of_body(error, broken));
         }
     };
 
-    // In an aborted transaction any statement fails with 25P02, whereas COMMIT would report
-    // success and roll back. The simple protocol keeps this to one round trip with no prepare.
-    if let Err(error) = sqlx::raw_sql("SELECT 1").execute(&mut *transaction).await {
+    if let Err(error) = DB::check_not_aborted(&mut transaction).await {
         let broken = transaction.rollback().await.is_err();
-        return Err(Failure {
-            error: E::from(error),
-            phase: Phase::Check,
-            broken,
-        });
+        return Err(Failure::of_helper(Phase::Check, error, broken));
     }
 
-    // A failed COMMIT has ended the transaction on the server; sqlx queues a ROLLBACK (a no-op
-    // then) that runs, with a liveness check, when the connection goes back to the pool, and the
-    // pool closes the connection if that check fails.
+    // A failed COMMIT has ended the transaction on the server (or the connection); sqlx queues
+    // a ROLLBACK (a no-op then) that runs, with a liveness check, when the connection goes
+    // back to the pool, and the pool closes the connection if that check fails.
     transaction
         .commit()
         .await
-        .map_err(|error| Failure::new(Phase::Commit, E::from(error)))?;
+        .map_err(Failure::of_commit::<DB>)?;
     Ok(value)
-}
-
-/// `BEGIN ISOLATION LEVEL ...; SET LOCAL statement_timeout = '...'`: the transaction and its
-/// timeout in one simple-query message. The setting is a number the helper formats, never text
-/// from elsewhere.
-fn begin_with_timeout(options: &TransactionOptions, timeout: Duration) -> String {
-    format!(
-        "{}; SET LOCAL statement_timeout = '{}'",
-        options.isolation.begin_statement(options.read_only),
-        statement_timeout_setting(timeout)
-    )
-}
-
-/// `statement_timeout` as PostgreSQL reads it: whole milliseconds, rounded up, between 1 ms and
-/// the server's limit of `i32::MAX` ms.
-fn statement_timeout_setting(timeout: Duration) -> String {
-    const MAX_MILLISECONDS: u128 = i32::MAX as u128;
-    let milliseconds = timeout
-        .as_nanos()
-        .div_ceil(1_000_000)
-        .clamp(1, MAX_MILLISECONDS);
-    format!("{milliseconds}ms")
 }
 
 /// A duration drawn uniformly from `[0, ceiling]`.
@@ -553,7 +668,7 @@ fn full_jitter(ceiling: Duration) -> Duration {
     Duration::from_nanos(fastrand::u64(0..=nanoseconds))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "postgres"))]
 mod tests {
     use super::*;
 
@@ -592,16 +707,11 @@ mod tests {
 
     #[test]
     fn statement_timeout_is_whole_milliseconds_rounded_up() {
-        assert_eq!(
-            statement_timeout_setting(Duration::from_millis(100)),
-            "100ms"
-        );
-        assert_eq!(
-            statement_timeout_setting(Duration::from_micros(100_001)),
-            "101ms"
-        );
-        assert_eq!(statement_timeout_setting(Duration::ZERO), "1ms");
-        assert_eq!(statement_timeout_setting(Duration::MAX), "2147483647ms");
+        use database::timeout_milliseconds;
+        assert_eq!(timeout_milliseconds(Duration::from_millis(100)), 100);
+        assert_eq!(timeout_milliseconds(Duration::from_micros(100_001)), 101);
+        assert_eq!(timeout_milliseconds(Duration::ZERO), 1);
+        assert_eq!(timeout_milliseconds(Duration::MAX), 2_147_483_647);
     }
 
     #[test]
@@ -624,7 +734,10 @@ mod tests {
     fn the_timeout_travels_with_begin() {
         let options = TransactionOptions::default().read_only(true);
         assert_eq!(
-            begin_with_timeout(&options, Duration::from_millis(1500)),
+            <sqlx::Postgres as TransactionDatabase>::begin_statement(
+                &options.statement_timeout(Some(Duration::from_millis(1500)))
+            )
+            .as_str(),
             "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY; SET LOCAL statement_timeout = '1500ms'"
         );
     }

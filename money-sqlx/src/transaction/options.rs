@@ -27,7 +27,8 @@ pub enum IsolationLevel {
 }
 
 impl IsolationLevel {
-    /// The level as PostgreSQL spells it in `BEGIN ISOLATION LEVEL ...`.
+    /// The level as PostgreSQL spells it in `BEGIN ISOLATION LEVEL ...` and MariaDB/MySQL in
+    /// `SET TRANSACTION ISOLATION LEVEL ...`.
     pub const fn as_sql(self) -> &'static str {
         match self {
             Self::Serializable => "SERIALIZABLE",
@@ -36,8 +37,9 @@ impl IsolationLevel {
         }
     }
 
-    /// The statement that opens a transaction at this level. Every combination is a literal, so
-    /// no SQL is built at run time.
+    /// The PostgreSQL statement that opens a transaction at this level. Every combination is a
+    /// literal, so no SQL is built at run time.
+    #[cfg(feature = "postgres")]
     pub(super) const fn begin_statement(self, read_only: bool) -> &'static str {
         match (self, read_only) {
             (Self::Serializable, false) => "BEGIN ISOLATION LEVEL SERIALIZABLE",
@@ -157,7 +159,7 @@ impl TransactionOptions {
     }
 
     /// Open the transactions `READ ONLY` (default `false`): any write fails with SQLSTATE
-    /// `25006`.
+    /// `25006`, which is then not retried (without it, a `25006` means a standby and is).
     #[must_use]
     pub fn read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;

@@ -1,0 +1,322 @@
+//! The bank workload on a PostgreSQL primary with a synchronous standby
+//! (`money_tests::pg_replica`): 8 workers move money between 8 accounts with
+//! `money_ledger::Ledger` on a cluster pool (`money_sqlx::cluster`), and
+//! mid-run the primary is SIGKILLed and the standby promoted, as a failover
+//! manager would. `money_sqlx::transaction` retries the transfers that
+//! failed before their COMMIT was sent on the new primary (rerouting the
+//! pool), and reports a transfer whose COMMIT answer was lost as
+//! `OutcomeUnknown`, resolved afterwards by resubmitting the same id. Then
+//! `money_tests::bank::check` compares what the clients saw with what the new
+//! primary holds: every transfer acknowledged ok (before the kill or after)
+//! is there, once, and every invariant holds.
+//!
+//! About 30 s (`BANK_SECONDS` sets the run, 20 s by default; the kill comes
+//! at a quarter of it). Prints its counts on stderr:
+//!
+//! ```text
+//! cargo test -p money-tests --test bank_failover
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use money_ledger::{Account, Ledger, LedgerError, minimum_balance};
+use money_sqlx::cluster::{HostAddr, PgCluster};
+use money_tests::bank::{History, Submitted, check, load_state};
+use money_tests::dec;
+use money_tests::pg_replica::ReplicaPair;
+use rust_decimal::Decimal;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection};
+use tokio::time::timeout;
+
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+const SEED: u64 = 0xFA11_0BE2_2026;
+const ACCOUNTS: i64 = 8;
+const WORKERS: usize = 8;
+const INITIAL_BALANCE: &str = "1000.00";
+const MAX_AMOUNT_CENTS: i64 = 20_000;
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+const RESOLVE_TRIES: usize = 5;
+
+/// What one worker saw.
+#[derive(Default)]
+struct WorkerLog {
+    ok: Vec<(i64, Submitted)>,
+    /// When each ok was acknowledged.
+    acknowledged: Vec<Instant>,
+    failed: Vec<(i64, String)>,
+    unknown: Vec<(i64, Submitted)>,
+    retries: u64,
+    violations: Vec<String>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bank_workload_survives_a_primary_kill_and_promotion() {
+    let seconds = std::env::var("BANK_SECONDS")
+        .ok()
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .unwrap_or(20)
+        .clamp(4, 600);
+    let run = Duration::from_secs(seconds);
+    match timeout(run + Duration::from_secs(180), run_bank(run)).await {
+        Ok(()) => {}
+        Err(_) => panic!("the failover bank test did not finish in time: something hangs"),
+    }
+}
+
+async fn run_bank(run: Duration) {
+    let pair = ReplicaPair::start().await;
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
+        pair.primary_port, pair.standby_port
+    );
+    let cluster = url
+        .parse::<PgCluster>()
+        .expect("valid URL")
+        .with_wait(Duration::from_secs(15))
+        .with_connect_timeout(Duration::from_secs(2));
+    let pool = cluster
+        .connect_with(
+            PgPoolOptions::new()
+                .max_connections(WORKERS as u32)
+                .acquire_timeout(Duration::from_secs(3)),
+        )
+        .await
+        .expect("a pool on the primary");
+    let options = Ledger::default_options().deadline(Duration::from_secs(25));
+    let ledger = Ledger::on_cluster(pool.clone(), options.clone());
+    ledger.create_schema().await.expect("the ledger's tables");
+    let initial_balance = dec(INITIAL_BALANCE);
+    let mut initial = BTreeMap::new();
+    for id in 1..=ACCOUNTS {
+        let account = Account {
+            id,
+            currency: "USD".to_owned(),
+            balance: initial_balance,
+        };
+        ledger.open_account(&account).await.expect("open account");
+        initial.insert(id, initial_balance);
+    }
+    report!(
+        "bank_failover: seed {SEED:#x}, {ACCOUNTS} accounts of {INITIAL_BALANCE}, {WORKERS} workers \
+         for {run:?} on a primary (port {}) with a synchronous standby (port {}); the primary is \
+         SIGKILLed at {:?} and the standby promoted; transactions {:?}, up to {} attempts, deadline {:?}",
+        pair.primary_port,
+        pair.standby_port,
+        run / 4,
+        options.get_isolation(),
+        options.get_max_attempts(),
+        options.get_deadline(),
+    );
+
+    let started = Instant::now();
+    let stop = started + run;
+    let mut workers = Vec::with_capacity(WORKERS);
+    for index in 0..WORKERS {
+        let ledger = ledger.clone();
+        workers.push(tokio::spawn(worker(index, ledger, stop)));
+    }
+    tokio::time::sleep(run / 4).await;
+    let killed_at = Instant::now();
+    pair.kill_primary();
+    pair.promote_standby();
+    let promoted_at = Instant::now();
+    let promoted_after = promoted_at.duration_since(killed_at);
+
+    let mut history = History {
+        initial,
+        minimum: minimum_balance().expect("a declared minimum"),
+        ..History::default()
+    };
+    let mut unknown = Vec::new();
+    let mut violations = Vec::new();
+    let mut failure_reasons: BTreeMap<String, usize> = BTreeMap::new();
+    // Acknowledged before the kill; between the kill and the end of the promotion (answers the
+    // old primary sent before it died, read late); after the promotion (only the new primary
+    // can have answered them).
+    let (mut retries, mut before_kill, mut during, mut after_kill) = (0, 0, 0, 0);
+    let mut first_after_kill: Option<Duration> = None;
+    for handle in workers {
+        let log = handle.await.expect("worker task");
+        for at in &log.acknowledged {
+            if *at < killed_at {
+                before_kill += 1;
+            } else if *at < promoted_at {
+                during += 1;
+            } else {
+                after_kill += 1;
+                let since = at.duration_since(killed_at);
+                first_after_kill = Some(first_after_kill.map_or(since, |first| first.min(since)));
+            }
+        }
+        history.ok.extend(log.ok);
+        for (transfer_id, reason) in log.failed {
+            history.failed.insert(transfer_id);
+            *failure_reasons.entry(reason).or_default() += 1;
+        }
+        unknown.extend(log.unknown);
+        retries += log.retries;
+        violations.extend(log.violations);
+    }
+    let elapsed = started.elapsed();
+    let (ok_in_run, failed_in_run) = (history.ok.len(), history.failed.len());
+
+    // The pool is on the new primary now; resolve the unknown outcomes there.
+    assert_eq!(
+        pool.current_host(),
+        HostAddr::new("127.0.0.1", pair.standby_port),
+        "the pool follows the promotion"
+    );
+    let (mut had_committed, mut booked_now, mut refused_now, mut unresolved) = (0, 0, 0, 0);
+    'transfers: for (transfer_id, submitted) in &unknown {
+        for _ in 0..RESOLVE_TRIES {
+            match ledger
+                .transfer(*transfer_id, submitted.from, submitted.to, submitted.amount)
+                .await
+            {
+                Ok(posted) => {
+                    if posted.replayed {
+                        had_committed += 1;
+                    } else {
+                        booked_now += 1;
+                    }
+                    history.ok.insert(*transfer_id, submitted.clone());
+                    continue 'transfers;
+                }
+                Err(LedgerError::BelowMinimum { .. }) => {
+                    refused_now += 1;
+                    history.failed.insert(*transfer_id);
+                    continue 'transfers;
+                }
+                Err(LedgerError::IdConflict { existing, .. }) => {
+                    violations.push(format!(
+                        "unknown transfer {transfer_id} ({submitted:?}) conflicts with {existing:?}"
+                    ));
+                    continue 'transfers;
+                }
+                Err(_) => {}
+            }
+        }
+        unresolved += 1;
+    }
+
+    // The final state, read on the new primary itself.
+    let mut new_primary = PgConnection::connect(&pair.standby_url())
+        .await
+        .expect("a connection to the new primary");
+    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        .execute(&mut new_primary)
+        .await
+        .expect("BEGIN");
+    let state = load_state(&mut new_primary).await.expect("the final state");
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut new_primary)
+        .await
+        .expect("COMMIT");
+    violations.extend(check(&history, &state));
+
+    let attempted = ok_in_run + failed_in_run + unknown.len();
+    report!(
+        "bank_failover: {attempted} transfers in {:.1} s, {retries} retries of booked transfers \
+         (serialization conflicts and the failover together)",
+        elapsed.as_secs_f64()
+    );
+    report!(
+        "bank_failover: outcomes: {ok_in_run} ok ({before_kill} acknowledged before the kill, \
+         {during} between the kill and the end of the promotion, {after_kill} after it), \
+         {failed_in_run} failed (rolled back), {} unknown",
+        unknown.len()
+    );
+    for (reason, count) in &failure_reasons {
+        report!("bank_failover:   failed: {count} {reason}");
+    }
+    report!(
+        "bank_failover:   unknown resolved by resubmitting the same id: {had_committed} had been \
+         booked (replayed), {booked_now} had not (booked now), {refused_now} had not (refused now), \
+         {unresolved} unresolved"
+    );
+    report!(
+        "bank_failover: fault: 1 primary SIGKILL, standby promoted {:.2} s after it; first transfer \
+         acknowledged after the promotion (so by the new primary) {} after the kill",
+        promoted_after.as_secs_f64(),
+        first_after_kill.map_or_else(
+            || "never".to_owned(),
+            |first| format!("{:.2} s", first.as_secs_f64())
+        )
+    );
+    report!(
+        "bank_failover: final state on the new primary: {} accounts, {} transfers stored, {} \
+         journal entries; {} violation(s)",
+        state.accounts.len(),
+        state.transfers.len(),
+        state.entries.len(),
+        violations.len()
+    );
+
+    assert!(
+        violations.is_empty(),
+        "bank invariants broken on the new primary:\n{}",
+        violations.join("\n")
+    );
+    assert_eq!(unresolved, 0, "unknown transfers left unresolved");
+    assert!(before_kill > 0, "nothing was booked before the kill");
+    assert!(after_kill > 0, "nothing was booked on the new primary");
+    pool.pool().close().await;
+}
+
+async fn worker(index: usize, ledger: Ledger, stop: Instant) -> WorkerLog {
+    let mut rng = fastrand::Rng::with_seed(SEED ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9));
+    let mut log = WorkerLog::default();
+    let first_id = (index as i64 + 1) * 10_000_000;
+    let mut sequence = 0;
+    while Instant::now() < stop {
+        sequence += 1;
+        let transfer_id = first_id + sequence;
+        let from = rng.i64(1..=ACCOUNTS);
+        let mut to = rng.i64(1..ACCOUNTS);
+        if to >= from {
+            to += 1;
+        }
+        let submitted = Submitted {
+            from,
+            to,
+            amount: Decimal::new(rng.i64(1..=MAX_AMOUNT_CENTS), 2),
+        };
+        let outcome = timeout(
+            OPERATION_TIMEOUT,
+            ledger.transfer(transfer_id, from, to, submitted.amount),
+        )
+        .await;
+        match outcome {
+            Ok(Ok(posted)) if posted.replayed => log.violations.push(format!(
+                "fresh transfer {transfer_id} reported as a replay: {posted:?}"
+            )),
+            Ok(Ok(posted)) => {
+                log.retries += u64::from(posted.attempts - 1);
+                log.ok.push((transfer_id, submitted));
+                log.acknowledged.push(Instant::now());
+            }
+            Ok(Err(LedgerError::OutcomeUnknown { .. })) | Err(_) => {
+                log.unknown.push((transfer_id, submitted));
+            }
+            Ok(Err(error)) => log.failed.push((transfer_id, failure_reason(&error))),
+        }
+    }
+    log
+}
+
+fn failure_reason(error: &LedgerError) -> String {
+    match error {
+        LedgerError::BelowMinimum { constraint, .. } => {
+            format!("refused by {constraint} (insufficient funds)")
+        }
+        other => format!("{other}"),
+    }
+}
