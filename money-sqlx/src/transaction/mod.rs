@@ -520,16 +520,19 @@ where
         let backoff = full_jitter(options.backoff_ceiling(attempt));
         if before_deadline(Instant::now().checked_add(backoff)) {
             span.record("backoff", debug_field(backoff));
-            tracing::warn!(
-                attempt,
-                sqlstate,
-                phase,
-                reason,
-                backoff = ?backoff,
-                "transaction failed with a retryable error; retrying"
-            );
             sqlx_core::rt::sleep(backoff).await;
+            // The retry event is a fact, not a plan: it comes once the sleep is over and the
+            // next attempt starts now, before the deadline (a timer that woke past it gives
+            // up below instead).
             if before_deadline(Some(Instant::now())) {
+                tracing::warn!(
+                    attempt,
+                    sqlstate,
+                    phase,
+                    reason,
+                    backoff = ?backoff,
+                    "transaction failed with a retryable error; retrying"
+                );
                 continue;
             }
         }
