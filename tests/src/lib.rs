@@ -1,6 +1,7 @@
 //! Shared support for the integration tests (not published).
 
 pub mod bank;
+pub mod drift;
 pub mod faults;
 pub mod galera;
 pub mod ledger;

@@ -12,42 +12,7 @@ use money_sqlx::schema::{ConstraintKind, Difference, Error, SchemaReport, verify
 use money_tests::pg::{TestSchema, execute, schema_with};
 use tokio::sync::Mutex;
 
-#[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(table = "drift_accounts", unique(id, currency))]
-struct Account {
-    #[money(primary_key)]
-    id: i64,
-    #[money(currency)]
-    currency: String,
-    #[money(precision = 19, scale = 4, min = "0")]
-    balance: Decimal,
-    memo: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(table = "drift_transfers")]
-struct Transfer {
-    #[money(primary_key)]
-    id: i64,
-    #[money(references = "drift_accounts(id)")]
-    account_id: i64,
-    #[money(precision = 19, scale = 4, min = "0.0001")]
-    amount: Decimal,
-}
-
-const TABLES: &[&Table] = &[Transfer::DEFINITION, Account::DEFINITION];
-
-/// A table no case creates before verifying: missing everywhere, so it is
-/// reported missing (a table the other cases create could be left in their
-/// schemas by a failed run, which is the "another schema" error).
-#[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(table = "drift_ghosts")]
-struct Ghost {
-    #[money(primary_key)]
-    id: i64,
-    #[money(references = "drift_accounts(id)")]
-    account_id: i64,
-}
+use money_tests::drift::{Account, Ghost, TABLES, Transfer};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 

@@ -7,46 +7,13 @@
 //! lock), since a declared table missing here is looked for in the other
 //! databases of the server.
 
-use money_core::{Decimal, Dialect, MoneyModel, Table, ddl};
+use money_core::{Dialect, MoneyModel, ddl};
 use money_sqlx::schema::{ConstraintKind, Difference, Error, SchemaReport, verify};
 use money_tests::mysql::{TestDatabase, fresh_database, violated_check};
 use sqlx::AssertSqlSafe;
 use tokio::sync::Mutex;
 
-#[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(table = "drift_accounts", unique(id, currency))]
-struct Account {
-    #[money(primary_key)]
-    id: i64,
-    #[money(currency)]
-    currency: String,
-    #[money(precision = 19, scale = 4, min = "0")]
-    balance: Decimal,
-    memo: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(table = "drift_transfers")]
-struct Transfer {
-    #[money(primary_key)]
-    id: i64,
-    #[money(references = "drift_accounts(id)")]
-    account_id: i64,
-    #[money(precision = 19, scale = 4, min = "0.0001")]
-    amount: Decimal,
-}
-
-const TABLES: &[&Table] = &[Transfer::DEFINITION, Account::DEFINITION];
-
-/// A table no case creates.
-#[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(table = "drift_ghosts")]
-struct Ghost {
-    #[money(primary_key)]
-    id: i64,
-    #[money(references = "drift_accounts(id)")]
-    account_id: i64,
-}
+use money_tests::drift::{Account, Ghost, TABLES, Transfer};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
