@@ -155,7 +155,7 @@ impl<M: SqlModel<sqlx::MySql> + MoneyModel + Send + Sync + 'static> BulkLoad<sql
     }
 }
 
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "sqlite-unbundled"))]
 impl<M: SqlModel<sqlx::Sqlite> + MoneyModel + Send + Sync + 'static> BulkLoad<sqlx::Sqlite> for M {
     fn bulk_load<'a, A, S>(
         rows: S,
@@ -172,7 +172,10 @@ impl<M: SqlModel<sqlx::Sqlite> + MoneyModel + Send + Sync + 'static> BulkLoad<sq
 
 /// Multi-row `VALUES` statements of at most `DB::MAX_PARAMETERS`
 /// parameters, bound as the rows arrive, in one transaction.
-#[cfg_attr(not(any(feature = "mysql", feature = "sqlite")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "mysql", feature = "sqlite", feature = "sqlite-unbundled")),
+    allow(dead_code)
+)]
 async fn values_load<'a, DB, M, A, S>(rows: S, acquire: A) -> Result<u64, Error>
 where
     DB: Driver,
