@@ -34,19 +34,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use money_core::Decimal;
-use sqlx::{FromRow, PgConnection, Row};
 
 use crate::currency;
+use crate::database::LedgerDatabase;
 use crate::error::LedgerError;
-use crate::{Conversion, Entry, FxRate, Timestamp, Transfer};
-
-/// The newest rate for `$1/$2` that is not in the future, and `now()`.
-const LATEST_RATE: &str = r#"SELECT "id", "base_currency", "quote_currency", "rate", "as_of",
-        now() AS "priced_at"
-    FROM "fx_rates"
-    WHERE "base_currency" = $1 AND "quote_currency" = $2 AND "as_of" <= now()
-    ORDER BY "as_of" DESC, "id" DESC
-    LIMIT 1"#;
+use crate::{Conversion, Entry, Transfer};
 
 /// How cross-currency transfers are priced: how old a rate may be, and the
 /// desk account that holds each currency's position.
@@ -100,8 +92,8 @@ pub(crate) struct Priced {
 
 /// Prices `request` from `source` into `target` inside the open
 /// transaction: see the [module documentation](self).
-pub(crate) async fn price(
-    connection: &mut PgConnection,
+pub(crate) async fn price<DB: LedgerDatabase>(
+    connection: &mut DB::Connection,
     policy: &FxPolicy,
     request: &Transfer,
     source: &str,
@@ -116,17 +108,12 @@ pub(crate) async fn price(
     };
     let (source_desk, target_desk) = (desk(source)?, desk(target)?);
 
-    let row = sqlx::query(LATEST_RATE)
-        .bind(source)
-        .bind(target)
-        .fetch_optional(&mut *connection)
+    let (rate, priced_at) = DB::latest_rate(&mut *connection, source, target)
         .await?
         .ok_or_else(|| LedgerError::NoRate {
             base: source.to_owned(),
             quote: target.to_owned(),
         })?;
-    let rate = FxRate::from_row(&row)?;
-    let priced_at: Timestamp = row.try_get("priced_at")?;
     // The query only returns rates with `as_of <= now()`.
     let age = Duration::try_from(priced_at - rate.as_of).unwrap_or_default();
     if age > policy.max_rate_age {
@@ -139,6 +126,9 @@ pub(crate) async fn price(
     }
 
     let converted = currency::convert(request.amount, rate.rate, target)?;
+    // MariaDB/MySQL: the desks' rows are locked, in id order, before the
+    // legs are written (PostgreSQL: nothing is sent).
+    DB::lock_desks(&mut *connection, source_desk, target_desk).await?;
     if converted.booked.is_zero() {
         return Err(LedgerError::ConvertsToZero {
             amount: request.amount,

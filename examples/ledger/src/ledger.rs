@@ -4,31 +4,17 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use money_core::{Decimal, MoneyModel, Rule};
-use money_sqlx::{
-    Committed, Idempotent, ModelExt, TransactionOptions, transaction, transaction_on,
-};
-use sqlx::{PgConnection, PgPool};
-
-/// A PostgreSQL cluster pool.
-type PgClusterPool = money_sqlx::cluster::ClusterPool<sqlx::Postgres>;
+use money_sqlx::cluster::ClusterPool;
+use money_sqlx::{Committed, Idempotent, TransactionOptions, transaction, transaction_on};
+use sqlx::{Pool, Postgres};
 
 use crate::currency;
+use crate::database::LedgerDatabase;
 use crate::error::LedgerError;
 use crate::fx::{self, FxPolicy};
-use crate::{Account, Conversion, Entry, FxRate, Timestamp, Transfer, schema};
-
-const SELECT_ACCOUNTS: &str = r#"SELECT "id", "currency", "balance" FROM "accounts" ORDER BY "id""#;
-const SELECT_ACCOUNT_CURRENCIES: &str =
-    r#"SELECT "id", "currency" FROM "accounts" WHERE "id" IN ($1, $2)"#;
-const SELECT_ENTRIES: &str = r#"SELECT "transfer_id", "leg", "account_id", "currency", "amount"
-    FROM "journal_entries" WHERE "transfer_id" = $1 ORDER BY "leg""#;
-const SELECT_CONVERSION: &str = r#"SELECT "transfer_id", "rate_id", "rate", "rate_as_of",
-    "priced_at", "source_amount", "exact_amount", "booked_amount", "rounding_difference"
-    FROM "fx_conversions" WHERE "transfer_id" = $1"#;
-const UPDATE_BALANCE: &str = r#"UPDATE "accounts" SET "balance" = "balance" + $2 WHERE "id" = $1"#;
+use crate::{Account, Conversion, Entry, FxRate, Timestamp, Transfer};
 
 /// What a booked transfer consists of: the request, its journal entries and,
 /// across currencies, its conversion.
@@ -57,18 +43,57 @@ pub struct Posted {
 }
 
 /// The ledger on a pool: opens accounts, books transfers, reads balances.
-#[derive(Debug, Clone)]
-pub struct Ledger {
-    pool: PgPool,
+///
+/// `DB` is the database: [`sqlx::Postgres`] (the default, so `Ledger` alone
+/// is the PostgreSQL ledger) or [`sqlx::MySql`] for MariaDB, MySQL or a
+/// MariaDB Galera cluster; [`Ledger::new`] takes it from the pool. The
+/// operations and their outcomes are the same on both; how each database
+/// keeps a transfer correct, and what Galera asks of a user, is in
+/// [`crate::database`].
+pub struct Ledger<DB: LedgerDatabase = Postgres> {
+    pool: Pool<DB>,
     /// Set by [`Ledger::on_cluster`]: transfers then go through it, so that
     /// a failover reroutes the pool.
-    /// (Boxed: a cluster pool holds its connect options and host list.)
-    cluster: Option<Arc<PgClusterPool>>,
+    /// (Shared: a cluster pool holds its connect options and host list.)
+    cluster: Option<Arc<ClusterPool<DB>>>,
     options: TransactionOptions,
 }
 
+impl<DB: LedgerDatabase> Clone for Ledger<DB> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            cluster: self.cluster.clone(),
+            options: self.options.clone(),
+        }
+    }
+}
+
+impl<DB: LedgerDatabase> std::fmt::Debug for Ledger<DB> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Ledger")
+            .field("pool", &self.pool)
+            .field("cluster", &self.cluster.is_some())
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
 impl Ledger {
-    /// A ledger on `pool` with [`Ledger::default_options`].
+    /// PostgreSQL's [`LedgerDatabase::default_options`]: SERIALIZABLE, at
+    /// most 20 attempts within 10 s, and a 5 s statement timeout so that no
+    /// statement waits forever. (For MariaDB/MySQL:
+    /// `<sqlx::MySql as LedgerDatabase>::default_options()`.)
+    pub fn default_options() -> TransactionOptions {
+        <Postgres as LedgerDatabase>::default_options()
+    }
+}
+
+impl<DB: LedgerDatabase> Ledger<DB> {
+    /// A ledger on `pool` with the database's
+    /// [`LedgerDatabase::default_options`] ([`Ledger::default_options`] on
+    /// PostgreSQL).
     ///
     /// The pool is used as given: its options are the caller's. With
     /// sqlx's defaults, each attempt of [`Ledger::transfer`] costs two pings
@@ -76,15 +101,16 @@ impl Ledger {
     /// leaves the pool, which `PgPoolOptions::test_before_acquire(false)`
     /// turns off, and one when it goes back, which cannot be); a worker that
     /// keeps a connection and calls [`Ledger::transfer_on`] pays neither.
-    pub fn new(pool: PgPool) -> Self {
-        Self::with_options(pool, Self::default_options())
+    pub fn new(pool: Pool<DB>) -> Self {
+        Self::with_options(pool, DB::default_options())
     }
 
-    /// A ledger on `pool` whose transactions run with `options` (keep them
-    /// SERIALIZABLE: the balance rule holds under any level, since the CHECK
-    /// sees the updated row, but the rate freshness and the reads'
-    /// consistency rely on it).
-    pub fn with_options(pool: PgPool, options: TransactionOptions) -> Self {
+    /// A ledger on `pool` whose transactions run with `options` (on
+    /// PostgreSQL keep them SERIALIZABLE: the balance rule holds under any
+    /// level, since the CHECK sees the updated row, but the rate freshness
+    /// and the reads' consistency rely on it; on MariaDB/MySQL the row locks
+    /// and the CHECK keep transfers correct at any level).
+    pub fn with_options(pool: Pool<DB>, options: TransactionOptions) -> Self {
         Self {
             pool,
             cluster: None,
@@ -98,7 +124,7 @@ impl Ledger {
     /// primary and runs the transfer again there; a `COMMIT` whose answer was
     /// lost is [`LedgerError::OutcomeUnknown`], resolved by resubmitting.
     /// [`Ledger::pool`] is the cluster's sqlx pool.
-    pub fn on_cluster(cluster: PgClusterPool, options: TransactionOptions) -> Self {
+    pub fn on_cluster(cluster: ClusterPool<DB>, options: TransactionOptions) -> Self {
         Self {
             pool: cluster.pool().clone(),
             cluster: Some(Arc::new(cluster)),
@@ -106,29 +132,25 @@ impl Ledger {
         }
     }
 
-    /// SERIALIZABLE, at most 20 attempts within 10 s, and a 5 s statement
-    /// timeout so that no statement waits forever.
-    pub fn default_options() -> TransactionOptions {
-        TransactionOptions::default()
-            .max_attempts(20)
-            .deadline(Duration::from_secs(10))
-            .statement_timeout(Some(Duration::from_secs(5)))
+    /// The options the ledger's transactions run with.
+    pub fn options(&self) -> &TransactionOptions {
+        &self.options
     }
 
     /// The pool.
-    pub fn pool(&self) -> &PgPool {
+    pub fn pool(&self) -> &Pool<DB> {
         &self.pool
     }
 
-    /// Creates the ledger's tables in the pool's current schema: see
-    /// [`schema`].
+    /// Creates the ledger's tables in the pool's current schema (database,
+    /// on MariaDB/MySQL): see [`crate::schema`].
     ///
     /// # Errors
     ///
     /// The database's error.
     pub async fn create_schema(&self) -> Result<(), LedgerError> {
         let mut connection = self.pool.acquire().await?;
-        schema::create(&mut connection).await?;
+        DB::create_schema(&mut connection).await?;
         Ok(())
     }
 
@@ -142,7 +164,7 @@ impl Ledger {
     /// error (a duplicate id, ...).
     pub async fn open_account(&self, account: &Account) -> Result<(), LedgerError> {
         currency::check_amount(&account.currency, account.balance)?;
-        account.insert(&self.pool).await?;
+        DB::insert_account(&self.pool, account).await?;
         Ok(())
     }
 
@@ -155,7 +177,7 @@ impl Ledger {
     pub async fn publish_rate(&self, rate: &FxRate) -> Result<(), LedgerError> {
         currency::minor_units(&rate.base_currency)?;
         currency::minor_units(&rate.quote_currency)?;
-        rate.insert(&self.pool).await?;
+        DB::insert_rate(&self.pool, rate).await?;
         Ok(())
     }
 
@@ -165,13 +187,11 @@ impl Ledger {
     ///
     /// The database's error.
     pub async fn database_now(&self) -> Result<Timestamp, LedgerError> {
-        Ok(sqlx::query_scalar("SELECT now()")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(DB::now(&self.pool).await?)
     }
 
-    /// Every account, from one consistent snapshot (a read-only SERIALIZABLE
-    /// transaction), by id.
+    /// Every account, from one consistent snapshot (one statement in a
+    /// read-only transaction), by id.
     ///
     /// # Errors
     ///
@@ -181,9 +201,7 @@ impl Ledger {
         let options = self.options.clone().read_only(true);
         let committed = transaction(&self.pool, &options, |connection| {
             Box::pin(async move {
-                let accounts: Vec<Account> = sqlx::query_as(SELECT_ACCOUNTS)
-                    .fetch_all(&mut *connection)
-                    .await?;
+                let accounts = DB::accounts(connection).await?;
                 Ok::<_, LedgerError>(accounts)
             })
         })
@@ -194,8 +212,10 @@ impl Ledger {
     /// Moves `amount` from account `from` to account `to`, both of one
     /// currency, as transfer `transfer_id`.
     ///
-    /// One SERIALIZABLE transaction, run again on a serialization failure or
-    /// deadlock by [`money_sqlx::transaction()`]: it records the request under
+    /// One transaction (SERIALIZABLE on PostgreSQL; on MariaDB/MySQL it
+    /// first locks both accounts in id order: see [`crate::database`]), run
+    /// again on a serialization failure, deadlock or Galera certification
+    /// conflict by [`money_sqlx::transaction()`]: it records the request under
     /// its id ([`ModelExt::insert_idempotent`]), writes a debit and a credit
     /// leg, and updates both balances (in account order, so that two
     /// transfers never lock the same pair in opposite orders). If the id is
@@ -234,7 +254,7 @@ impl Ledger {
     /// connection and take another.
     pub async fn transfer_on(
         &self,
-        connection: &mut PgConnection,
+        connection: &mut DB::Connection,
         transfer_id: i64,
         from: i64,
         to: i64,
@@ -287,7 +307,7 @@ impl Ledger {
     /// from the pool.
     async fn post(
         &self,
-        connection: Option<&mut PgConnection>,
+        connection: Option<&mut DB::Connection>,
         request: Transfer,
         policy: Option<Arc<FxPolicy>>,
     ) -> Result<Posted, LedgerError> {
@@ -297,10 +317,10 @@ impl Ledger {
                 account: request.debit_account_id,
             });
         }
-        let attempt = attempt_body(|connection| {
+        let attempt = attempt_body::<DB, _>(|connection| {
             let request = request.clone();
             let policy = policy.clone();
-            Box::pin(async move { book(connection, &request, policy.as_deref()).await })
+            Box::pin(async move { book::<DB>(connection, &request, policy.as_deref()).await })
         });
         let outcome = match (connection, &self.cluster) {
             (Some(connection), _) => transaction_on(connection, &self.options, attempt).await,
@@ -328,9 +348,9 @@ type AttemptFuture<'c> =
 
 /// Gives a closure the higher-ranked signature that [`transaction`] and
 /// [`transaction_on`] take, so that one closure serves both.
-fn attempt_body<F>(body: F) -> F
+fn attempt_body<DB: LedgerDatabase, F>(body: F) -> F
 where
-    F: for<'c> FnMut(&'c mut PgConnection) -> AttemptFuture<'c>,
+    F: for<'c> FnMut(&'c mut DB::Connection) -> AttemptFuture<'c>,
 {
     body
 }
@@ -346,17 +366,13 @@ fn request(transfer_id: i64, from: i64, to: i64, amount: Decimal) -> Transfer {
 
 /// One attempt's body, inside the open transaction. Returns the receipt and
 /// whether it is a replay.
-async fn book(
-    connection: &mut PgConnection,
+async fn book<DB: LedgerDatabase>(
+    connection: &mut DB::Connection,
     request: &Transfer,
     policy: Option<&FxPolicy>,
 ) -> Result<(Receipt, bool), LedgerError> {
     let (from, to) = (request.debit_account_id, request.credit_account_id);
-    let accounts: Vec<(i64, String)> = sqlx::query_as(SELECT_ACCOUNT_CURRENCIES)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *connection)
-        .await?;
+    let accounts = DB::transfer_accounts(&mut *connection, from, to).await?;
     let currency_of = |account: i64| {
         accounts
             .iter()
@@ -366,10 +382,10 @@ async fn book(
     };
     let (from_currency, to_currency) = (currency_of(from)?, currency_of(to)?);
 
-    match request.insert_idempotent(&mut *connection).await? {
+    match DB::insert_transfer(&mut *connection, request).await? {
         Idempotent::Inserted(_) => {}
         Idempotent::AlreadyExists(stored) => {
-            return Ok((load_receipt(connection, stored).await?, true));
+            return Ok((load_receipt::<DB>(connection, stored).await?, true));
         }
         Idempotent::Conflict { existing } => {
             return Err(LedgerError::IdConflict {
@@ -401,14 +417,14 @@ async fn book(
                 to_currency,
             });
         };
-        let priced = fx::price(connection, policy, request, &from_currency, &to_currency).await?;
+        let priced = fx::price::<DB>(connection, policy, request, &from_currency, &to_currency).await?;
         (priced.entries, Some(priced.conversion))
     };
 
-    Entry::insert_many(&entries, &mut *connection).await?;
-    apply_to_balances(connection, &entries).await?;
+    DB::insert_entries(&mut *connection, &entries).await?;
+    apply_to_balances::<DB>(connection, &entries).await?;
     if let Some(conversion) = &conversion {
-        conversion.insert(&mut *connection).await?;
+        DB::insert_conversion(&mut *connection, conversion).await?;
     }
     let receipt = Receipt {
         transfer: request.clone(),
@@ -420,8 +436,8 @@ async fn book(
 
 /// Adds each account's net movement to its balance, in account order. The
 /// `min` CHECK on `accounts.balance` refuses an overdraft here.
-async fn apply_to_balances(
-    connection: &mut PgConnection,
+async fn apply_to_balances<DB: LedgerDatabase>(
+    connection: &mut DB::Connection,
     entries: &[Entry],
 ) -> Result<(), LedgerError> {
     let mut movements: BTreeMap<i64, Decimal> = BTreeMap::new();
@@ -435,13 +451,10 @@ async fn apply_to_balances(
         if movement.is_zero() {
             continue;
         }
-        let updated = sqlx::query(UPDATE_BALANCE)
-            .bind(account)
-            .bind(movement)
-            .execute(&mut *connection)
+        let updated = DB::add_to_balance(&mut *connection, account, movement)
             .await
             .map_err(|error| balance_error(account, error))?;
-        if updated.rows_affected() != 1 {
+        if updated != 1 {
             return Err(LedgerError::UnknownAccount { account });
         }
     }
@@ -472,18 +485,12 @@ fn balance_error(account: i64, error: sqlx::Error) -> LedgerError {
     }
 }
 
-async fn load_receipt(
-    connection: &mut PgConnection,
+async fn load_receipt<DB: LedgerDatabase>(
+    connection: &mut DB::Connection,
     transfer: Transfer,
 ) -> Result<Receipt, LedgerError> {
-    let entries: Vec<Entry> = sqlx::query_as(SELECT_ENTRIES)
-        .bind(transfer.transfer_id)
-        .fetch_all(&mut *connection)
-        .await?;
-    let conversion: Option<Conversion> = sqlx::query_as(SELECT_CONVERSION)
-        .bind(transfer.transfer_id)
-        .fetch_optional(&mut *connection)
-        .await?;
+    let entries = DB::entries(&mut *connection, transfer.transfer_id).await?;
+    let conversion = DB::conversion(&mut *connection, transfer.transfer_id).await?;
     Ok(Receipt {
         transfer,
         entries,

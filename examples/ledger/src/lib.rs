@@ -42,12 +42,14 @@
 #![forbid(unsafe_code)]
 
 pub mod currency;
+pub mod database;
 mod error;
 pub mod fx;
 mod ledger;
 mod model;
 pub mod schema;
 
+pub use database::LedgerDatabase;
 pub use error::LedgerError;
 pub use fx::FxPolicy;
 pub use ledger::{Ledger, Posted, Receipt};

@@ -1,22 +1,33 @@
 //! The ledger's schema: the DDL of each model, as the derive renders it
-//! (foreign keys included, in dependency order), then what the derive does
-//! not declare: a CHECK across two columns and an index.
+//! (foreign keys included, in dependency order) for PostgreSQL or
+//! MariaDB/MySQL, then what the derive does not declare: a CHECK across two
+//! columns and an index.
 
-use money_core::{Dialect, MoneyModel, ddl};
-use sqlx::{AssertSqlSafe, PgConnection};
+use money_core::{ColumnType, Dialect, MoneyModel, Table, ddl};
+use sqlx::{AssertSqlSafe, MySqlConnection, PgConnection};
 
 use crate::{Account, Conversion, Entry, FxRate, Transfer};
 
-/// What the declarations cannot say: a rule that compares two columns of a
-/// row, and an index for reading an account's entries.
-const EXTRAS: &[&str] = &[
-    r#"ALTER TABLE "transfers"
-        ADD CONSTRAINT "transfers_distinct_accounts" CHECK ("debit_account_id" <> "credit_account_id")"#,
-    r#"CREATE INDEX "journal_entries_account_idx" ON "journal_entries" ("account_id")"#,
+/// The tables, in any order ([`ddl::create_tables`] orders them).
+const TABLES: [&Table; 5] = [
+    Conversion::DEFINITION,
+    Entry::DEFINITION,
+    Transfer::DEFINITION,
+    FxRate::DEFINITION,
+    Account::DEFINITION,
 ];
 
-/// Every statement of the schema, in order: `CREATE TABLE` of each model,
-/// each after the tables its foreign keys reference
+/// The timestamp columns' declared type (`sql_type = "timestamptz"`): a
+/// PostgreSQL type. MariaDB/MySQL has no time-zone-aware type, so there the
+/// columns are `datetime(6)` holding UTC (sqlx's MariaDB/MySQL connections
+/// set `time_zone = '+00:00'` and read `datetime` as UTC), with the same
+/// microseconds.
+const POSTGRES_TIMESTAMP: &str = "timestamptz";
+/// What [`POSTGRES_TIMESTAMP`] columns are on MariaDB/MySQL.
+const MYSQL_TIMESTAMP: &str = "datetime(6)";
+
+/// Every statement of the PostgreSQL schema, in order: `CREATE TABLE` of
+/// each model, each after the tables its foreign keys reference
 /// ([`ddl::create_tables`]), then the extras.
 ///
 /// # Errors
@@ -32,18 +43,68 @@ const EXTRAS: &[&str] = &[
 /// )));
 /// ```
 pub fn statements() -> Result<Vec<String>, ddl::OrderError> {
-    let mut statements = ddl::create_tables(
-        &[
-            Conversion::DEFINITION,
-            Entry::DEFINITION,
-            Transfer::DEFINITION,
-            FxRate::DEFINITION,
-            Account::DEFINITION,
-        ],
-        Dialect::Postgres,
-    )?;
-    statements.extend(EXTRAS.iter().map(|statement| (*statement).to_owned()));
+    statements_for(Dialect::Postgres)
+}
+
+/// [`statements`] rendered for `dialect`, from the same declarations:
+/// `Dialect::Postgres` or `Dialect::MySql` (the dialects the ledger runs
+/// on). On MariaDB/MySQL the `timestamptz` columns are `datetime(6)` holding
+/// UTC; everything else (types, CHECK constraints, keys, foreign keys) is
+/// what the derive renders for the dialect.
+///
+/// # Errors
+///
+/// As [`statements`].
+///
+/// ```
+/// use money_core::Dialect;
+///
+/// let statements = money_ledger::schema::statements_for(Dialect::MySql).unwrap();
+/// assert!(statements[0].contains("CONSTRAINT `accounts_balance_min` CHECK (`balance` >= 0)"));
+/// assert!(statements.iter().any(|statement| statement.contains("`as_of` datetime(6) NOT NULL")));
+/// assert!(statements.iter().all(|statement| !statement.contains("timestamptz")));
+/// ```
+pub fn statements_for(dialect: Dialect) -> Result<Vec<String>, ddl::OrderError> {
+    let mut statements = ddl::create_tables(&TABLES, dialect)?;
+    if dialect == Dialect::MySql {
+        for statement in &mut statements {
+            *statement = mysql_timestamps(statement);
+        }
+    }
+    let quote = |name: &str| ddl::quote(dialect, name);
+    statements.push(format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} <> {})",
+        quote("transfers"),
+        quote("transfers_distinct_accounts"),
+        quote("debit_account_id"),
+        quote("credit_account_id"),
+    ));
+    statements.push(format!(
+        "CREATE INDEX {} ON {} ({})",
+        quote("journal_entries_account_idx"),
+        quote("journal_entries"),
+        quote("account_id"),
+    ));
     Ok(statements)
+}
+
+/// `statement` with the type of every column declared `timestamptz` (a
+/// column of one of [`TABLES`], quoted and followed by its type, as
+/// [`ddl::create_tables`] renders it) replaced by `datetime(6)`.
+fn mysql_timestamps(statement: &str) -> String {
+    let mut statement = statement.to_owned();
+    for table in TABLES {
+        for column in table.columns() {
+            if column.column_type() == ColumnType::Custom(POSTGRES_TIMESTAMP) {
+                let quoted = ddl::quote(Dialect::MySql, column.name());
+                statement = statement.replace(
+                    &format!("{quoted} {POSTGRES_TIMESTAMP}"),
+                    &format!("{quoted} {MYSQL_TIMESTAMP}"),
+                );
+            }
+        }
+    }
+    statement
 }
 
 /// Creates the ledger's tables in the connection's current schema (the
@@ -61,5 +122,33 @@ pub async fn create(connection: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(AssertSqlSafe(script))
         .execute(connection)
         .await?;
+    Ok(())
+}
+
+/// Creates the ledger's tables in the connection's current database on
+/// MariaDB/MySQL, one statement at a time. MariaDB commits each DDL
+/// statement on its own (DDL is not transactional there): when one fails,
+/// the tables created before it stay, and the error names the statement.
+/// On a Galera cluster each statement is replicated to every node (total
+/// order isolation).
+///
+/// # Errors
+///
+/// The database's error, when a table already exists for instance; a
+/// [`ddl::OrderError`] as `sqlx::Error::Configuration`.
+pub async fn create_mysql(connection: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+    let statements = statements_for(Dialect::MySql)
+        .map_err(|error| sqlx::Error::Configuration(Box::new(error)))?;
+    for statement in statements {
+        sqlx::raw_sql(AssertSqlSafe(statement.clone()))
+            .execute(&mut *connection)
+            .await
+            .map_err(|error| match error {
+                sqlx::Error::Database(_) => sqlx::Error::Configuration(
+                    format!("creating the ledger's schema, `{statement}` failed: {error}").into(),
+                ),
+                other => other,
+            })?;
+    }
     Ok(())
 }
