@@ -1,10 +1,11 @@
 //! Helpers for the `money_ledger` tests (`tests/tests/ledger*.rs`).
 
-use money_ledger::{Account, Ledger};
+use money_ledger::{Account, Ledger, LedgerDatabase};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{MySql, MySqlPool, PgPool};
 
 use crate::dec;
+use crate::mysql::TestDatabase;
 use crate::pg::{TestSchema, count, fresh_schema};
 
 /// A ledger in a fresh schema with `accounts` opened: `(id, currency,
@@ -16,6 +17,32 @@ use crate::pg::{TestSchema, count, fresh_schema};
 pub async fn ledger_with(accounts: &[(i64, &str, &str)]) -> (TestSchema, Ledger) {
     let schema = fresh_schema().await;
     let ledger = Ledger::new(schema.pool.clone());
+    open_accounts(&ledger, accounts).await;
+    (schema, ledger)
+}
+
+/// [`ledger_with`] on MariaDB/MySQL: a ledger in a fresh database of the
+/// test server (`money_tests::mysql`).
+///
+/// # Panics
+///
+/// When the database or an account cannot be created.
+pub async fn mysql_ledger_with(accounts: &[(i64, &str, &str)]) -> (TestDatabase, Ledger<MySql>) {
+    let database = crate::mysql::fresh_database().await;
+    let ledger = Ledger::new(database.pool.clone());
+    open_accounts(&ledger, accounts).await;
+    (database, ledger)
+}
+
+/// Creates the ledger's tables and opens `accounts`.
+///
+/// # Panics
+///
+/// When a table or an account cannot be created.
+pub async fn open_accounts<DB: LedgerDatabase>(
+    ledger: &Ledger<DB>,
+    accounts: &[(i64, &str, &str)],
+) {
     ledger
         .create_schema()
         .await
@@ -30,7 +57,6 @@ pub async fn ledger_with(accounts: &[(i64, &str, &str)]) -> (TestSchema, Ledger)
             .await
             .expect("open account");
     }
-    (schema, ledger)
 }
 
 /// Every account's balance, by id, from one snapshot.
@@ -38,7 +64,7 @@ pub async fn ledger_with(accounts: &[(i64, &str, &str)]) -> (TestSchema, Ledger)
 /// # Panics
 ///
 /// When the read fails.
-pub async fn balances(ledger: &Ledger) -> Vec<(i64, Decimal)> {
+pub async fn balances<DB: LedgerDatabase>(ledger: &Ledger<DB>) -> Vec<(i64, Decimal)> {
     ledger
         .accounts()
         .await
@@ -55,4 +81,16 @@ pub async fn balances(ledger: &Ledger) -> Vec<(i64, Decimal)> {
 /// When the count fails.
 pub async fn stored_transfers(pool: &PgPool) -> i64 {
     count(pool, "transfers").await
+}
+
+/// How many rows `table` (a table name, not user input) holds on MariaDB/MySQL.
+///
+/// # Panics
+///
+/// When the count fails.
+pub async fn mysql_count(pool: &MySqlPool, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM `{table}`")))
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|error| panic!("counting {table}: {error}"))
 }
