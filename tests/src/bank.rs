@@ -7,8 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use money_sqlx::AsConnection;
 use rust_decimal::Decimal;
-use sqlx::PgConnection;
+use sqlx::Database;
 
 /// A transfer's payload as the client submitted it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,25 +64,38 @@ pub struct State {
     pub entries: Vec<EntryRow>,
 }
 
-/// Reads the ledger's tables on `connection` (run it inside a REPEATABLE
-/// READ or SERIALIZABLE transaction for one snapshot).
+/// Reads the ledger's tables on `connection`, a PostgreSQL or MariaDB/MySQL
+/// connection (or a pooled one, or an open transaction) (run it inside a REPEATABLE READ or SERIALIZABLE transaction
+/// for one snapshot). The statements name the tables and columns unquoted
+/// (all lowercase), which both dialects read alike, so one reader serves
+/// both and [`check`] judges either database's state.
 ///
 /// # Errors
 ///
 /// The database's error.
-pub async fn load_state(connection: &mut PgConnection) -> Result<State, sqlx::Error> {
-    let accounts = sqlx::query_as(r#"SELECT "id", "balance" FROM "accounts" ORDER BY "id""#)
+pub async fn load_state<C>(connection: &mut C) -> Result<State, sqlx::Error>
+where
+    C: AsConnection + ?Sized,
+    for<'e> &'e mut <C::Database as Database>::Connection:
+        sqlx::Executor<'e, Database = C::Database>,
+    for<'r> (i64, Decimal): sqlx::FromRow<'r, <C::Database as Database>::Row>,
+    for<'r> (i64, i64, i64, Decimal): sqlx::FromRow<'r, <C::Database as Database>::Row>,
+    for<'r> (i64, i16, i64, String, Decimal): sqlx::FromRow<'r, <C::Database as Database>::Row>,
+    <C::Database as Database>::Arguments: sqlx::IntoArguments<C::Database>,
+{
+    let connection = connection.as_connection();
+    let accounts = sqlx::query_as("SELECT id, balance FROM accounts ORDER BY id")
         .fetch_all(&mut *connection)
         .await?;
     let transfers = sqlx::query_as(
-        r#"SELECT "transfer_id", "debit_account_id", "credit_account_id", "amount"
-            FROM "transfers" ORDER BY "transfer_id""#,
+        "SELECT transfer_id, debit_account_id, credit_account_id, amount
+            FROM transfers ORDER BY transfer_id",
     )
     .fetch_all(&mut *connection)
     .await?;
     let entries: Vec<(i64, i16, i64, String, Decimal)> = sqlx::query_as(
-        r#"SELECT "transfer_id", "leg", "account_id", "currency", "amount"
-            FROM "journal_entries" ORDER BY "transfer_id", "leg""#,
+        "SELECT transfer_id, leg, account_id, currency, amount
+            FROM journal_entries ORDER BY transfer_id, leg",
     )
     .fetch_all(&mut *connection)
     .await?;

@@ -89,8 +89,10 @@ pub async fn stored_transfers(pool: &PgPool) -> i64 {
 ///
 /// When the count fails.
 pub async fn mysql_count(pool: &MySqlPool, table: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM `{table}`")))
-        .fetch_one(pool)
-        .await
-        .unwrap_or_else(|error| panic!("counting {table}: {error}"))
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM `{table}`"
+    )))
+    .fetch_one(pool)
+    .await
+    .unwrap_or_else(|error| panic!("counting {table}: {error}"))
 }

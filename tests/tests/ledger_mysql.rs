@@ -44,7 +44,7 @@ async fn the_schema_is_the_declarations_rendered_for_mysql_with_their_checks() {
     }
     // What was created is what the declarations render for MariaDB/MySQL.
     let statements = money_ledger::schema::statements_for(Dialect::MySql).expect("statements");
-    let created: String = sqlx::query_scalar::<_, (String, String)>("SHOW CREATE TABLE accounts")
+    let created: String = sqlx::query_as::<_, (String, String)>("SHOW CREATE TABLE accounts")
         .fetch_one(&database.pool)
         .await
         .map(|(_, sql)| sql)
@@ -291,7 +291,9 @@ async fn concurrent_transfers_in_both_directions_keep_the_total_and_every_balanc
     let total: Decimal = balances.iter().map(|(_, balance)| *balance).sum();
     assert_eq!(total, dec("30.00"), "{balances:?}");
     assert!(
-        balances.iter().all(|(_, balance)| *balance >= Decimal::ZERO),
+        balances
+            .iter()
+            .all(|(_, balance)| *balance >= Decimal::ZERO),
         "{balances:?}"
     );
     assert_eq!(

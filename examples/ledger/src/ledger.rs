@@ -417,7 +417,8 @@ async fn book<DB: LedgerDatabase>(
                 to_currency,
             });
         };
-        let priced = fx::price::<DB>(connection, policy, request, &from_currency, &to_currency).await?;
+        let priced =
+            fx::price::<DB>(connection, policy, request, &from_currency, &to_currency).await?;
         (priced.entries, Some(priced.conversion))
     };
 
