@@ -274,11 +274,23 @@ impl Galera {
     /// Starts a killed node again; it rejoins from the others (by IST when their write-set
     /// cache still holds what it missed). Returns once it is Synced in a full cluster.
     ///
+    /// A node killed while it was applying write sets has no position in its `grastate.dat`
+    /// (seqno -1), and would ask for a full state transfer. As `mysqld_safe` does, a first
+    /// `mariadbd --wsrep-recover` pass reads the position InnoDB committed ("Recovered
+    /// position" in the node's log), and the node starts from it (`--wsrep-start-position`),
+    /// so that the others send it only the write sets it missed (IST). That pass blocks the
+    /// calling thread for the second or two it takes.
+    ///
     /// # Panics
     ///
-    /// When it does not rejoin in time; the message has the end of its log.
+    /// When the recovery pass fails or the node does not rejoin in time; the message has the
+    /// end of its log.
     pub async fn restart(&self, index: usize) {
-        if let Err(message) = self.spawn(index, false) {
+        let position = match self.recover_position(index) {
+            Ok(position) => position,
+            Err(message) => panic!("{message}"),
+        };
+        if let Err(message) = self.spawn_with(index, false, position.as_deref()) {
             panic!("{message}");
         }
         if let Err(message) = self.wait_synced().await {
@@ -412,8 +424,71 @@ impl Galera {
         self.node_dir(index).join("error.log")
     }
 
+    /// Runs `mariadbd --wsrep-recover` on node `index`'s data directory and returns the
+    /// position it logs (`uuid:seqno`), or `None` when it logs none (a node that never
+    /// committed anything).
+    fn recover_position(&self, index: usize) -> Result<Option<String>, String> {
+        const MARK: &str = "WSREP: Recovered position: ";
+        let before = self.log(index).len();
+        let mut command = self.command(index, false, &["--wsrep-recover".to_owned()])?;
+        let status = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .status()
+            .map_err(|error| {
+                format!(
+                    "cannot run {} --wsrep-recover: {error}",
+                    self.server.display()
+                )
+            })?;
+        let log = self.log(index);
+        let recovered = log.get(before..).unwrap_or_default();
+        if !status.success() {
+            return Err(format!(
+                "mariadbd --wsrep-recover on node {index} failed ({status}); its log:\n{recovered}"
+            ));
+        }
+        Ok(recovered
+            .lines()
+            .filter_map(|line| line.split_once(MARK).map(|(_, position)| position.trim()))
+            .next_back()
+            .filter(|position| !position.ends_with(":-1"))
+            .map(str::to_owned))
+    }
+
     /// Starts node `index`'s `mariadbd`, bootstrapping a new cluster when `bootstrap`.
     fn spawn(&self, index: usize, bootstrap: bool) -> Result<(), String> {
+        self.spawn_with(index, bootstrap, None)
+    }
+
+    /// [`Self::spawn`], from `position` (`uuid:seqno`) when given.
+    fn spawn_with(
+        &self,
+        index: usize,
+        bootstrap: bool,
+        position: Option<&str>,
+    ) -> Result<(), String> {
+        let extra: Vec<String> = position
+            .map(|position| format!("--wsrep-start-position={position}"))
+            .into_iter()
+            .collect();
+        let mut command = self.command(index, bootstrap, &extra)?;
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(|error| format!("cannot start {}: {error}", self.server.display()))?;
+        record_server_pid(&self.dir, &format!("node{index}.server-pid"), child.id())?;
+        *lock(&self.nodes[index].process) = Some(child);
+        Ok(())
+    }
+
+    /// The `mariadbd` command of node `index`, with `extra` arguments last.
+    fn command(&self, index: usize, bootstrap: bool, extra: &[String]) -> Result<Command, String> {
         let node = &self.nodes[index];
         let node_dir = self.node_dir(index);
         let log_path = self.log_path(index);
@@ -463,6 +538,7 @@ impl Galera {
         if bootstrap {
             command.arg("--wsrep-new-cluster");
         }
+        command.args(extra);
         // The SST script (`wsrep_sst_rsync`) and rsync are found on PATH.
         command.env(
             "PATH",
@@ -474,16 +550,7 @@ impl Galera {
             gid,
         });
         run_as(&mut command, &self.dir, user.as_ref());
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map_err(|error| format!("cannot start {}: {error}", self.server.display()))?;
-        record_server_pid(&self.dir, &format!("node{index}.server-pid"), child.id())?;
-        *lock(&node.process) = Some(child);
-        Ok(())
+        Ok(command)
     }
 }
 
