@@ -28,13 +28,15 @@
 //! the transaction's write set against the write sets committed meanwhile
 //! on other nodes; a transaction that wrote a row another node wrote in the
 //! meantime fails with `1213` (SQLSTATE 40001), at any statement or at
-//! `COMMIT`, and [`money_sqlx::transaction()`] runs it again. Row locks
-//! (`SELECT ... FOR UPDATE`) are local to the node and are not replicated:
-//! a transaction that only *read* a row is not certified against it. So
-//! write skew (two transactions on two nodes each reading what the other
-//! writes) is possible, and an invariant holds on Galera only if every
-//! transaction that could break it *writes* the rows it depends on. The
-//! ledger's invariants are built that way:
+//! `COMMIT`, and [`money_sqlx::transaction()`] runs it again. Galera
+//! certifies the rows a transaction *writes*; the row locks of
+//! `SELECT ... FOR UPDATE` order transactions on the node that takes them,
+//! and the ledger does not count on them across nodes (whether Galera
+//! certifies locking reads is not tested here). So write skew (two
+//! transactions on two nodes each reading what the other writes) is
+//! possible, and an invariant holds on Galera only if every transaction
+//! that could break it *writes* the rows it depends on. The ledger's
+//! invariants are built that way:
 //!
 //! - a balance is changed only by a relative `UPDATE` of its own row, and the
 //!   declared `accounts_balance_min` CHECK is evaluated on the row written:

@@ -4,9 +4,19 @@
 //! - The tables are [`MoneyModel`](money_core::MoneyModel)s
 //!   ([`Account`], [`Transfer`], [`Entry`], [`FxRate`], [`Conversion`]);
 //!   [`schema`] renders their DDL, foreign keys included, in dependency order.
+//! - It runs on PostgreSQL and on MariaDB/MySQL, a Galera cluster included:
+//!   [`Ledger`] is generic over [`LedgerDatabase`] (`Ledger` alone is
+//!   `Ledger<sqlx::Postgres>`; [`Ledger::new`] on a `MySqlPool` gives
+//!   `Ledger<sqlx::MySql>`), with the same operations and outcomes, the
+//!   tables rendered from the same declarations for each dialect
+//!   ([`schema::statements_for`]). How each database keeps a transfer
+//!   correct, and what a Galera cluster asks of the user, is in
+//!   [`database`].
 //! - [`Ledger::transfer`] moves money between two accounts of one currency in
-//!   a SERIALIZABLE transaction run by [`money_sqlx::transaction()`] (retried on
-//!   serialization failures and deadlocks), idempotent on `transfer_id`
+//!   a transaction run by [`money_sqlx::transaction()`] (SERIALIZABLE on
+//!   PostgreSQL; on MariaDB/MySQL the two accounts locked first, in id order;
+//!   retried on serialization failures, deadlocks and Galera certification
+//!   conflicts), idempotent on `transfer_id`
 //!   through [`money_sqlx::ModelExt::insert_idempotent`]: resubmitting the same
 //!   request returns the first outcome, the same id with another payload is
 //!   [`LedgerError::IdConflict`]. An overdraft is refused by the
