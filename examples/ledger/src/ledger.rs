@@ -216,7 +216,7 @@ impl<DB: LedgerDatabase> Ledger<DB> {
     /// first locks both accounts in id order: see [`crate::database`]), run
     /// again on a serialization failure, deadlock or Galera certification
     /// conflict by [`money_sqlx::transaction()`]: it records the request under
-    /// its id ([`ModelExt::insert_idempotent`]), writes a debit and a credit
+    /// its id ([`money_sqlx::ModelExt::insert_idempotent`]), writes a debit and a credit
     /// leg, and updates both balances (in account order, so that two
     /// transfers never lock the same pair in opposite orders). If the id is
     /// already booked with the same payload, nothing is written and the
