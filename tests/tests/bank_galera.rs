@@ -288,6 +288,17 @@ async fn run_bank(run: Duration) {
     }
     setup_pool.close().await;
 
+    // Galera's own counters of lost conflicts (the killed node's restart
+    // reset its own).
+    let (mut cert_failures, mut bf_aborts) = (0_u64, 0_u64);
+    for node in 0..NODES {
+        let counter = |value: Option<String>| -> u64 {
+            value.and_then(|value| value.parse().ok()).unwrap_or(0)
+        };
+        cert_failures += counter(galera.status(node, "wsrep_local_cert_failures").await);
+        bf_aborts += counter(galera.status(node, "wsrep_local_bf_aborts").await);
+    }
+
     // The final state, read on each node.
     let mut states: Vec<State> = Vec::with_capacity(NODES);
     for node in 0..NODES {
@@ -360,6 +371,10 @@ async fn run_bank(run: Duration) {
             .first_failure
             .as_deref()
             .map_or_else(String::new, |error| format!(", the first: {error}"))
+    );
+    report!(
+        "bank_galera: Galera counters, summed over the nodes: {cert_failures} local certification \
+         failures, {bf_aborts} local transactions aborted by a replicated one (brute-force aborts)"
     );
     report!(
         "bank_galera: final state on each of the {NODES} nodes: {} accounts, {} transfers stored, \
