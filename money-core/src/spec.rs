@@ -51,8 +51,7 @@ pub struct MoneySpec {
 impl MoneySpec {
     /// Builds a spec without checking it; the derive calls this only after
     /// checking the declaration at compile time.
-    #[doc(hidden)]
-    pub const fn new_unchecked(
+    pub(crate) const fn new_unchecked(
         precision: u32,
         scale: u32,
         min: Option<Decimal>,
@@ -87,8 +86,7 @@ impl MoneySpec {
     /// The same spec, with amounts limited to the minor units of the
     /// currency held in `column` of the same row (`currency_field = "..."`,
     /// see [`Rule::MinorUnits`]).
-    #[doc(hidden)]
-    pub const fn with_currency_column(mut self, column: &'static str) -> Self {
+    pub(crate) const fn with_currency_column(mut self, column: &'static str) -> Self {
         self.currency_column = Some(column);
         self
     }
