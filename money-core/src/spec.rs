@@ -266,7 +266,7 @@ const fn decided_by_accepts(rule: &Rule) -> &'static str {
         Rule::Min(_) => "compare(stored, min)",
         Rule::Max(_) => "compare(stored, max)",
         Rule::MinorUnits { .. } => {
-            "not here: it needs the row's currency; validate::fits_currency and json::check_minor_units decide it through MoneySpec::minor_units_rule"
+            "not here: it needs the row's currency; validate::fits_currency and json::field::check_minor_units decide it through MoneySpec::minor_units_rule"
         }
         Rule::Currency => "not here: a rule of a currency column's codes, not of amounts",
     }

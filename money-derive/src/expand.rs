@@ -171,6 +171,9 @@ fn dialect_checks(model: &Model, p: &TokenStream) -> TokenStream {
         .filter(|column| matches!(column.kind, Kind::Scalar))
         .flat_map(|column| {
             let ty = column.ty;
+            // A failed `const` evaluation points at the call, which starts
+            // at the path: give the path the field type's location.
+            let p = respanned(p, ty.span());
             let keyed = column.primary_key
                 || model.unique.iter().any(|key| key.contains(&column.name))
                 || model
@@ -258,6 +261,30 @@ pub fn money_spec(money: &Money, p: &TokenStream) -> TokenStream {
     quote! {
         #p::money_spec(#precision, #scale, #min, #max, #mode, #currency)
     }
+}
+
+/// `tokens` with the span `span`, for error positions. Used on the crate
+/// path only, whose tokens resolve at the derive's call site whatever
+/// their span: `::money_core` absolutely, and a `crate = "..."` path from
+/// a literal in the user's code, as `span` (a field's type) does.
+pub fn respanned(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner = proc_macro2::Group::new(
+                    group.delimiter(),
+                    respanned(&group.stream(), span),
+                );
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 /// A `Decimal` as a `const` expression: its parts, computed here.

@@ -106,7 +106,8 @@ fn expand(
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let spec = money_spec(money, &p);
     let ty = &field.ty;
-    let amount = quote_spanned! {ty.span()=> #p::decimal_field(&self.0) };
+    let located = crate::expand::respanned(&p, ty.span());
+    let amount = quote_spanned! {ty.span()=> #located::decimal_field(&self.0) };
     quote! {
         #[allow(unused_qualifications, clippy::all)]
         const _: () = {
