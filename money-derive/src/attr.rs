@@ -494,7 +494,10 @@ fn literal_value(
         Ok(lit) => Ok(Some(lit)),
         Err(_) => {
             let span = meta.input.span();
-            skip_value(meta)?;
+            // The `=` is consumed: skip the value's tokens up to the next key.
+            while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                meta.input.parse::<TokenTree>()?;
+            }
             cx.syn_error(syn::Error::new(
                 span,
                 format!("expected a literal, like `{key} = {example}`"),
