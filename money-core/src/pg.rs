@@ -111,9 +111,7 @@ fn assemble(
         exponent += 1;
     }
     while exponent > 0 {
-        mantissa = mantissa
-            .checked_mul(10)
-            .ok_or(StoredAmountError::Inexact)?;
+        mantissa = mantissa.checked_mul(10).ok_or(StoredAmountError::Inexact)?;
         exponent -= 1;
         if mantissa > DECIMAL_MAX_MANTISSA {
             return Err(StoredAmountError::Inexact);

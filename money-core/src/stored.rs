@@ -44,4 +44,3 @@ pub enum StoredAmountError {
     #[error("{0}")]
     Units(crate::dialect::sqlite::UnitsError),
 }
-

@@ -80,10 +80,9 @@ fn specs(rng: &mut fastrand::Rng) -> Vec<MoneySpec> {
         scales.dedup();
         for scale in scales {
             let unit = Decimal::new(1, scale);
-            let largest =
-                spec_unchecked(precision, scale, None, None, ExcessScale::Reject)
-                    .magnitude_bound()
-                    - unit;
+            let largest = spec_unchecked(precision, scale, None, None, ExcessScale::Reject)
+                .magnitude_bound()
+                - unit;
             for mode in [ExcessScale::Reject, ExcessScale::Round] {
                 let spec = |min, max| spec_unchecked(precision, scale, min, max, mode);
                 let (a, b) = (

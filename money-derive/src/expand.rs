@@ -273,10 +273,8 @@ pub fn respanned(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
         .into_iter()
         .map(|mut token| {
             if let proc_macro2::TokenTree::Group(group) = &token {
-                let mut inner = proc_macro2::Group::new(
-                    group.delimiter(),
-                    respanned(&group.stream(), span),
-                );
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(&group.stream(), span));
                 inner.set_span(span);
                 token = proc_macro2::TokenTree::Group(inner);
             } else {
@@ -319,21 +317,24 @@ fn fallback(input: &DeriveInput, container: Option<&Container>) -> TokenStream {
     );
     let p = quote! { #krate::__private };
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
-    let type_checks = container.into_iter().flat_map(|container| &container.fields).filter_map(|field| {
-        let attrs = &field.attrs;
-        let ty = field.ty;
-        if attrs.skip.get().is_some() || attrs.sql_type.get().is_some() {
-            None
-        } else if attrs.currency.get().is_some() {
-            Some(quote_spanned! {ty.span()=> let _ = <#ty as #p::CurrencyField>::NULLABLE; })
-        } else if attrs.is_money() {
-            Some(quote_spanned! {ty.span()=> let _ = <#ty as #p::MoneyField>::NULLABLE; })
-        } else if crate::ast::is_decimal(ty) {
-            None
-        } else {
-            Some(quote_spanned! {ty.span()=> let _ = <#ty as #p::SqlColumn>::NULLABLE; })
-        }
-    });
+    let type_checks = container
+        .into_iter()
+        .flat_map(|container| &container.fields)
+        .filter_map(|field| {
+            let attrs = &field.attrs;
+            let ty = field.ty;
+            if attrs.skip.get().is_some() || attrs.sql_type.get().is_some() {
+                None
+            } else if attrs.currency.get().is_some() {
+                Some(quote_spanned! {ty.span()=> let _ = <#ty as #p::CurrencyField>::NULLABLE; })
+            } else if attrs.is_money() {
+                Some(quote_spanned! {ty.span()=> let _ = <#ty as #p::MoneyField>::NULLABLE; })
+            } else if crate::ast::is_decimal(ty) {
+                None
+            } else {
+                Some(quote_spanned! {ty.span()=> let _ = <#ty as #p::SqlColumn>::NULLABLE; })
+            }
+        });
     quote! {
         const _: () = {
             #[automatically_derived]

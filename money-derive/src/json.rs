@@ -129,7 +129,10 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
     } else {
         quote! { #[schemars(rename = #remote)] }
     };
-    let serde_crate = LitStr::new(&format!("{krate_text}::__private::serde"), Span::call_site());
+    let serde_crate = LitStr::new(
+        &format!("{krate_text}::__private::serde"),
+        Span::call_site(),
+    );
     let schemars_crate = LitStr::new(
         &format!("{krate_text}::__private::schemars"),
         Span::call_site(),
@@ -205,6 +208,10 @@ fn path_text(path: &syn::Path) -> String {
         .iter()
         .map(|segment| segment.ident.to_string())
         .collect();
-    let leading = if path.leading_colon.is_some() { "::" } else { "" };
+    let leading = if path.leading_colon.is_some() {
+        "::"
+    } else {
+        ""
+    };
     format!("{leading}{}", segments.join("::"))
 }

@@ -29,8 +29,8 @@ use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use money_core::db::SqlModel;
 use money_core::MoneyModel;
+use money_core::db::SqlModel;
 use sqlx::Acquire;
 
 use crate::driver::Driver;

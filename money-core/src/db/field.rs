@@ -82,7 +82,10 @@ pub fn decode_value<DB: MoneyDatabase, T: MoneyValue>(
 /// The declaration of money column `index` of `table`. The derive passes
 /// the index of a money column; anything else is an encode error, not a
 /// panic.
-pub(super) fn column_spec(table: &'static Table, index: usize) -> Result<&'static MoneySpec, String> {
+pub(super) fn column_spec(
+    table: &'static Table,
+    index: usize,
+) -> Result<&'static MoneySpec, String> {
     table
         .columns()
         .get(index)
@@ -140,4 +143,3 @@ pub fn validated<M: crate::MoneyModel>(model: M) -> Result<M, sqlx::Error> {
         Err(errors) => Err(sqlx::Error::Decode(Box::new(errors))),
     }
 }
-

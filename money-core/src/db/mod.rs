@@ -23,8 +23,8 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
-use crate::dialect::Dialect;
 use crate::StoredAmountError;
+use crate::dialect::Dialect;
 use crate::spec::MoneySpec;
 
 pub(crate) mod field;
@@ -107,9 +107,7 @@ pub trait SqlModel<DB: MoneyDatabase>: crate::MoneyModel + Sized {
 macro_rules! __sqlx_value {
     ($ty:ident) => {
         #[automatically_derived]
-        impl<DB: $crate::__private::db::MoneyDatabase> $crate::__private::sqlx::Type<DB>
-            for $ty
-        {
+        impl<DB: $crate::__private::db::MoneyDatabase> $crate::__private::sqlx::Type<DB> for $ty {
             fn type_info() -> <DB as $crate::__private::sqlx::Database>::TypeInfo {
                 <DB as $crate::__private::db::MoneyDatabase>::amount_type_info()
             }
@@ -122,8 +120,8 @@ macro_rules! __sqlx_value {
         }
 
         #[automatically_derived]
-        impl<'q, DB: $crate::__private::db::MoneyDatabase>
-            $crate::__private::sqlx::Encode<'q, DB> for $ty
+        impl<'q, DB: $crate::__private::db::MoneyDatabase> $crate::__private::sqlx::Encode<'q, DB>
+            for $ty
         {
             fn encode_by_ref(
                 &self,
@@ -137,15 +135,12 @@ macro_rules! __sqlx_value {
         }
 
         #[automatically_derived]
-        impl<'r, DB: $crate::__private::db::MoneyDatabase>
-            $crate::__private::sqlx::Decode<'r, DB> for $ty
+        impl<'r, DB: $crate::__private::db::MoneyDatabase> $crate::__private::sqlx::Decode<'r, DB>
+            for $ty
         {
             fn decode(
                 value: <DB as $crate::__private::sqlx::Database>::ValueRef<'r>,
-            ) -> $crate::__private::Result<
-                Self,
-                $crate::__private::sqlx::error::BoxDynError,
-            > {
+            ) -> $crate::__private::Result<Self, $crate::__private::sqlx::error::BoxDynError> {
                 $crate::__private::db::decode_value::<DB, Self>(value)
             }
         }
@@ -233,11 +228,8 @@ macro_rules! __sqlx_from_row {
         where
             R: $crate::__private::sqlx::Row,
             <R as $crate::__private::sqlx::Row>::Database:
-                $crate::__private::db::MoneyDatabase
-                    + $crate::__private::sqlx::Database<Row = R>,
-            $ty: $crate::__private::db::SqlModel<
-                    <R as $crate::__private::sqlx::Row>::Database,
-                >,
+                $crate::__private::db::MoneyDatabase + $crate::__private::sqlx::Database<Row = R>,
+            $ty: $crate::__private::db::SqlModel<<R as $crate::__private::sqlx::Row>::Database>,
         {
             fn from_row(
                 row: &'r R,

@@ -11,8 +11,8 @@ use sqlx::mysql::{MySql, MySqlRow, MySqlTypeInfo, MySqlValueRef};
 use sqlx::{Decode, Encode, Row, Type, TypeInfo, ValueRef};
 
 use super::MoneyDatabase;
-use crate::dialect::Dialect;
 use crate::StoredAmountError;
+use crate::dialect::Dialect;
 use crate::pg::decode_numeric_text;
 use crate::spec::MoneySpec;
 

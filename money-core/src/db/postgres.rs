@@ -8,8 +8,8 @@ use sqlx::postgres::{PgArgumentBuffer, PgRow, PgTypeInfo, PgValueFormat, PgValue
 use sqlx::{Decode, Encode, Row, Type, TypeInfo, ValueRef};
 
 use super::{MoneyDatabase, SqlModel};
-use crate::dialect::Dialect;
 use crate::StoredAmountError;
+use crate::dialect::Dialect;
 use crate::pg::{decode_numeric_binary, decode_numeric_text, encode_numeric_binary};
 use crate::spec::MoneySpec;
 

@@ -10,9 +10,9 @@ use sqlx::sqlite::{Sqlite, SqliteArgumentsBuffer, SqliteRow, SqliteTypeInfo, Sql
 use sqlx::{Decode, Encode, Row, Type, TypeInfo, ValueRef};
 
 use super::MoneyDatabase;
+use crate::StoredAmountError;
 use crate::dialect::Dialect;
 use crate::dialect::sqlite::{from_units, to_units};
-use crate::StoredAmountError;
 use crate::spec::MoneySpec;
 
 impl MoneyDatabase for Sqlite {

@@ -28,10 +28,7 @@ fn validation_and_ddl_come_from_the_declaration() {
         ..account()
     };
     let errors = broken.validate().expect_err("three rules are broken");
-    let constraints: Vec<&str> = errors
-        .iter()
-        .map(|error| error.constraint())
-        .collect();
+    let constraints: Vec<&str> = errors.iter().map(|error| error.constraint()).collect();
     assert_eq!(
         constraints,
         [
@@ -83,10 +80,9 @@ fn json_is_exact_and_checked() {
             .starts_with("balance: 1.23456 has 5 digits after the point"),
         "{error}"
     );
-    let error = serde_json::from_str::<Account>(
-        r#"{"id":7,"balance":"1","currency":"XYZ","fee":"1"}"#,
-    )
-    .expect_err("no such currency");
+    let error =
+        serde_json::from_str::<Account>(r#"{"id":7,"balance":"1","currency":"XYZ","fee":"1"}"#)
+            .expect_err("no such currency");
     assert!(error.to_string().starts_with("currency: "), "{error}");
 }
 
@@ -94,7 +90,10 @@ fn json_is_exact_and_checked() {
 fn value_types_check_their_declaration() {
     let fee: Fee = "3".parse().expect("a fee");
     assert_eq!(fee.to_string(), "3");
-    assert_eq!(serde_json::to_string(&fee).expect("serializes"), r#""3.00""#);
+    assert_eq!(
+        serde_json::to_string(&fee).expect("serializes"),
+        r#""3.00""#
+    );
     assert!(matches!(
         "-1".parse::<Fee>(),
         Err(ValueError::Broken { .. })
