@@ -112,6 +112,18 @@ pub const fn foreign_key(
     )
 }
 
+/// An empty list of errors, for a generated `validate()` to fill.
+#[inline]
+pub const fn validation_errors() -> ValidationErrors {
+    ValidationErrors::new()
+}
+
+/// The result of a generated `validate()`: `Ok(())` when `errors` is empty.
+#[inline]
+pub fn validation_result(errors: ValidationErrors) -> Result<(), ValidationErrors> {
+    errors.into_result()
+}
+
 /// The field of a `MoneyValue` newtype, type-checked where it is declared.
 #[inline]
 pub const fn decimal_field(value: &Decimal) -> Decimal {

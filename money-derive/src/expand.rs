@@ -147,9 +147,9 @@ fn expand(model: &Model, krate: &syn::Path, serde: TokenStream) -> TokenStream {
 
                 #[inline]
                 fn validate(&self) -> #p::Result<(), #p::ValidationErrors> {
-                    let mut errors = #p::ValidationErrors::new();
+                    let mut errors = #p::validation_errors();
                     #(#checks)*
-                    errors.into_result()
+                    #p::validation_result(errors)
                 }
             }
 
