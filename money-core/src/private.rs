@@ -1,12 +1,15 @@
-//! Everything the derives' generated code names, and nothing a user calls.
+//! Everything the derives' generated code names.
 //!
 //! Generated code reaches it by absolute path, `::money_core::__private::...`
 //! (or `<path>::__private::...` under `#[money(crate = "<path>")]`), inside
 //! `const _: () = { ... };`, so that no name in the user's scope can shadow
-//! what it means. The items live in the modules that own their logic
-//! (`json::field`, `db::field`, `validate`, ...), are `pub` there only so
-//! that this module can re-export them, and are exported from nowhere else.
-//! Not part of the API: anything here may change in any release.
+//! what it means. Some items are public API elsewhere as well (the traits,
+//! `Decimal`, the table types, std's items); the helpers that only generated
+//! code calls (the constructors below, `check_money`, `db::bind_money`,
+//! `json::Field`, ...) are exported from here only: they live in the
+//! modules that own their logic (`json::field`, `db::field`, `validate`,
+//! ...), `pub` there only so that this module can re-export them. Not part
+//! of the API: anything here may change in any release.
 
 pub use crate::MoneyModel;
 pub use crate::currency::{Currency, CurrencyField};
