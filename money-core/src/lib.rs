@@ -70,6 +70,7 @@ pub mod pg;
 pub mod problem;
 mod rules;
 mod spec;
+mod stored;
 mod table;
 mod validate;
 mod value;
@@ -80,6 +81,7 @@ pub use parse::{MAX_DECIMAL_TEXT_LEN, ParseDecimalError, parse_decimal};
 pub use rules::{Rule, RuleKind};
 pub use rust_decimal::Decimal;
 pub use spec::{ExcessScale, MAX_PRECISION, MoneySpec, round_like_database};
+pub use stored::StoredAmountError;
 pub use table::{
     Column, ColumnType, Constraint, ForeignKey, MoneyField, ReferentialAction, Scalar, SqlColumn,
     Table, UniqueKey,
@@ -122,71 +124,12 @@ pub trait MoneyModel {
     }
 }
 
-/// What generated code reaches, by absolute path. Not part of the API.
+/// What generated code reaches, by absolute path
+/// (`::money_core::__private::...`, or the path `#[money(crate = "...")]`
+/// names). Not part of the API: it may change in any release.
 #[doc(hidden)]
-pub mod __private {
-    pub use crate::currency::{Currency, CurrencyField};
-    pub use crate::spec::{ExcessScale, MoneySpec};
-    pub use crate::table::{
-        Column, ColumnType, ForeignKeyDecl, MoneyField, ReferentialAction, Scalar, SqlColumn, Table,
-    };
-    pub use crate::validate::{ValidationErrors, check_currency, check_money, check_money_in};
-    pub use crate::value::{MoneyValue, ValueError};
-    pub use core::convert::{AsRef, From, TryFrom};
-    pub use core::fmt::{Display, Formatter, Result as FmtResult};
-    pub use core::str::FromStr;
-
-    #[cfg(feature = "sqlx")]
-    pub use crate::db;
-    #[cfg(feature = "serde")]
-    pub use crate::json;
-    #[cfg(feature = "serde")]
-    pub use crate::json::field::{Field, JsonModel};
-    #[cfg(feature = "schemars")]
-    pub use schemars;
-    #[cfg(feature = "serde")]
-    pub use serde;
-    #[cfg(feature = "sqlx")]
-    pub use sqlx;
-
-    /// The field of a `MoneyValue` newtype, type-checked where it is declared.
-    #[inline]
-    pub const fn decimal_field(value: &Decimal) -> Decimal {
-        *value
-    }
-    pub use core::option::Option::{self, None, Some};
-    pub use core::result::Result;
-    pub use rust_decimal::Decimal;
-    pub use std::borrow::Cow;
-
-    /// Fails the build when a value-type column of a model that targets
-    /// SQLite (`dialects(.., sqlite)`) has a precision SQLite cannot store.
-    pub const fn sqlite_column(column_type: crate::table::ColumnType) {
-        if let crate::table::ColumnType::Money(spec) = column_type
-            && spec.precision() > crate::dialect::sqlite::MAX_PRECISION
-        {
-            panic!(
-                "this money value type's precision is above 18, which SQLite (a target of this model, `dialects(.., sqlite)`) cannot store as 64-bit integer minor units"
-            );
-        }
-    }
-
-    /// Fails the build when a key column of a model that targets
-    /// MariaDB/MySQL (`dialects(.., mysql)`) is TEXT, which they cannot
-    /// index without a prefix length.
-    pub const fn mysql_key_column(column_type: crate::table::ColumnType) {
-        if let crate::table::ColumnType::Scalar(crate::table::Scalar::Text) = column_type {
-            panic!(
-                "MariaDB/MySQL (a target of this model, `dialects(.., mysql)`) cannot put a key on a TEXT column: declare the column's type, like `#[money(sql_type = \"varchar(64)\")]`"
-            );
-        }
-    }
-
-    /// A `Decimal` built in a `const` from the parts the derive computed.
-    pub const fn decimal(lo: u32, mid: u32, hi: u32, negative: bool, scale: u32) -> Decimal {
-        Decimal::from_parts(lo, mid, hi, negative, scale)
-    }
-}
+#[path = "private.rs"]
+pub mod __private;
 
 /// Without the `sqlx` feature money values have no sqlx impls.
 #[cfg(not(feature = "sqlx"))]

@@ -11,41 +11,8 @@
 
 use rust_decimal::Decimal;
 
+use crate::StoredAmountError;
 use crate::parse::ParseDecimalError;
-
-/// Why a PostgreSQL `numeric` is not a [`Decimal`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum NumericDecodeError {
-    /// `NaN`.
-    #[error("NaN is not an amount")]
-    NaN,
-    /// `Infinity` or `-Infinity`.
-    #[error("an infinity is not an amount")]
-    Infinite,
-    /// More significant digits after the point than a `Decimal` holds, or a
-    /// magnitude of 2^96 or more.
-    #[error(
-        "the stored numeric has more digits than a Decimal holds exactly (at most 28 after the point, magnitude below 7.9e28)"
-    )]
-    Inexact,
-    /// The bytes are not a `numeric` in binary format.
-    #[error("malformed binary numeric: {0}")]
-    Malformed(&'static str),
-    /// The text is not a plain decimal.
-    #[error("malformed text numeric: {0}")]
-    Text(ParseDecimalError),
-    /// SQLite: the money column holds something other than an `INTEGER` of
-    /// minor units.
-    #[error("the stored value is {found}, not an INTEGER of minor units")]
-    NotUnits {
-        /// What was found, such as `a REAL (float)`.
-        found: &'static str,
-    },
-    /// SQLite: the stored units have no exact amount at the column's scale.
-    #[error("{0}")]
-    Units(crate::dialect::sqlite::UnitsError),
-}
 
 const SIGN_POSITIVE: u16 = 0x0000;
 const SIGN_NEGATIVE: u16 = 0x4000;
@@ -66,8 +33,8 @@ const DECIMAL_MAX_SCALE: u32 = money_spec_core::MAX_SCALE;
 /// let bytes = [0, 2, 0, 0, 0, 0, 0, 4, 0, 123, 0x11, 0x94];
 /// assert_eq!(decode_numeric_binary(&bytes).unwrap().to_string(), "123.4500");
 /// ```
-pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError> {
-    let header = bytes.get(..8).ok_or(NumericDecodeError::Malformed(
+pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, StoredAmountError> {
+    let header = bytes.get(..8).ok_or(StoredAmountError::Malformed(
         "shorter than its 8-byte header",
     ))?;
     let word = |index: usize| u16::from_be_bytes([header[index], header[index + 1]]);
@@ -77,20 +44,20 @@ pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError
     let display_scale = u32::from(word(6));
     match sign {
         SIGN_POSITIVE | SIGN_NEGATIVE => {}
-        SIGN_NAN => return Err(NumericDecodeError::NaN),
+        SIGN_NAN => return Err(StoredAmountError::NaN),
         SIGN_POSITIVE_INFINITY | SIGN_NEGATIVE_INFINITY => {
-            return Err(NumericDecodeError::Infinite);
+            return Err(StoredAmountError::Infinite);
         }
-        _ => return Err(NumericDecodeError::Malformed("unknown sign")),
+        _ => return Err(StoredAmountError::Malformed("unknown sign")),
     }
     if ndigits < 0 || display_scale > 0x3FFF {
-        return Err(NumericDecodeError::Malformed(
+        return Err(StoredAmountError::Malformed(
             "negative digit count or scale",
         ));
     }
     let digits = &bytes[8..];
     if digits.len() != ndigits as usize * 2 {
-        return Err(NumericDecodeError::Malformed(
+        return Err(StoredAmountError::Malformed(
             "digit count does not match the length",
         ));
     }
@@ -99,7 +66,7 @@ pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError
     for pair in digits.chunks_exact(2) {
         let digit = u16::from_be_bytes([pair[0], pair[1]]);
         if digit >= 10_000 {
-            return Err(NumericDecodeError::Malformed(
+            return Err(StoredAmountError::Malformed(
                 "a base-10000 digit above 9999",
             ));
         }
@@ -108,7 +75,7 @@ pub fn decode_numeric_binary(bytes: &[u8]) -> Result<Decimal, NumericDecodeError
         // the mantissa stays below 2^110 and `* 10_000` cannot overflow.
         mantissa = mantissa * 10_000 + u128::from(digit);
         if mantissa > DECIMAL_MAX_MANTISSA * 10_000 {
-            return Err(NumericDecodeError::Inexact);
+            return Err(StoredAmountError::Inexact);
         }
     }
     let exponent = 4 * (weight - (i32::from(ndigits) - 1));
@@ -126,7 +93,7 @@ fn assemble(
     mut exponent: i32,
     display_scale: u32,
     negative: bool,
-) -> Result<Decimal, NumericDecodeError> {
+) -> Result<Decimal, StoredAmountError> {
     // The display scale is the scale PostgreSQL stored (`12.5` has 1 even
     // though its last base-10000 group is `5000`); a Decimal keeps it where
     // it can, up to 28.
@@ -144,17 +111,15 @@ fn assemble(
         exponent += 1;
     }
     while exponent > 0 {
-        mantissa = mantissa
-            .checked_mul(10)
-            .ok_or(NumericDecodeError::Inexact)?;
+        mantissa = mantissa.checked_mul(10).ok_or(StoredAmountError::Inexact)?;
         exponent -= 1;
         if mantissa > DECIMAL_MAX_MANTISSA {
-            return Err(NumericDecodeError::Inexact);
+            return Err(StoredAmountError::Inexact);
         }
     }
     let mut scale = exponent.unsigned_abs();
     if scale > DECIMAL_MAX_SCALE || mantissa > DECIMAL_MAX_MANTISSA {
-        return Err(NumericDecodeError::Inexact);
+        return Err(StoredAmountError::Inexact);
     }
     // Restore trailing zeros of the display scale that fit.
     while scale < target_scale {
@@ -245,7 +210,7 @@ pub fn encode_numeric_binary(value: Decimal, out: &mut Vec<u8>) -> usize {
 /// prints `0.1` with 200 digits after the point, and that is exactly `0.1`.
 /// Nothing is allocated, whatever the length: leading zeros of the whole
 /// part and trailing zeros of the fraction are skipped, and the digits left
-/// must fit a `Decimal` (else [`NumericDecodeError::Inexact`]).
+/// must fit a `Decimal` (else [`StoredAmountError::Inexact`]).
 ///
 /// ```
 /// use money_core::pg::decode_numeric_text;
@@ -253,19 +218,19 @@ pub fn encode_numeric_binary(value: Decimal, out: &mut Vec<u8>) -> usize {
 /// assert_eq!(decode_numeric_text(&long).unwrap().to_string(), "0.1000000000000000000000000000");
 /// assert!(decode_numeric_text("NaN").is_err());
 /// ```
-pub fn decode_numeric_text(text: &str) -> Result<Decimal, NumericDecodeError> {
+pub fn decode_numeric_text(text: &str) -> Result<Decimal, StoredAmountError> {
     let (negative, unsigned) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
     };
     if unsigned.eq_ignore_ascii_case("nan") {
-        return Err(NumericDecodeError::NaN);
+        return Err(StoredAmountError::NaN);
     }
     if unsigned.eq_ignore_ascii_case("infinity") || unsigned.eq_ignore_ascii_case("inf") {
-        return Err(NumericDecodeError::Infinite);
+        return Err(StoredAmountError::Infinite);
     }
     if text.is_empty() {
-        return Err(NumericDecodeError::Text(ParseDecimalError::Empty));
+        return Err(StoredAmountError::Text(ParseDecimalError::Empty));
     }
     let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let all_digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
@@ -274,7 +239,7 @@ pub fn decode_numeric_text(text: &str) -> Result<Decimal, NumericDecodeError> {
         || !all_digits(fraction)
         || (fraction.is_empty() && unsigned.ends_with('.'))
     {
-        return Err(NumericDecodeError::Text(ParseDecimalError::Syntax));
+        return Err(StoredAmountError::Text(ParseDecimalError::Syntax));
     }
     let significant_whole = whole.trim_start_matches('0');
     let significant_fraction = fraction.trim_end_matches('0');
@@ -283,7 +248,7 @@ pub fn decode_numeric_text(text: &str) -> Result<Decimal, NumericDecodeError> {
     if significant_whole.len() + significant_fraction.len() > 29
         || significant_fraction.len() > DECIMAL_MAX_SCALE as usize
     {
-        return Err(NumericDecodeError::Inexact);
+        return Err(StoredAmountError::Inexact);
     }
     let mut mantissa: u128 = 0;
     for digit in significant_whole
@@ -293,7 +258,7 @@ pub fn decode_numeric_text(text: &str) -> Result<Decimal, NumericDecodeError> {
         mantissa = mantissa * 10 + u128::from(digit - b'0');
     }
     if mantissa > DECIMAL_MAX_MANTISSA {
-        return Err(NumericDecodeError::Inexact);
+        return Err(StoredAmountError::Inexact);
     }
     // The display scale is the number of digits printed after the point;
     // anything past 28 only says "more than a Decimal keeps".
@@ -408,16 +373,16 @@ mod tests {
             };
             assert_eq!(
                 decode_numeric_binary(&bytes),
-                Err(NumericDecodeError::Inexact),
+                Err(StoredAmountError::Inexact),
                 "{text}"
             );
         }
         let nan = [0, 0, 0, 0, 0xC0, 0, 0, 0];
-        assert_eq!(decode_numeric_binary(&nan), Err(NumericDecodeError::NaN));
+        assert_eq!(decode_numeric_binary(&nan), Err(StoredAmountError::NaN));
         let infinity = [0, 0, 0, 0, 0xD0, 0, 0, 0];
         assert_eq!(
             decode_numeric_binary(&infinity),
-            Err(NumericDecodeError::Infinite)
+            Err(StoredAmountError::Infinite)
         );
     }
 
@@ -514,14 +479,14 @@ mod tests {
     #[test]
     fn text_format() {
         assert_eq!(decode_numeric_text("12.50"), Ok(Decimal::new(1250, 2)));
-        assert_eq!(decode_numeric_text("NaN"), Err(NumericDecodeError::NaN));
+        assert_eq!(decode_numeric_text("NaN"), Err(StoredAmountError::NaN));
         assert_eq!(
             decode_numeric_text("-Infinity"),
-            Err(NumericDecodeError::Infinite)
+            Err(StoredAmountError::Infinite)
         );
         assert_eq!(
             decode_numeric_text("0.00000000000000000000000000001"),
-            Err(NumericDecodeError::Inexact)
+            Err(StoredAmountError::Inexact)
         );
     }
 
@@ -538,7 +503,7 @@ mod tests {
         let inexact = format!("0.{}1", "0".repeat(1 << 20));
         assert_eq!(
             decode_numeric_text(&inexact),
-            Err(NumericDecodeError::Inexact)
+            Err(StoredAmountError::Inexact)
         );
         for (text, error) in [
             ("", ParseDecimalError::Empty),
@@ -551,7 +516,7 @@ mod tests {
         ] {
             assert_eq!(
                 decode_numeric_text(text),
-                Err(NumericDecodeError::Text(error)),
+                Err(StoredAmountError::Text(error)),
                 "{text:?}"
             );
         }

@@ -21,7 +21,7 @@
 //! - validation's error path: `record_broken_rules` in `validate.rs`;
 //! - JSON: the schema's pattern, `amount_pattern` in `json/pattern.rs`;
 //!   a rule that needs another field of the row is checked after the row
-//!   is read, as `json::check_minor_units` does for
+//!   is read, as `check_minor_units` in `json/field.rs` does for
 //!   [`Rule::MinorUnits`] through `MoneySpec::minor_units_rule`;
 //! - error mapping: the limit a client reads, `limit` in `problem.rs`.
 //!

@@ -51,8 +51,7 @@ pub struct MoneySpec {
 impl MoneySpec {
     /// Builds a spec without checking it; the derive calls this only after
     /// checking the declaration at compile time.
-    #[doc(hidden)]
-    pub const fn new_unchecked(
+    pub(crate) const fn new_unchecked(
         precision: u32,
         scale: u32,
         min: Option<Decimal>,
@@ -87,8 +86,7 @@ impl MoneySpec {
     /// The same spec, with amounts limited to the minor units of the
     /// currency held in `column` of the same row (`currency_field = "..."`,
     /// see [`Rule::MinorUnits`]).
-    #[doc(hidden)]
-    pub const fn with_currency_column(mut self, column: &'static str) -> Self {
+    pub(crate) const fn with_currency_column(mut self, column: &'static str) -> Self {
         self.currency_column = Some(column);
         self
     }
@@ -268,7 +266,7 @@ const fn decided_by_accepts(rule: &Rule) -> &'static str {
         Rule::Min(_) => "compare(stored, min)",
         Rule::Max(_) => "compare(stored, max)",
         Rule::MinorUnits { .. } => {
-            "not here: it needs the row's currency; validate::fits_currency and json::check_minor_units decide it through MoneySpec::minor_units_rule"
+            "not here: it needs the row's currency; validate::fits_currency and json::field::check_minor_units decide it through MoneySpec::minor_units_rule"
         }
         Rule::Currency => "not here: a rule of a currency column's codes, not of amounts",
     }

@@ -76,8 +76,7 @@ pub struct UniqueKey {
 }
 
 impl Table {
-    #[doc(hidden)]
-    pub const fn new(
+    pub(crate) const fn new(
         name: &'static str,
         columns: &'static [Column],
         unique_keys: &'static [&'static [&'static str]],
@@ -90,8 +89,7 @@ impl Table {
         }
     }
 
-    #[doc(hidden)]
-    pub const fn with_foreign_keys(self, foreign_keys: &'static [ForeignKeyDecl]) -> Self {
+    pub(crate) const fn with_foreign_keys(self, foreign_keys: &'static [ForeignKeyDecl]) -> Self {
         Table {
             foreign_keys,
             ..self
@@ -311,8 +309,7 @@ pub struct ForeignKeyDecl {
 }
 
 impl ForeignKeyDecl {
-    #[doc(hidden)]
-    pub const fn new(
+    pub(crate) const fn new(
         columns: &'static [&'static str],
         fields: &'static [&'static str],
         referenced_table: &'static str,
@@ -351,8 +348,7 @@ pub struct ForeignKey {
 }
 
 impl Column {
-    #[doc(hidden)]
-    pub const fn new(
+    pub(crate) const fn new(
         field: &'static str,
         name: &'static str,
         column_type: ColumnType,

@@ -210,15 +210,13 @@ impl ValidationErrors {
     }
 
     /// An empty list, for generated code to fill.
-    #[doc(hidden)]
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         ValidationErrors { errors: Vec::new() }
     }
 
     /// `Ok(())` when empty, else `Err(self)`.
-    #[doc(hidden)]
     #[inline]
-    pub fn into_result(self) -> Result<(), ValidationErrors> {
+    pub(crate) fn into_result(self) -> Result<(), ValidationErrors> {
         if self.errors.is_empty() {
             Ok(())
         } else {

@@ -87,7 +87,7 @@ pub enum ValueError {
         /// The value type's name.
         type_name: &'static str,
         /// What is wrong with the stored value.
-        source: crate::pg::NumericDecodeError,
+        source: crate::StoredAmountError,
     },
     /// The value breaks a rule of the declaration (the first one found, in
     /// the order of [`MoneySpec::rules`]).

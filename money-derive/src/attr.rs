@@ -133,6 +133,8 @@ pub struct Container {
     pub no_from_row: Attr<()>,
     /// `foreign_key(...)`, once per key.
     pub foreign_keys: Vec<ForeignKey>,
+    /// `crate = "path"`: where generated code finds money-core.
+    pub krate: Attr<syn::Path>,
 }
 
 /// `#[money(...)]` on a field.
@@ -157,6 +159,8 @@ pub struct Field {
     pub on_delete: Attr<ReferentialAction>,
     /// `on_update = "cascade"`, with `references`.
     pub on_update: Attr<ReferentialAction>,
+    /// `crate = "path"`, on a `MoneyValue` struct only.
+    pub krate: Attr<syn::Path>,
     /// Whether parsing this field's attributes already reported an error
     /// (an unknown key or a bad value): then a "missing key" error would
     /// only repeat it.
@@ -164,6 +168,12 @@ pub struct Field {
 }
 
 impl Container {
+    /// The path generated code reaches money-core by: `crate = "..."`, else
+    /// `::money_core`.
+    pub fn crate_path(&self) -> syn::Path {
+        crate_path(&self.krate)
+    }
+
     pub fn from_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> Self {
         let mut container = Container {
             table: Attr::none(TABLE),
@@ -173,6 +183,7 @@ impl Container {
             dialects: Attr::none(DIALECTS),
             no_from_row: Attr::none(NO_FROM_ROW),
             foreign_keys: Vec::new(),
+            krate: Attr::none(CRATE),
         };
         for attr in money_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
@@ -207,6 +218,10 @@ impl Container {
                 } else if meta.path.is_ident(NO_FROM_ROW) {
                     if flag(cx, &meta, NO_FROM_ROW)? {
                         container.no_from_row.set(cx, &meta.path, ());
+                    }
+                } else if meta.path.is_ident(CRATE) {
+                    if let Some(path) = crate_value(cx, &meta)? {
+                        container.krate.set(cx, &meta.path, path);
                     }
                 } else {
                     unknown_key(cx, &meta, CONTAINER_KEYS, FIELD_KEYS, "the struct")?;
@@ -247,7 +262,22 @@ fn ident_list(
 }
 
 impl Field {
+    /// The attributes of a `MoneyModel` field.
     pub fn from_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> Self {
+        Self::parse(cx, attrs, false)
+    }
+
+    /// The attributes of a `MoneyValue` struct: a field's keys, and `crate`.
+    pub fn from_value_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> Self {
+        Self::parse(cx, attrs, true)
+    }
+
+    /// The path generated code reaches money-core by (`MoneyValue`).
+    pub fn crate_path(&self) -> syn::Path {
+        crate_path(&self.krate)
+    }
+
+    fn parse(cx: &mut Ctxt, attrs: &[Attribute], value_type: bool) -> Self {
         let mut field = Field {
             precision: Attr::none(PRECISION),
             scale: Attr::none(SCALE),
@@ -263,6 +293,7 @@ impl Field {
             references: Attr::none(REFERENCES),
             on_delete: Attr::none(ON_DELETE),
             on_update: Attr::none(ON_UPDATE),
+            krate: Attr::none(CRATE),
             had_errors: false,
         };
         let errors_before = cx.error_count();
@@ -325,6 +356,10 @@ impl Field {
                 } else if path.is_ident(ON_UPDATE) {
                     if let Some(action) = action_value(cx, &meta, ON_UPDATE)? {
                         field.on_update.set(cx, &path, action);
+                    }
+                } else if value_type && path.is_ident(CRATE) {
+                    if let Some(krate) = crate_value(cx, &meta)? {
+                        field.krate.set(cx, &path, krate);
                     }
                 } else {
                     unknown_key(cx, &meta, FIELD_KEYS, CONTAINER_KEYS, "a field")?;
@@ -459,7 +494,10 @@ fn literal_value(
         Ok(lit) => Ok(Some(lit)),
         Err(_) => {
             let span = meta.input.span();
-            skip_value(meta)?;
+            // The `=` is consumed: skip the value's tokens up to the next key.
+            while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                meta.input.parse::<TokenTree>()?;
+            }
             cx.syn_error(syn::Error::new(
                 span,
                 format!("expected a literal, like `{key} = {example}`"),
@@ -672,6 +710,38 @@ fn action_value(
         ),
     );
     Ok(None)
+}
+
+/// `crate = "path"`: a path without generic arguments, such as
+/// `"my_app::money_core"` or `"::money"`, read as serde reads
+/// `#[serde(crate = "...")]`. The path's tokens take the literal's span,
+/// so it resolves where the struct is declared.
+fn crate_value(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<syn::Path>> {
+    let example = "\"my_crate::money_core\"";
+    let Some(literal) = string_value(cx, meta, CRATE, example)? else {
+        return Ok(None);
+    };
+    match literal.parse_with(syn::Path::parse_mod_style) {
+        Ok(path) => Ok(Some(path)),
+        Err(_) => {
+            cx.error_spanned_by(
+                &literal,
+                format!(
+                    "`crate` must be the path of money-core or of a module that re-exports it, like `crate = {example}`, not {:?}",
+                    literal.value()
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// `::money_core` unless `crate = "..."` names another path.
+fn crate_path(krate: &Attr<syn::Path>) -> syn::Path {
+    match krate.get() {
+        Some(path) => path.clone(),
+        None => syn::parse_quote!(::money_core),
+    }
 }
 
 /// A key without a value: `skip`, `primary_key`.

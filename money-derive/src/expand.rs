@@ -22,19 +22,24 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     if let Some(container) = &container
         && let Some(model) = check::check(&mut cx, container)
     {
-        return expand(&model, crate::json::expand(container, &model));
+        let krate = container.attrs.crate_path();
+        let serde = crate::json::expand(container, &model, &krate);
+        return expand(&model, &krate, serde);
     }
     let errors = cx.into_compile_errors();
     let fallback = fallback(input, container.as_ref());
     quote! { #errors #fallback }
 }
 
-fn expand(model: &Model, serde: TokenStream) -> TokenStream {
+/// `krate` is the path generated code reaches money-core by: every path
+/// below starts from it (`#p` is its `__private` module).
+fn expand(model: &Model, krate: &syn::Path, serde: TokenStream) -> TokenStream {
+    let p = quote! { #krate::__private };
     let ident = model.ident;
     let (impl_generics, type_generics, where_clause) = model.generics.split_for_impl();
     let table = &model.table;
     let unique = model.unique.iter().map(|key| quote! { &[#(#key),*] });
-    let foreign_keys = (!model.foreign_keys.is_empty()).then(|| {
+    let foreign_keys = {
         let keys = model.foreign_keys.iter().map(|key| {
             let columns = &key.columns;
             let fields = &key.fields;
@@ -45,18 +50,18 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
             let on_update =
                 syn::Ident::new(key.on_update.variant(), proc_macro2::Span::call_site());
             quote! {
-                ::money_core::__private::ForeignKeyDecl::new(
+                #p::foreign_key(
                     &[#(#columns),*],
                     &[#(#fields),*],
                     #referenced_table,
                     &[#(#referenced_columns),*],
-                    ::money_core::__private::ReferentialAction::#on_delete,
-                    ::money_core::__private::ReferentialAction::#on_update,
+                    #p::ReferentialAction::#on_delete,
+                    #p::ReferentialAction::#on_update,
                 )
             }
         });
-        quote! { .with_foreign_keys(&[#(#keys),*]) }
-    });
+        quote! { &[#(#keys),*] }
+    };
     let columns = model.columns.iter().map(|column| {
         let field = &column.field;
         let name = &column.name;
@@ -66,27 +71,27 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
         // there and not on the derive.
         let (column_type, nullable) = match &column.kind {
             Kind::Money(money) => {
-                let spec = money_spec(money);
+                let spec = money_spec(money, &p);
                 (
-                    quote! { ::money_core::__private::ColumnType::Money(#spec) },
-                    quote_spanned! {ty.span()=> <#ty as ::money_core::__private::MoneyField>::NULLABLE },
+                    quote! { #p::ColumnType::Money(#spec) },
+                    quote_spanned! {ty.span()=> <#ty as #p::MoneyField>::NULLABLE },
                 )
             }
             Kind::Scalar => (
-                quote_spanned! {ty.span()=> <#ty as ::money_core::__private::SqlColumn>::COLUMN_TYPE },
-                quote_spanned! {ty.span()=> <#ty as ::money_core::__private::SqlColumn>::NULLABLE },
+                quote_spanned! {ty.span()=> <#ty as #p::SqlColumn>::COLUMN_TYPE },
+                quote_spanned! {ty.span()=> <#ty as #p::SqlColumn>::NULLABLE },
             ),
             Kind::Custom { sql_type, nullable } => (
-                quote! { ::money_core::__private::ColumnType::Custom(#sql_type) },
+                quote! { #p::ColumnType::Custom(#sql_type) },
                 quote! { #nullable },
             ),
             Kind::Currency => (
-                quote! { ::money_core::__private::ColumnType::Currency },
-                quote_spanned! {ty.span()=> <#ty as ::money_core::__private::CurrencyField>::NULLABLE },
+                quote! { #p::ColumnType::Currency },
+                quote_spanned! {ty.span()=> <#ty as #p::CurrencyField>::NULLABLE },
             ),
         };
         quote! {
-            ::money_core::__private::Column::new(#field, #name, #column_type, #nullable, #primary_key)
+            #p::column(#field, #name, #column_type, #nullable, #primary_key)
         }
     });
     let checks = model
@@ -98,53 +103,53 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
             let ty = column.ty;
             match (&column.kind, column.currency_of) {
                 (Kind::Money(_), None) => Some(quote_spanned! {ty.span()=>
-                    ::money_core::__private::check_money(
+                    #p::check_money(
                         &mut errors,
-                        <Self as ::money_core::MoneyModel>::DEFINITION,
+                        <Self as #krate::MoneyModel>::DEFINITION,
                         #index,
-                        <#ty as ::money_core::__private::MoneyField>::amount(&self.#member),
+                        <#ty as #p::MoneyField>::amount(&self.#member),
                     );
                 }),
                 (Kind::Money(_), Some(currency)) => {
                     let currency = &model.columns[currency];
                     let (currency_member, currency_ty) = (currency.member, currency.ty);
                     Some(quote_spanned! {ty.span()=>
-                        ::money_core::__private::check_money_in(
+                        #p::check_money_in(
                             &mut errors,
-                            <Self as ::money_core::MoneyModel>::DEFINITION,
+                            <Self as #krate::MoneyModel>::DEFINITION,
                             #index,
-                            <#ty as ::money_core::__private::MoneyField>::amount(&self.#member),
-                            <#currency_ty as ::money_core::__private::CurrencyField>::currency_code(&self.#currency_member),
+                            <#ty as #p::MoneyField>::amount(&self.#member),
+                            <#currency_ty as #p::CurrencyField>::currency_code(&self.#currency_member),
                         );
                     })
                 }
                 (Kind::Currency, _) => Some(quote_spanned! {ty.span()=>
-                    ::money_core::__private::check_currency(
+                    #p::check_currency(
                         &mut errors,
-                        <Self as ::money_core::MoneyModel>::DEFINITION,
+                        <Self as #krate::MoneyModel>::DEFINITION,
                         #index,
-                        <#ty as ::money_core::__private::CurrencyField>::currency_code(&self.#member),
+                        <#ty as #p::CurrencyField>::currency_code(&self.#member),
                     );
                 }),
                 _ => None,
             }
         });
-    let sqlx = sqlx_impls(model);
-    let dialect_checks = dialect_checks(model);
+    let sqlx = sqlx_impls(model, krate);
+    let dialect_checks = dialect_checks(model, &p);
     quote! {
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
         const _: () = {
             #[automatically_derived]
-            impl #impl_generics ::money_core::MoneyModel for #ident #type_generics #where_clause {
+            impl #impl_generics #krate::MoneyModel for #ident #type_generics #where_clause {
                 const TABLE: &'static ::core::primitive::str = #table;
-                const DEFINITION: &'static ::money_core::__private::Table =
-                    &::money_core::__private::Table::new(#table, &[#(#columns),*], &[#(#unique),*])#foreign_keys;
+                const DEFINITION: &'static #p::Table =
+                    &#p::table(#table, &[#(#columns),*], &[#(#unique),*], #foreign_keys);
 
                 #[inline]
-                fn validate(&self) -> ::money_core::__private::Result<(), ::money_core::__private::ValidationErrors> {
-                    let mut errors = ::money_core::__private::ValidationErrors::new();
+                fn validate(&self) -> #p::Result<(), #p::ValidationErrors> {
+                    let mut errors = #p::validation_errors();
                     #(#checks)*
-                    errors.into_result()
+                    #p::validation_result(errors)
                 }
             }
 
@@ -158,7 +163,7 @@ fn expand(model: &Model, serde: TokenStream) -> TokenStream {
 /// What only a field's type knows, checked by the compiler for the
 /// databases `dialects(...)` names: a value type's precision on SQLite, a
 /// key on a TEXT column on MariaDB/MySQL.
-fn dialect_checks(model: &Model) -> TokenStream {
+fn dialect_checks(model: &Model, p: &TokenStream) -> TokenStream {
     let targets = model.targets;
     let checks = model
         .columns
@@ -166,6 +171,9 @@ fn dialect_checks(model: &Model) -> TokenStream {
         .filter(|column| matches!(column.kind, Kind::Scalar))
         .flat_map(|column| {
             let ty = column.ty;
+            // A failed `const` evaluation points at the call, which starts
+            // at the path: give the path the field type's location.
+            let p = respanned(p, ty.span());
             let keyed = column.primary_key
                 || model.unique.iter().any(|key| key.contains(&column.name))
                 || model
@@ -174,15 +182,15 @@ fn dialect_checks(model: &Model) -> TokenStream {
                     .any(|key| key.columns.contains(&column.name));
             let sqlite = targets.sqlite.then(|| {
                 quote_spanned! {ty.span()=>
-                    const _: () = ::money_core::__private::sqlite_column(
-                        <#ty as ::money_core::__private::SqlColumn>::COLUMN_TYPE,
+                    const _: () = #p::sqlite_column(
+                        <#ty as #p::SqlColumn>::COLUMN_TYPE,
                     );
                 }
             });
             let mysql = (targets.mysql && keyed).then(|| {
                 quote_spanned! {ty.span()=>
-                    const _: () = ::money_core::__private::mysql_key_column(
-                        <#ty as ::money_core::__private::SqlColumn>::COLUMN_TYPE,
+                    const _: () = #p::mysql_key_column(
+                        <#ty as #p::SqlColumn>::COLUMN_TYPE,
                     );
                 }
             });
@@ -194,7 +202,7 @@ fn dialect_checks(model: &Model) -> TokenStream {
 /// The sqlx row impls, through a macro of money-core that expands to nothing
 /// unless its `sqlx` feature is on. Generic structs get none: their field
 /// types would need bounds we cannot guess.
-fn sqlx_impls(model: &Model) -> TokenStream {
+fn sqlx_impls(model: &Model, krate: &syn::Path) -> TokenStream {
     if !model.generics.params.is_empty() {
         return TokenStream::new();
     }
@@ -219,7 +227,7 @@ fn sqlx_impls(model: &Model) -> TokenStream {
         quote! { no }
     };
     quote! {
-        ::money_core::__sqlx_model! {
+        #krate::__sqlx_model! {
             #ident;
             from_row #from_row;
             columns [#(#columns),*];
@@ -229,7 +237,9 @@ fn sqlx_impls(model: &Model) -> TokenStream {
     }
 }
 
-pub fn money_spec(money: &Money) -> TokenStream {
+/// A checked declaration as a `const` expression; `p` is money-core's
+/// `__private` module.
+pub fn money_spec(money: &Money, p: &TokenStream) -> TokenStream {
     let Money {
         precision,
         scale,
@@ -238,24 +248,47 @@ pub fn money_spec(money: &Money) -> TokenStream {
         on_excess_scale,
         currency_column,
     } = money;
-    let min = optional_decimal(*min);
-    let max = optional_decimal(*max);
+    let min = optional_decimal(*min, p);
+    let max = optional_decimal(*max, p);
     let mode = match on_excess_scale {
-        ExcessScale::Reject => quote! { ::money_core::__private::ExcessScale::Reject },
-        ExcessScale::Round => quote! { ::money_core::__private::ExcessScale::Round },
+        ExcessScale::Reject => quote! { #p::ExcessScale::Reject },
+        ExcessScale::Round => quote! { #p::ExcessScale::Round },
     };
-    let currency = currency_column
-        .as_ref()
-        .map(|column| quote! { .with_currency_column(#column) });
+    let currency = match currency_column {
+        Some(column) => quote! { #p::Some(#column) },
+        None => quote! { #p::None },
+    };
     quote! {
-        ::money_core::__private::MoneySpec::new_unchecked(#precision, #scale, #min, #max, #mode) #currency
+        #p::money_spec(#precision, #scale, #min, #max, #mode, #currency)
     }
 }
 
+/// `tokens` with the span `span`, for error positions. Used on the crate
+/// path only, whose tokens resolve at the derive's call site whatever
+/// their span: `::money_core` absolutely, and a `crate = "..."` path from
+/// a literal in the user's code, as `span` (a field's type) does.
+pub fn respanned(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(&group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
 /// A `Decimal` as a `const` expression: its parts, computed here.
-fn optional_decimal(value: Option<Decimal>) -> TokenStream {
+fn optional_decimal(value: Option<Decimal>, p: &TokenStream) -> TokenStream {
     match value {
-        None => quote! { ::money_core::__private::None },
+        None => quote! { #p::None },
         Some(value) => {
             let mantissa = value.mantissa().unsigned_abs();
             let lo = mantissa as u32;
@@ -264,7 +297,7 @@ fn optional_decimal(value: Option<Decimal>) -> TokenStream {
             let negative = value.is_sign_negative();
             let scale = value.scale();
             quote! {
-                ::money_core::__private::Some(::money_core::__private::decimal(#lo, #mid, #hi, #negative, #scale))
+                #p::Some(#p::decimal(#lo, #mid, #hi, #negative, #scale))
             }
         }
     }
@@ -275,30 +308,41 @@ fn optional_decimal(value: Option<Decimal>) -> TokenStream {
 /// wrong field type shows up in the same compile as the attribute mistakes.
 fn fallback(input: &DeriveInput, container: Option<&Container>) -> TokenStream {
     let ident = &input.ident;
+    // The user's `crate = "..."` when it parsed, so that a crate that only
+    // re-exports money-core sees no error about `::money_core` besides its
+    // own.
+    let krate = container.map_or_else(
+        || syn::parse_quote!(::money_core),
+        |container| container.attrs.crate_path(),
+    );
+    let p = quote! { #krate::__private };
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
-    let type_checks = container.into_iter().flat_map(|container| &container.fields).filter_map(|field| {
-        let attrs = &field.attrs;
-        let ty = field.ty;
-        if attrs.skip.get().is_some() || attrs.sql_type.get().is_some() {
-            None
-        } else if attrs.currency.get().is_some() {
-            Some(quote_spanned! {ty.span()=> let _ = <#ty as ::money_core::__private::CurrencyField>::NULLABLE; })
-        } else if attrs.is_money() {
-            Some(quote_spanned! {ty.span()=> let _ = <#ty as ::money_core::__private::MoneyField>::NULLABLE; })
-        } else if crate::ast::is_decimal(ty) {
-            None
-        } else {
-            Some(quote_spanned! {ty.span()=> let _ = <#ty as ::money_core::__private::SqlColumn>::NULLABLE; })
-        }
-    });
+    let type_checks = container
+        .into_iter()
+        .flat_map(|container| &container.fields)
+        .filter_map(|field| {
+            let attrs = &field.attrs;
+            let ty = field.ty;
+            if attrs.skip.get().is_some() || attrs.sql_type.get().is_some() {
+                None
+            } else if attrs.currency.get().is_some() {
+                Some(quote_spanned! {ty.span()=> let _ = <#ty as #p::CurrencyField>::NULLABLE; })
+            } else if attrs.is_money() {
+                Some(quote_spanned! {ty.span()=> let _ = <#ty as #p::MoneyField>::NULLABLE; })
+            } else if crate::ast::is_decimal(ty) {
+                None
+            } else {
+                Some(quote_spanned! {ty.span()=> let _ = <#ty as #p::SqlColumn>::NULLABLE; })
+            }
+        });
     quote! {
         const _: () = {
             #[automatically_derived]
-            impl #impl_generics ::money_core::MoneyModel for #ident #type_generics #where_clause {
+            impl #impl_generics #krate::MoneyModel for #ident #type_generics #where_clause {
                 const TABLE: &'static ::core::primitive::str = "";
-                const DEFINITION: &'static ::money_core::__private::Table =
-                    &::money_core::__private::Table::new("", &[], &[]);
-                fn validate(&self) -> ::money_core::__private::Result<(), ::money_core::__private::ValidationErrors> {
+                const DEFINITION: &'static #p::Table =
+                    &#p::table("", &[], &[], &[]);
+                fn validate(&self) -> #p::Result<(), #p::ValidationErrors> {
                     #(#type_checks)*
                     ::core::unreachable!("MoneyModel derive failed to compile")
                 }

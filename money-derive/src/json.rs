@@ -5,9 +5,11 @@
 //! the user wrote is copied to it and works as it always does (`rename`,
 //! `rename_all`, `default`, `skip`, `alias`, `deny_unknown_fields`, ...).
 //! Each money or currency field gets `serialize_with`/`deserialize_with`
-//! naming money-core's generic adapter `Field::<Model, COLUMN>`, which
-//! writes the canonical string and reads exactly, checking the declaration
-//! in the model's `DEFINITION`: the spec is emitted once, there, and
+//! naming money-core's generic adapter
+//! `<crate>::__private::json::Field::<Model, COLUMN>` (`<crate>` is
+//! `::money_core` or the path of `#[money(crate = "...")]`), which writes
+//! the canonical string and reads exactly, checking the declaration in the
+//! model's `DEFINITION`: the spec is emitted once, there, and
 //! nothing is generated per field but the attributes. The model's JSON
 //! keys, for error messages, are one array (`JsonModel::JSON_KEYS`). With
 //! `json_schema`, a copy for schemars gets `schema_with` on the same
@@ -23,11 +25,13 @@ use crate::serde_attr::{ContainerSerde, FieldSerde, rename_field, serde_attrs};
 
 /// The serde (and schemars) impls for `#[money(serde)]`, or nothing.
 /// Nothing here fails: `check::check_serde` judged the attributes.
-pub fn expand(container: &Container, model: &Model) -> TokenStream {
+pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenStream {
     if container.attrs.serde.get().is_none() || !container.generics.params.is_empty() {
         return TokenStream::new();
     }
-    let p = quote! { ::money_core::__private };
+    let p = quote! { #krate::__private };
+    // The same path as serde and schemars read it from a string attribute.
+    let krate_text = path_text(krate);
     let ident = container.ident;
     let remote = LitStr::new(&ident.to_string(), ident.span());
     let container_serde = ContainerSerde::from_attrs(container.raw_attrs);
@@ -72,10 +76,10 @@ pub fn expand(container: &Container, model: &Model) -> TokenStream {
             (None, None) => field.name.clone(),
         };
         // The adapter of this column, as a path serde and schemars accept.
-        let adapter = format!("::money_core::__private::Field::<{ident}, {index}>");
+        let adapter = format!("{krate_text}::__private::json::Field::<{ident}, {index}>");
         let path =
             |function: &str| LitStr::new(&format!("{adapter}::{function}"), Span::call_site());
-        let field_path = quote! { #p::Field::<#ident, #index> };
+        let field_path = quote! { #p::json::Field::<#ident, #index> };
         let is_money = matches!(column.kind, Kind::Money(_));
         let implied_default = crate::ast::is_option(ty) && !serde.default;
         let filled_by_serde = serde.default || container_serde.default || serde.skip_deserializing;
@@ -103,9 +107,9 @@ pub fn expand(container: &Container, model: &Model) -> TokenStream {
         }
         if filled_by_serde {
             post_checks.push(if is_money {
-                quote! { #field_path::check::<_, __D::Error>(&value.#member)?; }
+                quote! { #field_path::check_filled_amount::<_, __D::Error>(&value.#member)?; }
             } else {
-                quote! { #field_path::check_currency::<_, __D::Error>(&value.#member)?; }
+                quote! { #field_path::check_filled_currency::<_, __D::Error>(&value.#member)?; }
             });
         }
         serde_fields.push(quote! { #(#user_serde)* #(#extra)* #schema_default #member: #ty });
@@ -125,10 +129,18 @@ pub fn expand(container: &Container, model: &Model) -> TokenStream {
     } else {
         quote! { #[schemars(rename = #remote)] }
     };
+    let serde_crate = LitStr::new(
+        &format!("{krate_text}::__private::serde"),
+        Span::call_site(),
+    );
+    let schemars_crate = LitStr::new(
+        &format!("{krate_text}::__private::schemars"),
+        Span::call_site(),
+    );
     let schema = container.attrs.json_schema.get().map(|()| quote! {
-        ::money_core::__schemars_model! {
+        #krate::__schemars_model! {
             #[derive(#p::schemars::JsonSchema)]
-            #[schemars(crate = "::money_core::__private::schemars")]
+            #[schemars(crate = #schemars_crate)]
             #schema_name
             #(#container_attrs)*
             #(#docs)*
@@ -153,9 +165,9 @@ pub fn expand(container: &Container, model: &Model) -> TokenStream {
         }
     });
     quote! {
-        ::money_core::__serde_model! {
+        #krate::__serde_model! {
             #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
-            #[serde(crate = "::money_core::__private::serde", remote = #remote)]
+            #[serde(crate = #serde_crate, remote = #remote)]
             #(#container_attrs)*
             #[allow(dead_code)]
             struct __MoneySerde {
@@ -179,11 +191,27 @@ pub fn expand(container: &Container, model: &Model) -> TokenStream {
             }
 
             #[automatically_derived]
-            impl #p::JsonModel for #ident {
+            impl #p::json::JsonModel for #ident {
                 const JSON_KEYS: &'static [&'static str] = &[#(#json_keys),*];
             }
         }
 
         #schema
     }
+}
+
+/// `path` as it would be written in source, `::a::b` or `a::b`, for the
+/// attributes of serde and schemars that take a path in a string.
+fn path_text(path: &syn::Path) -> String {
+    let segments: Vec<String> = path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    let leading = if path.leading_colon.is_some() {
+        "::"
+    } else {
+        ""
+    };
+    format!("{leading}{}", segments.join("::"))
 }

@@ -8,6 +8,9 @@ pub const JSON_SCHEMA: &str = "json_schema";
 pub const DIALECTS: &str = "dialects";
 pub const NO_FROM_ROW: &str = "no_from_row";
 pub const FOREIGN_KEY: &str = "foreign_key";
+/// On the struct, for `MoneyModel` and `MoneyValue`: the path generated
+/// code reaches money-core by.
+pub const CRATE: &str = "crate";
 /// Keys inside `foreign_key(...)`.
 pub const FIELDS: &str = "fields";
 /// Keys on a field.
@@ -37,6 +40,7 @@ pub const CONTAINER_KEYS: &[&str] = &[
     DIALECTS,
     FOREIGN_KEY,
     NO_FROM_ROW,
+    CRATE,
 ];
 pub const FOREIGN_KEY_KEYS: &[&str] = &[FIELDS, REFERENCES, ON_DELETE, ON_UPDATE];
 pub const FIELD_KEYS: &[&str] = &[

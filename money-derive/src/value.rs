@@ -19,7 +19,8 @@ use crate::symbol::{COLUMN, CURRENCY, CURRENCY_FIELD, PRIMARY_KEY, SKIP, SQL_TYP
 /// fallback).
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
-    let attrs = attr::Field::from_attrs(&mut cx, &input.attrs);
+    let attrs = attr::Field::from_value_attrs(&mut cx, &input.attrs);
+    let krate = attrs.crate_path();
     let field = match &input.data {
         Data::Struct(data) => match &data.fields {
             Fields::Unnamed(fields) if fields.unnamed.len() == 1 => fields.unnamed.first(),
@@ -70,10 +71,10 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     }
     let money = check::check_money(&mut cx, &attrs);
     match (over_decimal, money) {
-        (Some(field), Some(money)) if !cx.has_errors() => expand(input, field, &money),
+        (Some(field), Some(money)) if !cx.has_errors() => expand(input, field, &money, &krate),
         (Some(field), _) => {
             let mut tokens = cx.into_compile_errors();
-            tokens.extend(expand(input, field, &STAND_IN));
+            tokens.extend(expand(input, field, &STAND_IN, &krate));
             tokens
         }
         (None, _) => cx.into_compile_errors(),
@@ -92,14 +93,21 @@ const STAND_IN: check::Money = check::Money {
     currency_column: None,
 };
 
-fn expand(input: &DeriveInput, field: &syn::Field, money: &check::Money) -> TokenStream {
+/// `krate`: the path generated code reaches money-core by.
+fn expand(
+    input: &DeriveInput,
+    field: &syn::Field,
+    money: &check::Money,
+    krate: &syn::Path,
+) -> TokenStream {
+    let p = quote! { #krate::__private };
     let ident = &input.ident;
     let name = ident.to_string();
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
-    let spec = money_spec(money);
+    let spec = money_spec(money, &p);
     let ty = &field.ty;
-    let amount = quote_spanned! {ty.span()=> ::money_core::__private::decimal_field(&self.0) };
-    let p = quote! { ::money_core::__private };
+    let located = crate::expand::respanned(&p, ty.span());
+    let amount = quote_spanned! {ty.span()=> #located::decimal_field(&self.0) };
     quote! {
         #[allow(unused_qualifications, clippy::all)]
         const _: () = {
@@ -165,9 +173,9 @@ fn expand(input: &DeriveInput, field: &syn::Field, money: &check::Money) -> Toke
                 }
             }
 
-            ::money_core::__sqlx_value!(#ident);
-            ::money_core::__serde_value!(#ident);
-            ::money_core::__schemars! {
+            #krate::__sqlx_value!(#ident);
+            #krate::__serde_value!(#ident);
+            #krate::__schemars! {
                 #[automatically_derived]
                 impl #p::schemars::JsonSchema for #ident {
                     fn schema_name() -> #p::Cow<'static, ::core::primitive::str> {

@@ -29,8 +29,8 @@ use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use money_core::__private::db::SqlModel;
 use money_core::MoneyModel;
+use money_core::db::SqlModel;
 use sqlx::Acquire;
 
 use crate::driver::Driver;
@@ -85,7 +85,7 @@ const COPY_TRAILER: &[u8] = &[0xff, 0xff];
 #[cfg(feature = "postgres")]
 impl<M> BulkLoad<sqlx::Postgres> for M
 where
-    M: money_core::__private::db::PgCopy + MoneyModel + Send + Sync + 'static,
+    M: money_core::db::PgCopy + MoneyModel + Send + Sync + 'static,
 {
     // The trait promises a `Send` future; written out so that the impl
     // says the same.

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
-use money_core::__private::db::MoneyDatabase;
 use money_core::Dialect;
+use money_core::db::MoneyDatabase;
 use sqlx::error::DatabaseError;
 use sqlx::{Database, Transaction};
 

@@ -7,7 +7,7 @@ use std::borrow::{Borrow, Cow};
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-use money_core::__private::db::{MoneyDatabase, SqlModel};
+use money_core::db::{MoneyDatabase, SqlModel};
 use money_core::{Dialect, MoneyModel, Table, ddl};
 use sqlx::error::ErrorKind;
 use sqlx::{Acquire, Executor};
@@ -319,7 +319,7 @@ pub trait InsertMany<DB: Driver>: SqlModel<DB> {
 #[cfg(feature = "postgres")]
 impl<M> InsertMany<sqlx::Postgres> for M
 where
-    M: money_core::__private::db::PgBatch + 'static,
+    M: money_core::db::PgBatch + 'static,
 {
     fn batch_statements(rows: &[Self]) -> Result<Vec<Bound<sqlx::Postgres>>, Error> {
         let mut arguments = sqlx::postgres::PgArguments::default();

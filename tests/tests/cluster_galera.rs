@@ -3,6 +3,7 @@
 //! not ready is passed over, a killed node rejoins by incremental state transfer, a
 //! conflicting COMMIT on a second node fails with 1213/40001, is classified retryable and is
 //! retried by `money_sqlx::transaction`, and
+//! a transaction whose node stops being ready (1047) mid-run is retried on another node, and
 //! a CHECK refused on another node maps back to the field.
 
 use std::time::{Duration, Instant};
@@ -488,5 +489,98 @@ async fn a_read_only_node_is_passed_over_and_reroute_drops_old_connections() {
         },
         "{error}"
     );
+    pool.pool().close().await;
+}
+
+#[tokio::test]
+async fn a_transaction_on_a_node_that_stops_being_ready_is_retried_on_another() {
+    let galera = galera::cluster().await;
+    let _faults = galera.faults().write().await;
+    let database = galera.fresh_database().await;
+    let mut node0 = causal(0, &database).await;
+    run(&mut node0, &Account::create_table_sql(Dialect::MySql)).await;
+    run(
+        &mut node0,
+        "INSERT INTO accounts (id, balance) VALUES (1, 100)",
+    )
+    .await;
+    // A cluster pool on node 1, node 0 its alternative; one idle connection
+    // to node 1 in it.
+    let pool = galera
+        .multi_host_url(&[1, 0], &database)
+        .parse::<MySqlCluster>()
+        .expect("valid URL")
+        .with_wait(Duration::from_secs(5))
+        .connect_with(MySqlPoolOptions::new().max_connections(1))
+        .await
+        .expect("a pool on node 1");
+    assert_eq!(pool.current_host(), host(galera.client_port(1)));
+    let mut connection = pool.pool().acquire().await.expect("acquire");
+    assert_eq!(port_of(&mut connection).await, galera.client_port(1));
+    drop(connection);
+
+    // Node 1 leaves the primary component: the pool's connection to it is
+    // still open, and its statements now fail with 1047.
+    galera.isolate(1, true).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut ready = true;
+    while Instant::now() < deadline {
+        if galera.status(1, "wsrep_ready").await.as_deref() == Some("OFF") {
+            ready = false;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (records, _guard) = Records::install();
+    let ports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let committed = if ready {
+        None
+    } else {
+        Some(
+            money_sqlx::transaction(&pool, &money_sqlx::TransactionOptions::default(), |conn| {
+                let ports = ports.clone();
+                Box::pin(async move {
+                    let port = port_of(&mut *conn).await;
+                    ports.lock().unwrap().push(port);
+                    sqlx::query("UPDATE accounts SET balance = balance + 1 WHERE id = 1")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok::<_, money_sqlx::Error>(())
+                })
+            })
+            .await,
+        )
+    };
+    galera.isolate(1, false).await;
+    galera
+        .wait_synced()
+        .await
+        .unwrap_or_else(|message| panic!("{message}"));
+
+    assert!(!ready, "node 1 still ready 60 s after gmcast.isolate=1");
+    let committed = committed
+        .expect("ran")
+        .expect("committed on node 0 after the reroute");
+    // The attempt on node 1 failed before COMMIT (1047 is SQLSTATE 08S01);
+    // the next ran on node 0, where the pool now points.
+    let retries = records.retries();
+    assert_eq!(retries.len(), 1, "{retries:?}");
+    assert_eq!(retries[0].1, "not_ready", "{retries:?}");
+    assert_ne!(retries[0].0, "commit", "{retries:?}");
+    assert_eq!(committed.attempts, 2);
+    assert_eq!(pool.current_host(), host(galera.client_port(0)));
+    assert_eq!(
+        ports.lock().unwrap().last().copied(),
+        Some(galera.client_port(0))
+    );
+    assert_eq!(records.outcome().as_deref(), Some("committed"));
+    for node in 0..galera::NODES {
+        let mut connection = causal(node, &database).await;
+        assert_eq!(
+            balance(&mut connection, 1).await,
+            Decimal::new(101, 0),
+            "node {node}: the update, once"
+        );
+    }
     pool.pool().close().await;
 }

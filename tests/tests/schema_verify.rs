@@ -266,6 +266,50 @@ async fn keys() {
     )
     .await;
     schema.drop().await;
+    // The same key as a unique index of the declared name (a migration's
+    // `CREATE UNIQUE INDEX`): the rows refused are the same, so it is no
+    // missing key, and its fix adopts the index rather than adding a second
+    // one under a name the index already holds (which would fail).
+    let (schema, found) = drift_case(
+        "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_id_currency_key;
+         CREATE UNIQUE INDEX drift_accounts_id_currency_key ON drift_accounts (id, currency)",
+        vec![Difference::UniqueIndex {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_id_currency_key"),
+            declared: s("UNIQUE (id, currency)"),
+        }],
+    )
+    .await;
+    assert!(
+        found.fix_sql()[0]
+            .sql
+            .ends_with("UNIQUE USING INDEX \"drift_accounts_id_currency_key\""),
+        "{found}"
+    );
+    assert!(!found.fix_sql()[0].rewrites_table, "{found}");
+    schema.drop().await;
+    // A unique index that refuses other rows than the key (partial here)
+    // does not stand for it.
+    let schema = fresh().await;
+    execute(
+        &schema.pool,
+        "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_id_currency_key;
+         CREATE UNIQUE INDEX drift_accounts_id_currency_key ON drift_accounts (id, currency) WHERE id > 0",
+    )
+    .await;
+    let found = report(&schema).await;
+    let differences: Vec<Difference> = found.differences().cloned().collect();
+    assert_eq!(
+        differences,
+        vec![Difference::MissingConstraint {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_id_currency_key"),
+            kind: ConstraintKind::Unique,
+            declared: s("UNIQUE (id, currency)"),
+        }],
+        "{found}"
+    );
+    schema.drop().await;
     let declared_key = "FOREIGN KEY (account_id) REFERENCES drift_accounts(id) ON DELETE RESTRICT ON UPDATE RESTRICT";
     let (schema, found) = drift_case(
         "ALTER TABLE drift_transfers DROP CONSTRAINT drift_transfers_account_id_fkey",

@@ -313,6 +313,22 @@ async fn keys() {
     )
     .await;
     database.drop().await;
+    // The key remade by `CREATE UNIQUE INDEX` under its name: on MariaDB/MySQL
+    // a unique index is the UNIQUE constraint, so nothing differs.
+    let database = fresh().await;
+    execute(
+        &database,
+        "ALTER TABLE drift_accounts DROP INDEX drift_accounts_id_currency_key",
+    )
+    .await;
+    execute(
+        &database,
+        "CREATE UNIQUE INDEX drift_accounts_id_currency_key ON drift_accounts (id, currency)",
+    )
+    .await;
+    let found = report(&database).await;
+    assert!(found.is_clean(), "{found}");
+    database.drop().await;
     let declared_key = "FOREIGN KEY (account_id) REFERENCES drift_accounts(id) ON DELETE RESTRICT ON UPDATE RESTRICT";
     let (database, _) = drift_case(
         "ALTER TABLE drift_transfers DROP FOREIGN KEY drift_transfers_account_id_fkey",

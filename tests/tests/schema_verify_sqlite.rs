@@ -369,6 +369,34 @@ async fn keys() {
         }],
     )
     .await;
+    // The key made by `CREATE UNIQUE INDEX` instead: SQLite refuses the same
+    // rows and names the same columns, so it is the declared key, whatever
+    // the index is called. A partial one refuses fewer rows: missing.
+    let unique =
+        ",\n    CONSTRAINT \"drift_accounts_id_currency_key\" UNIQUE (\"id\", \"currency\")";
+    let mut statements = edited(unique, "");
+    statements.push(
+        "CREATE UNIQUE INDEX accounts_by_id_and_code ON drift_accounts (id, currency)".to_owned(),
+    );
+    let found = report(&database_with(&statements).await).await;
+    assert!(found.is_clean(), "{found}");
+    let mut statements = edited(unique, "");
+    statements.push(
+        "CREATE UNIQUE INDEX accounts_by_id_and_code ON drift_accounts (id, currency) WHERE id > 0"
+            .to_owned(),
+    );
+    let found = report(&database_with(&statements).await).await;
+    let differences: Vec<Difference> = found.differences().cloned().collect();
+    assert_eq!(
+        differences,
+        vec![Difference::MissingConstraint {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_id_currency_key"),
+            kind: ConstraintKind::Unique,
+            declared: s("UNIQUE (id, currency)"),
+        }],
+        "{found}"
+    );
     let declared_key = "FOREIGN KEY (account_id) REFERENCES drift_accounts(id) ON DELETE RESTRICT ON UPDATE RESTRICT";
     drift_case(
         ",\n    CONSTRAINT \"drift_transfers_account_id_fkey\" FOREIGN KEY (\"account_id\") REFERENCES \"drift_accounts\" (\"id\") ON DELETE RESTRICT ON UPDATE RESTRICT",

@@ -17,6 +17,7 @@ fn ui() {
         "dialects",
         "currency",
         "foreign_keys",
+        "crate_path",
     ] {
         t.compile_fail(format!("{category}/*.rs"));
     }

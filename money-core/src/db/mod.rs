@@ -1,4 +1,4 @@
-//! The sqlx glue that generated code reaches (feature `sqlx`, with
+//! The sqlx glue of money values and models (feature `sqlx`, with
 //! `postgres`, `mysql` and `sqlite` for the databases): how each database
 //! binds and reads an amount, and the row impls built on it.
 //!
@@ -23,12 +23,11 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
+use crate::StoredAmountError;
 use crate::dialect::Dialect;
-use crate::pg::NumericDecodeError;
 use crate::spec::MoneySpec;
-use crate::table::{MoneyField, Table};
-use crate::value::{MoneyValue, ValueError};
 
+pub(crate) mod field;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -67,7 +66,7 @@ pub trait MoneyDatabase: Database {
     fn decode_amount(
         value: Self::ValueRef<'_>,
         spec: &MoneySpec,
-    ) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError>;
+    ) -> Result<Result<Decimal, StoredAmountError>, BoxDynError>;
 
     /// `row.try_get(column)`, for generated code that is generic over the
     /// database.
@@ -81,74 +80,6 @@ pub trait MoneyDatabase: Database {
         row: &'r Self::Row,
         column: &str,
     ) -> Result<Self::ValueRef<'r>, sqlx::Error>;
-}
-
-/// An amount bound for a column declared with `spec`; `None` binds NULL.
-/// Encoded as the column stores it ([`MoneySpec::stored_value`]).
-#[derive(Clone, Copy, Debug)]
-pub struct Amount<'a> {
-    amount: Option<Decimal>,
-    spec: &'a MoneySpec,
-}
-
-impl<'a> Amount<'a> {
-    /// The amount of a model field declared with `spec`.
-    pub fn new(amount: Option<Decimal>, spec: &'a MoneySpec) -> Self {
-        Amount { amount, spec }
-    }
-}
-
-impl<DB: MoneyDatabase> Type<DB> for Amount<'_> {
-    fn type_info() -> DB::TypeInfo {
-        DB::amount_type_info()
-    }
-
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        DB::amount_compatible(ty)
-    }
-}
-
-impl<DB: MoneyDatabase> Encode<'_, DB> for Amount<'_> {
-    fn encode_by_ref(&self, buffer: &mut DB::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
-        match self.amount {
-            None => Ok(IsNull::Yes),
-            Some(amount) => DB::encode_amount(self.spec.stored_value(amount), self.spec, buffer),
-        }
-    }
-}
-
-/// Encodes a money value, checking it first: a value built around the
-/// constructor (inside its own module) is refused, not sent.
-pub fn encode_value<DB: MoneyDatabase, T: MoneyValue>(
-    value: &T,
-    buffer: &mut DB::ArgumentBuffer,
-) -> Result<IsNull, BoxDynError> {
-    let amount = value.amount();
-    let checked = T::new(amount)?;
-    if checked.amount() != amount || checked.amount().scale() != amount.scale() {
-        return Err(Box::new(ValueError::Broken {
-            type_name: T::NAME,
-            rule: crate::rules::Rule::Scale {
-                scale: T::SPEC.scale(),
-            },
-            value: amount,
-            stored: checked.amount(),
-        }));
-    }
-    DB::encode_amount(amount, &T::SPEC, buffer)
-}
-
-/// Decodes and checks a money value: a stored value that breaks the
-/// declaration (written by another client, or edited by hand) is an error
-/// naming the type and the rule, never a silently accepted value.
-pub fn decode_value<DB: MoneyDatabase, T: MoneyValue>(
-    value: DB::ValueRef<'_>,
-) -> Result<T, BoxDynError> {
-    let decimal = DB::decode_amount(value, &T::SPEC)?.map_err(|source| ValueError::Stored {
-        type_name: T::NAME,
-        source,
-    })?;
-    Ok(T::new(decimal)?)
 }
 
 /// A model whose rows sqlx can bind and read on database `DB`: implemented
@@ -167,68 +98,6 @@ pub trait SqlModel<DB: MoneyDatabase>: crate::MoneyModel + Sized {
     fn decode_row(row: &DB::Row) -> Result<Self, sqlx::Error>;
 }
 
-/// The declaration of money column `index` of `table`. The derive passes
-/// the index of a money column; anything else is an encode error, not a
-/// panic.
-fn column_spec(table: &'static Table, index: usize) -> Result<&'static MoneySpec, String> {
-    table
-        .columns()
-        .get(index)
-        .and_then(|column| column.money_spec())
-        .ok_or_else(|| {
-            format!(
-                "column {index} of table {} is no money column",
-                table.name()
-            )
-        })
-}
-
-/// Binds money column `index` of `table`.
-pub fn bind_money<DB: MoneyDatabase>(
-    arguments: &mut DB::Arguments,
-    table: &'static Table,
-    index: usize,
-    amount: Option<Decimal>,
-) -> Result<(), BoxDynError> {
-    let spec = column_spec(table, index)?;
-    sqlx::Arguments::add(arguments, Amount::new(amount, spec))
-}
-
-/// Reads money column `index` of `table` (a `Decimal` or `Option<Decimal>`
-/// field) exactly.
-pub fn get_money<DB: MoneyDatabase, F: MoneyField>(
-    row: &DB::Row,
-    table: &'static Table,
-    index: usize,
-) -> Result<F, sqlx::Error> {
-    let column = table
-        .columns()
-        .get(index)
-        .map_or("", |column| column.name());
-    let decode_error = |source: BoxDynError| sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source,
-    };
-    let spec = column_spec(table, index).map_err(|message| decode_error(message.into()))?;
-    let value = DB::get_amount_raw(row, column)?;
-    let amount = if sqlx::ValueRef::is_null(&value) {
-        None
-    } else {
-        let decoded = DB::decode_amount(value, spec).map_err(decode_error)?;
-        Some(decoded.map_err(|source| decode_error(Box::new(source)))?)
-    };
-    F::from_amount(amount).ok_or_else(|| decode_error(Box::new(sqlx::error::UnexpectedNullError)))
-}
-
-/// `Ok(model)` if it passes `validate()`, else a decode error carrying the
-/// [`ValidationErrors`](crate::ValidationErrors).
-pub fn validated<M: crate::MoneyModel>(model: M) -> Result<M, sqlx::Error> {
-    match model.validate() {
-        Ok(()) => Ok(model),
-        Err(errors) => Err(sqlx::Error::Decode(Box::new(errors))),
-    }
-}
-
 /// Implements sqlx's `Type`, `Encode` and `Decode` for a
 /// [`MoneyValue`](crate::MoneyValue) newtype on every [`MoneyDatabase`]
 /// (and `PgHasArrayType` with the `postgres` feature). Generated code calls
@@ -238,50 +107,45 @@ pub fn validated<M: crate::MoneyModel>(model: M) -> Result<M, sqlx::Error> {
 macro_rules! __sqlx_value {
     ($ty:ident) => {
         #[automatically_derived]
-        impl<DB: ::money_core::__private::db::MoneyDatabase> ::money_core::__private::sqlx::Type<DB>
-            for $ty
-        {
-            fn type_info() -> <DB as ::money_core::__private::sqlx::Database>::TypeInfo {
-                <DB as ::money_core::__private::db::MoneyDatabase>::amount_type_info()
+        impl<DB: $crate::__private::db::MoneyDatabase> $crate::__private::sqlx::Type<DB> for $ty {
+            fn type_info() -> <DB as $crate::__private::sqlx::Database>::TypeInfo {
+                <DB as $crate::__private::db::MoneyDatabase>::amount_type_info()
             }
 
             fn compatible(
-                ty: &<DB as ::money_core::__private::sqlx::Database>::TypeInfo,
+                ty: &<DB as $crate::__private::sqlx::Database>::TypeInfo,
             ) -> ::core::primitive::bool {
-                <DB as ::money_core::__private::db::MoneyDatabase>::amount_compatible(ty)
+                <DB as $crate::__private::db::MoneyDatabase>::amount_compatible(ty)
             }
         }
 
         #[automatically_derived]
-        impl<'q, DB: ::money_core::__private::db::MoneyDatabase>
-            ::money_core::__private::sqlx::Encode<'q, DB> for $ty
+        impl<'q, DB: $crate::__private::db::MoneyDatabase> $crate::__private::sqlx::Encode<'q, DB>
+            for $ty
         {
             fn encode_by_ref(
                 &self,
-                buffer: &mut <DB as ::money_core::__private::sqlx::Database>::ArgumentBuffer,
-            ) -> ::money_core::__private::Result<
-                ::money_core::__private::sqlx::encode::IsNull,
-                ::money_core::__private::sqlx::error::BoxDynError,
+                buffer: &mut <DB as $crate::__private::sqlx::Database>::ArgumentBuffer,
+            ) -> $crate::__private::Result<
+                $crate::__private::sqlx::encode::IsNull,
+                $crate::__private::sqlx::error::BoxDynError,
             > {
-                ::money_core::__private::db::encode_value::<DB, Self>(self, buffer)
+                $crate::__private::db::encode_value::<DB, Self>(self, buffer)
             }
         }
 
         #[automatically_derived]
-        impl<'r, DB: ::money_core::__private::db::MoneyDatabase>
-            ::money_core::__private::sqlx::Decode<'r, DB> for $ty
+        impl<'r, DB: $crate::__private::db::MoneyDatabase> $crate::__private::sqlx::Decode<'r, DB>
+            for $ty
         {
             fn decode(
-                value: <DB as ::money_core::__private::sqlx::Database>::ValueRef<'r>,
-            ) -> ::money_core::__private::Result<
-                Self,
-                ::money_core::__private::sqlx::error::BoxDynError,
-            > {
-                ::money_core::__private::db::decode_value::<DB, Self>(value)
+                value: <DB as $crate::__private::sqlx::Database>::ValueRef<'r>,
+            ) -> $crate::__private::Result<Self, $crate::__private::sqlx::error::BoxDynError> {
+                $crate::__private::db::decode_value::<DB, Self>(value)
             }
         }
 
-        ::money_core::__pg_value!($ty);
+        $crate::__pg_value!($ty);
     };
 }
 
@@ -299,53 +163,53 @@ macro_rules! __sqlx_model {
         skipped [$($skipped:ident),*];
     ) => {
         #[automatically_derived]
-        impl<DB> ::money_core::__private::db::SqlModel<DB> for $ty
+        impl<DB> $crate::__private::db::SqlModel<DB> for $ty
         where
-            DB: ::money_core::__private::db::MoneyDatabase,
+            DB: $crate::__private::db::MoneyDatabase,
             $(
-                $other_ty: for<'q> ::money_core::__private::sqlx::Encode<'q, DB>
-                    + for<'r> ::money_core::__private::sqlx::Decode<'r, DB>
-                    + ::money_core::__private::sqlx::Type<DB>,
+                $other_ty: for<'q> $crate::__private::sqlx::Encode<'q, DB>
+                    + for<'r> $crate::__private::sqlx::Decode<'r, DB>
+                    + $crate::__private::sqlx::Type<DB>,
             )*
         {
             fn bind_columns(
                 &self,
-                arguments: &mut <DB as ::money_core::__private::sqlx::Database>::Arguments,
-            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
+                arguments: &mut <DB as $crate::__private::sqlx::Database>::Arguments,
+            ) -> $crate::__private::Result<(), $crate::__private::sqlx::error::BoxDynError> {
                 $( $crate::__sqlx_bind!($kind DB, arguments, self, $member, $index, $field_ty); )*
-                ::money_core::__private::Result::Ok(())
+                $crate::__private::Result::Ok(())
             }
 
             fn bind_column(
                 &self,
                 index: ::core::primitive::usize,
-                arguments: &mut <DB as ::money_core::__private::sqlx::Database>::Arguments,
-            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
+                arguments: &mut <DB as $crate::__private::sqlx::Database>::Arguments,
+            ) -> $crate::__private::Result<(), $crate::__private::sqlx::error::BoxDynError> {
                 match index {
                     $( $index => { $crate::__sqlx_bind!($kind DB, arguments, self, $member, $index, $field_ty); } )*
                     _ => {
-                        return ::money_core::__private::Result::Err(
-                            ::money_core::__private::From::from("no such column"),
+                        return $crate::__private::Result::Err(
+                            $crate::__private::From::from("no such column"),
                         );
                     }
                 }
-                ::money_core::__private::Result::Ok(())
+                $crate::__private::Result::Ok(())
             }
 
             fn decode_row(
-                row: &<DB as ::money_core::__private::sqlx::Database>::Row,
-            ) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
+                row: &<DB as $crate::__private::sqlx::Database>::Row,
+            ) -> $crate::__private::Result<Self, $crate::__private::sqlx::Error> {
                 let model = $ty {
                     $( $member: $crate::__sqlx_get!($kind DB, row, $index, $column), )*
                     $( $skipped: ::core::default::Default::default(), )*
                 };
-                ::money_core::__private::db::validated(model)
+                $crate::__private::db::validated(model)
             }
         }
 
         $crate::__sqlx_from_row!($from_row $ty);
 
-        ::money_core::__pg_model! {
+        $crate::__pg_model! {
             $ty;
             columns [$($kind $member $index $field_ty),*];
         }
@@ -360,21 +224,18 @@ macro_rules! __sqlx_from_row {
     (no $ty:ident) => {};
     (yes $ty:ident) => {
         #[automatically_derived]
-        impl<'r, R> ::money_core::__private::sqlx::FromRow<'r, R> for $ty
+        impl<'r, R> $crate::__private::sqlx::FromRow<'r, R> for $ty
         where
-            R: ::money_core::__private::sqlx::Row,
-            <R as ::money_core::__private::sqlx::Row>::Database:
-                ::money_core::__private::db::MoneyDatabase
-                    + ::money_core::__private::sqlx::Database<Row = R>,
-            $ty: ::money_core::__private::db::SqlModel<
-                    <R as ::money_core::__private::sqlx::Row>::Database,
-                >,
+            R: $crate::__private::sqlx::Row,
+            <R as $crate::__private::sqlx::Row>::Database:
+                $crate::__private::db::MoneyDatabase + $crate::__private::sqlx::Database<Row = R>,
+            $ty: $crate::__private::db::SqlModel<<R as $crate::__private::sqlx::Row>::Database>,
         {
             fn from_row(
                 row: &'r R,
-            ) -> ::money_core::__private::Result<Self, ::money_core::__private::sqlx::Error> {
-                <Self as ::money_core::__private::db::SqlModel<
-                    <R as ::money_core::__private::sqlx::Row>::Database,
+            ) -> $crate::__private::Result<Self, $crate::__private::sqlx::Error> {
+                <Self as $crate::__private::db::SqlModel<
+                    <R as $crate::__private::sqlx::Row>::Database,
                 >>::decode_row(row)
             }
         }
@@ -386,15 +247,15 @@ macro_rules! __sqlx_from_row {
 #[macro_export]
 macro_rules! __sqlx_bind {
     (money $db:ident, $arguments:ident, $self:ident, $member:ident, $index:literal, $field_ty:ty) => {
-        ::money_core::__private::db::bind_money::<$db>(
+        $crate::__private::db::bind_money::<$db>(
             $arguments,
-            <Self as ::money_core::MoneyModel>::DEFINITION,
+            <Self as $crate::MoneyModel>::DEFINITION,
             $index,
-            <$field_ty as ::money_core::__private::MoneyField>::amount(&$self.$member),
+            <$field_ty as $crate::__private::MoneyField>::amount(&$self.$member),
         )?
     };
     (other $db:ident, $arguments:ident, $self:ident, $member:ident, $index:literal, $field_ty:ty) => {
-        ::money_core::__private::sqlx::Arguments::add($arguments, &$self.$member)?
+        $crate::__private::sqlx::Arguments::add($arguments, &$self.$member)?
     };
 }
 
@@ -403,14 +264,14 @@ macro_rules! __sqlx_bind {
 #[macro_export]
 macro_rules! __sqlx_get {
     (money $db:ident, $row:ident, $index:literal, $column:literal) => {
-        ::money_core::__private::db::get_money::<$db, _>(
+        $crate::__private::db::get_money::<$db, _>(
             $row,
-            <Self as ::money_core::MoneyModel>::DEFINITION,
+            <Self as $crate::MoneyModel>::DEFINITION,
             $index,
         )?
     };
     (other $db:ident, $row:ident, $index:literal, $column:literal) => {
-        <$db as ::money_core::__private::db::MoneyDatabase>::get($row, $column)?
+        <$db as $crate::__private::db::MoneyDatabase>::get($row, $column)?
     };
 }
 

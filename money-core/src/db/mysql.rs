@@ -11,8 +11,9 @@ use sqlx::mysql::{MySql, MySqlRow, MySqlTypeInfo, MySqlValueRef};
 use sqlx::{Decode, Encode, Row, Type, TypeInfo, ValueRef};
 
 use super::MoneyDatabase;
+use crate::StoredAmountError;
 use crate::dialect::Dialect;
-use crate::pg::{NumericDecodeError, decode_numeric_text};
+use crate::pg::decode_numeric_text;
 use crate::spec::MoneySpec;
 
 impl MoneyDatabase for MySql {
@@ -42,7 +43,7 @@ impl MoneyDatabase for MySql {
     fn decode_amount(
         value: MySqlValueRef<'_>,
         spec: &MoneySpec,
-    ) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError> {
+    ) -> Result<Result<Decimal, StoredAmountError>, BoxDynError> {
         let text = <&str as Decode<'_, MySql>>::decode(value)?;
         Ok(decode_numeric_text(text).map(|amount| {
             let mut declared = amount;

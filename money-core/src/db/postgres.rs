@@ -8,10 +8,9 @@ use sqlx::postgres::{PgArgumentBuffer, PgRow, PgTypeInfo, PgValueFormat, PgValue
 use sqlx::{Decode, Encode, Row, Type, TypeInfo, ValueRef};
 
 use super::{MoneyDatabase, SqlModel};
+use crate::StoredAmountError;
 use crate::dialect::Dialect;
-use crate::pg::{
-    NumericDecodeError, decode_numeric_binary, decode_numeric_text, encode_numeric_binary,
-};
+use crate::pg::{decode_numeric_binary, decode_numeric_text, encode_numeric_binary};
 use crate::spec::MoneySpec;
 
 impl MoneyDatabase for Postgres {
@@ -36,7 +35,7 @@ impl MoneyDatabase for Postgres {
     fn decode_amount(
         value: PgValueRef<'_>,
         _spec: &MoneySpec,
-    ) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError> {
+    ) -> Result<Result<Decimal, StoredAmountError>, BoxDynError> {
         decode_numeric(value)
     }
 
@@ -66,7 +65,7 @@ impl MoneyDatabase for Postgres {
 /// A `numeric`, exactly, in either wire format.
 fn decode_numeric(
     value: PgValueRef<'_>,
-) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError> {
+) -> Result<Result<Decimal, StoredAmountError>, BoxDynError> {
     Ok(match value.format() {
         PgValueFormat::Binary => decode_numeric_binary(value.as_bytes()?),
         PgValueFormat::Text => decode_numeric_text(value.as_str()?),
@@ -153,7 +152,7 @@ impl PgBatchDatabase for Postgres {
             out.extend_from_slice(&(-1_i32).to_be_bytes());
             return Ok(());
         };
-        let spec = super::column_spec(table, index)?;
+        let spec = super::field::column_spec(table, index)?;
         let bytes: &mut Vec<u8> = out;
         let start = bytes.len();
         bytes.extend_from_slice(&[0; 4]);
@@ -205,9 +204,9 @@ mod sealed {
 macro_rules! __pg_value {
     ($ty:ident) => {
         #[automatically_derived]
-        impl ::money_core::__private::sqlx::postgres::PgHasArrayType for $ty {
-            fn array_type_info() -> ::money_core::__private::sqlx::postgres::PgTypeInfo {
-                <::money_core::__private::Decimal as ::money_core::__private::sqlx::postgres::PgHasArrayType>::array_type_info()
+        impl $crate::__private::sqlx::postgres::PgHasArrayType for $ty {
+            fn array_type_info() -> $crate::__private::sqlx::postgres::PgTypeInfo {
+                <$crate::__private::Decimal as $crate::__private::sqlx::postgres::PgHasArrayType>::array_type_info()
             }
         }
     };
@@ -222,20 +221,20 @@ macro_rules! __pg_model {
         columns [$($kind:ident $member:ident $index:literal $field_ty:ty),*];
     ) => {
         #[automatically_derived]
-        impl<DB> ::money_core::__private::db::PgBatch<DB> for $ty
+        impl<DB> $crate::__private::db::PgBatch<DB> for $ty
         where
-            DB: ::money_core::__private::db::PgBatchDatabase,
-            $ty: ::money_core::__private::db::SqlModel<DB>,
+            DB: $crate::__private::db::PgBatchDatabase,
+            $ty: $crate::__private::db::SqlModel<DB>,
             $(
                 $field_ty: ::core::clone::Clone,
-                ::std::vec::Vec<$field_ty>: for<'q> ::money_core::__private::sqlx::Encode<'q, DB>
-                    + ::money_core::__private::sqlx::Type<DB>,
+                ::std::vec::Vec<$field_ty>: for<'q> $crate::__private::sqlx::Encode<'q, DB>
+                    + $crate::__private::sqlx::Type<DB>,
             )*
         {
             fn bind_column_arrays(
                 rows: &[Self],
-                arguments: &mut <DB as ::money_core::__private::sqlx::Database>::Arguments,
-            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
+                arguments: &mut <DB as $crate::__private::sqlx::Database>::Arguments,
+            ) -> $crate::__private::Result<(), $crate::__private::sqlx::error::BoxDynError> {
                 // A plain loop per column: a closure per column would be a
                 // type of its own, instantiating the whole iterator chain for
                 // every column of every model (see BENCHMARKS.md, item 6).
@@ -244,30 +243,30 @@ macro_rules! __pg_model {
                     for row in rows {
                         column.push(::core::clone::Clone::clone(&row.$member));
                     }
-                    ::money_core::__private::sqlx::Arguments::add(arguments, column)?;
+                    $crate::__private::sqlx::Arguments::add(arguments, column)?;
                 )*
-                ::money_core::__private::Result::Ok(())
+                $crate::__private::Result::Ok(())
             }
         }
 
         #[automatically_derived]
-        impl<DB> ::money_core::__private::db::PgCopy<DB> for $ty
+        impl<DB> $crate::__private::db::PgCopy<DB> for $ty
         where
-            DB: ::money_core::__private::db::PgBatchDatabase,
-            $ty: ::money_core::__private::db::SqlModel<DB>,
+            DB: $crate::__private::db::PgBatchDatabase,
+            $ty: $crate::__private::db::SqlModel<DB>,
             $(
-                $field_ty: for<'q> ::money_core::__private::sqlx::Encode<'q, DB>
-                    + ::money_core::__private::sqlx::Type<DB>,
+                $field_ty: for<'q> $crate::__private::sqlx::Encode<'q, DB>
+                    + $crate::__private::sqlx::Type<DB>,
             )*
         {
             fn write_copy_row(
                 &self,
-                out: &mut <DB as ::money_core::__private::sqlx::Database>::ArgumentBuffer,
-            ) -> ::money_core::__private::Result<(), ::money_core::__private::sqlx::error::BoxDynError> {
-                let fields = <Self as ::money_core::MoneyModel>::DEFINITION.columns().len();
-                <DB as ::money_core::__private::db::PgBatchDatabase>::copy_tuple(out, fields as i16);
+                out: &mut <DB as $crate::__private::sqlx::Database>::ArgumentBuffer,
+            ) -> $crate::__private::Result<(), $crate::__private::sqlx::error::BoxDynError> {
+                let fields = <Self as $crate::MoneyModel>::DEFINITION.columns().len();
+                <DB as $crate::__private::db::PgBatchDatabase>::copy_tuple(out, fields as i16);
                 $( $crate::__pg_copy_field!($kind DB, out, self, $member, $index, $field_ty); )*
-                ::money_core::__private::Result::Ok(())
+                $crate::__private::Result::Ok(())
             }
         }
     };
@@ -278,14 +277,14 @@ macro_rules! __pg_model {
 #[macro_export]
 macro_rules! __pg_copy_field {
     (money $db:ident, $out:ident, $self:ident, $member:ident, $index:literal, $field_ty:ty) => {
-        <$db as ::money_core::__private::db::PgBatchDatabase>::copy_money(
+        <$db as $crate::__private::db::PgBatchDatabase>::copy_money(
             $out,
-            <Self as ::money_core::MoneyModel>::DEFINITION,
+            <Self as $crate::MoneyModel>::DEFINITION,
             $index,
-            <$field_ty as ::money_core::__private::MoneyField>::amount(&$self.$member),
+            <$field_ty as $crate::__private::MoneyField>::amount(&$self.$member),
         )?
     };
     (other $db:ident, $out:ident, $self:ident, $member:ident, $index:literal, $field_ty:ty) => {
-        <$db as ::money_core::__private::db::PgBatchDatabase>::copy_field($out, &$self.$member)?
+        <$db as $crate::__private::db::PgBatchDatabase>::copy_field($out, &$self.$member)?
     };
 }

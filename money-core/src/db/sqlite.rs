@@ -10,9 +10,9 @@ use sqlx::sqlite::{Sqlite, SqliteArgumentsBuffer, SqliteRow, SqliteTypeInfo, Sql
 use sqlx::{Decode, Encode, Row, Type, TypeInfo, ValueRef};
 
 use super::MoneyDatabase;
+use crate::StoredAmountError;
 use crate::dialect::Dialect;
 use crate::dialect::sqlite::{from_units, to_units};
-use crate::pg::NumericDecodeError;
 use crate::spec::MoneySpec;
 
 impl MoneyDatabase for Sqlite {
@@ -38,7 +38,7 @@ impl MoneyDatabase for Sqlite {
     fn decode_amount(
         value: SqliteValueRef<'_>,
         spec: &MoneySpec,
-    ) -> Result<Result<Decimal, NumericDecodeError>, BoxDynError> {
+    ) -> Result<Result<Decimal, StoredAmountError>, BoxDynError> {
         let found = match value.type_info().name() {
             "INTEGER" => None,
             "REAL" => Some("a REAL (float)"),
@@ -47,10 +47,10 @@ impl MoneyDatabase for Sqlite {
             _ => Some("a value of another type"),
         };
         if let Some(found) = found {
-            return Ok(Err(NumericDecodeError::NotUnits { found }));
+            return Ok(Err(StoredAmountError::NotUnits { found }));
         }
         let units = <i64 as Decode<'_, Sqlite>>::decode(value)?;
-        Ok(from_units(units, spec.scale()).map_err(NumericDecodeError::Units))
+        Ok(from_units(units, spec.scale()).map_err(StoredAmountError::Units))
     }
 
     fn get<'r, T>(row: &'r SqliteRow, column: &str) -> Result<T, sqlx::Error>

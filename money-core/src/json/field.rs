@@ -1,7 +1,10 @@
-//! The serde (and schemars) adapter of a model's money and currency fields.
+//! What generated code calls to read and write JSON: the adapter of a
+//! model's money and currency fields, and the serde impls of money value
+//! types. Reached only through `__private::json`; not part of the API.
 //!
-//! `#[money(serde)]` names it in the attributes of its hidden remote copy,
-//! as `#[serde(serialize_with = "::money_core::__private::Field::<Model, 3>::serialize")]`:
+//! `#[money(serde)]` names the adapter in the attributes of its hidden
+//! remote copy, as
+//! `#[serde(serialize_with = "::money_core::__private::json::Field::<Model, 3>::serialize")]`:
 //! the field's declaration is the one in the model's `DEFINITION`, reached
 //! by the column's index, so the derive emits no function or constant per
 //! field, and the code that reads and writes a field is generic over the
@@ -12,10 +15,13 @@ use core::marker::PhantomData;
 use serde::de::{self, Deserializer};
 use serde::ser::{self, Serializer};
 
+use super::{AmountVisitor, canonical, check, read};
 use crate::MoneyModel;
 use crate::currency::CurrencyField;
+use crate::rules::Broken;
 use crate::spec::MoneySpec;
 use crate::table::{Column, MoneyField};
+use crate::value::MoneyValue;
 
 /// A model whose serde impls `#[money(serde)]` generated: the name each
 /// column has in its JSON, by column index, for error messages.
@@ -71,7 +77,7 @@ impl<M: JsonModel, const COLUMN: usize> Field<M, COLUMN> {
         NotMoney(M::DEFINITION.name(), COLUMN)
     }
 
-    /// Writes the amount: [`serialize_field`](super::serialize_field).
+    /// Writes the amount: [`serialize_field`](crate::json::serialize_field).
     pub fn serialize<F: MoneyField, S: Serializer>(
         value: &F,
         serializer: S,
@@ -83,7 +89,7 @@ impl<M: JsonModel, const COLUMN: usize> Field<M, COLUMN> {
     }
 
     /// Reads the amount exactly and checks it:
-    /// [`deserialize_field`](super::deserialize_field).
+    /// [`deserialize_field`](crate::json::deserialize_field).
     pub fn deserialize<'de, F: MoneyField, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<F, D::Error> {
@@ -93,42 +99,56 @@ impl<M: JsonModel, const COLUMN: usize> Field<M, COLUMN> {
         }
     }
 
-    /// Checks an amount serde filled without reading it:
-    /// [`check_field`](super::check_field).
-    pub fn check<F: MoneyField, E: de::Error>(value: &F) -> Result<(), E> {
+    /// Checks an amount serde filled without reading it (a field with
+    /// `#[serde(default)]` or `skip_deserializing`), with the message
+    /// [`deserialize`](Self::deserialize) would give.
+    pub fn check_filled_amount<F: MoneyField, E: de::Error>(value: &F) -> Result<(), E> {
         match Self::SPEC {
-            Some(spec) => super::check_field(value, spec, Self::key()),
+            Some(spec) => check_filled_amount(value, spec, Self::key()),
             None => Err(E::custom(Self::not_money())),
         }
     }
 
-    /// Checks an amount against its row's currency:
-    /// [`check_minor_units`](super::check_minor_units).
+    /// Checks an amount against its row's currency (`currency_field =
+    /// "..."`) once both fields are read: at most the currency's minor
+    /// units after the point.
     pub fn check_minor_units<F: MoneyField, C: CurrencyField, E: de::Error>(
         value: &F,
         currency: &C,
     ) -> Result<(), E> {
         match Self::SPEC {
-            Some(spec) => super::check_minor_units(value, currency, spec, Self::key()),
+            Some(spec) => check_minor_units(value, currency, spec, Self::key()),
             None => Err(E::custom(Self::not_money())),
         }
     }
 
-    /// Reads a currency code: [`deserialize_currency`](super::deserialize_currency).
+    /// Reads a currency field (`#[money(currency)]` on a `String`,
+    /// [`Currency`](crate::Currency) or an `Option` of them): a string that
+    /// is exactly an active ISO 4217 code, or `null` for a nullable field.
     pub fn deserialize_currency<'de, F: CurrencyField, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<F, D::Error> {
-        super::deserialize_currency(deserializer, Self::key())
+        use serde::Deserialize;
+        let key = Self::key();
+        let code = if F::NULLABLE {
+            Option::<String>::deserialize(deserializer)?
+        } else {
+            Some(String::deserialize(deserializer)?)
+        };
+        check_code(code.as_deref(), key)?;
+        F::from_code(code)
+            .ok_or_else(|| de::Error::custom(format_args!("{key}: null is not a currency")))
     }
 
-    /// Checks a currency code serde filled without reading it:
-    /// [`check_currency`](super::check_currency).
-    pub fn check_currency<F: CurrencyField, E: de::Error>(value: &F) -> Result<(), E> {
-        super::check_currency(value, Self::key())
+    /// Checks a currency code serde filled without reading it, with the
+    /// message [`deserialize_currency`](Self::deserialize_currency) would
+    /// give.
+    pub fn check_filled_currency<F: CurrencyField, E: de::Error>(value: &F) -> Result<(), E> {
+        check_code(value.currency_code(), Self::key())
     }
 
     /// The JSON Schema of a money column:
-    /// [`amount_schema`](super::amount_schema).
+    /// [`amount_schema`](crate::json::amount_schema).
     #[cfg(feature = "schemars")]
     pub fn schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let nullable = Self::COLUMN.is_some_and(|column| column.nullable());
@@ -140,9 +160,94 @@ impl<M: JsonModel, const COLUMN: usize> Field<M, COLUMN> {
     }
 
     /// The JSON Schema of a currency column:
-    /// [`currency_schema`](super::currency_schema).
+    /// [`currency_schema`](crate::json::currency_schema).
     #[cfg(feature = "schemars")]
     pub fn currency_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         super::currency_schema(Self::COLUMN.is_some_and(|column| column.nullable()))
+    }
+}
+
+/// Checks an amount serde filled without reading it, with the message of
+/// [`deserialize_field`](super::deserialize_field).
+fn check_filled_amount<F: MoneyField, E: de::Error>(
+    field: &F,
+    spec: &MoneySpec,
+    key: &'static str,
+) -> Result<(), E> {
+    match field.amount() {
+        Some(value) => {
+            check(spec, value).map_err(|broken| E::custom(format_args!("{key}: {broken}")))
+        }
+        None => Ok(()),
+    }
+}
+
+/// An unknown currency code is an error naming the field (`key`).
+fn check_code<E: de::Error>(code: Option<&str>, key: &'static str) -> Result<(), E> {
+    match code {
+        Some(code) if crate::Currency::from_code(code).is_none() => Err(E::custom(format_args!(
+            "{key}: {}",
+            crate::UnknownCurrency::new(code)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The minor-units rule of an amount in a row whose currency is
+/// `currency`; `key` is the amount's name in the JSON.
+fn check_minor_units<F: MoneyField, C: CurrencyField, E: de::Error>(
+    amount: &F,
+    currency: &C,
+    spec: &MoneySpec,
+    key: &'static str,
+) -> Result<(), E> {
+    let Some(value) = amount.amount() else {
+        return Ok(());
+    };
+    let stored = spec.stored_value(value);
+    let code = currency.currency_code();
+    match spec
+        .minor_units_rule()
+        .filter(|rule| !rule.holds_for(stored, code))
+    {
+        None => Ok(()),
+        Some(rule) => Err(E::custom(format_args!(
+            "{key}: {}",
+            Broken {
+                rule,
+                amount: Some((value, stored)),
+                code,
+            }
+        ))),
+    }
+}
+
+/// Serializes a money value type (`#[derive(MoneyValue)]`): its canonical
+/// string.
+pub fn serialize_value<V: MoneyValue, S: Serializer>(
+    value: &V,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&canonical(value.amount(), V::SPEC.scale()))
+}
+
+/// Deserializes a money value type exactly; the value is checked by
+/// [`MoneyValue::new`] (and so rounded in round mode, as the type's values
+/// always are).
+pub fn deserialize_value<'de, V: MoneyValue, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<V, D::Error> {
+    let visitor = AmountVisitor {
+        label: V::NAME,
+        spec: &V::SPEC,
+        nullable: false,
+    };
+    // The visitor checked the rules; `new` only rounds in round mode.
+    match read(deserializer, visitor, false)? {
+        Some(value) => V::new(value).map_err(de::Error::custom),
+        None => Err(de::Error::custom(format_args!(
+            "{}: null is not an amount",
+            V::NAME
+        ))),
     }
 }

@@ -45,12 +45,10 @@ use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, Serializer};
 
-use crate::currency::CurrencyField;
 use crate::parse::{MAX_DECIMAL_TEXT_LEN, parse_decimal};
 use crate::rules::Broken;
 use crate::spec::MoneySpec;
 use crate::table::MoneyField;
-use crate::value::MoneyValue;
 
 pub use number::parse_json_number;
 pub use pattern::amount_pattern;
@@ -113,9 +111,26 @@ impl Serialize for Canonical {
     }
 }
 
-/// Serializes a money field (`Decimal` or `Option<Decimal>`) of a model
-/// declared with `spec`. Generated code calls it through
-/// `#[serde(serialize_with)]`.
+/// Serializes an amount (`Decimal` or `Option<Decimal>`) declared with
+/// `spec`: its canonical string ([`canonical`]), or `null` for `None`. This
+/// is what a `#[money(serde)]` model writes for a money field, for code
+/// that writes one amount of a declaration read at run time.
+///
+/// ```
+/// use money_core::{Decimal, MoneyModel, json::serialize_field};
+///
+/// #[derive(MoneyModel)]
+/// struct Fee {
+///     #[money(precision = 10, scale = 2)]
+///     amount: Decimal,
+/// }
+///
+/// let spec = Fee::DEFINITION.columns()[0].money_spec().unwrap();
+/// let mut out = Vec::new();
+/// let value: Decimal = "1.5".parse().unwrap();
+/// serialize_field(&value, spec, &mut serde_json::Serializer::new(&mut out)).unwrap();
+/// assert_eq!(out, br#""1.50""#);
+/// ```
 pub fn serialize_field<F, S>(field: &F, spec: &MoneySpec, serializer: S) -> Result<S::Ok, S::Error>
 where
     F: MoneyField,
@@ -128,9 +143,29 @@ where
     }
 }
 
-/// Deserializes a money field of a model declared with `spec`, exactly and
-/// validated; `key` is the field's name in the JSON, for the error message.
-/// Generated code calls it through `#[serde(deserialize_with)]`.
+/// Deserializes an amount declared with `spec`, exactly and validated, as
+/// a `#[money(serde)]` model reads a money field; `key` is the field's name
+/// in the JSON, which error messages start with. For code that reads one
+/// amount of a declaration known at run time.
+///
+/// ```
+/// use money_core::{Decimal, MoneyModel, json::deserialize_field};
+///
+/// #[derive(MoneyModel)]
+/// struct Fee {
+///     #[money(precision = 10, scale = 2)]
+///     amount: Decimal,
+/// }
+///
+/// let spec = Fee::DEFINITION.columns()[0].money_spec().unwrap();
+/// let read = |json: &str| {
+///     let mut deserializer = serde_json::Deserializer::from_str(json);
+///     deserialize_field::<Decimal, _>(&mut deserializer, spec, "amount")
+/// };
+/// assert_eq!(read(r#""1.50""#).unwrap(), "1.5".parse::<Decimal>().unwrap());
+/// let error = read(r#""1.005""#).unwrap_err().to_string();
+/// assert!(error.starts_with("amount: 1.005 has 3 digits after the point"), "{error}");
+/// ```
 pub fn deserialize_field<'de, F, D>(
     deserializer: D,
     spec: &MoneySpec,
@@ -148,120 +183,6 @@ where
     let amount = read(deserializer, visitor, F::NULLABLE)?;
     F::from_amount(amount)
         .ok_or_else(|| de::Error::custom(format_args!("{key}: null is not an amount")))
-}
-
-/// Checks a money field that serde filled without reading it (a field with
-/// `#[serde(default)]` or `skip_deserializing`), with the same message as
-/// [`deserialize_field`].
-pub fn check_field<F: MoneyField, E: de::Error>(
-    field: &F,
-    spec: &MoneySpec,
-    key: &'static str,
-) -> Result<(), E> {
-    match field.amount() {
-        Some(value) => {
-            check(spec, value).map_err(|broken| E::custom(format_args!("{key}: {broken}")))
-        }
-        None => Ok(()),
-    }
-}
-
-/// Deserializes a currency field (`#[money(currency)]` on a `String`,
-/// [`Currency`](crate::Currency) or an `Option` of them): a string that is
-/// exactly an active ISO 4217 code, or `null` for a nullable field; `key`
-/// is the field's name in the JSON, for the error message.
-pub fn deserialize_currency<'de, F, D>(deserializer: D, key: &'static str) -> Result<F, D::Error>
-where
-    F: CurrencyField,
-    D: Deserializer<'de>,
-{
-    use serde::Deserialize;
-    let code = if F::NULLABLE {
-        Option::<String>::deserialize(deserializer)?
-    } else {
-        Some(String::deserialize(deserializer)?)
-    };
-    check_code(code.as_deref(), key)?;
-    F::from_code(code)
-        .ok_or_else(|| de::Error::custom(format_args!("{key}: null is not a currency")))
-}
-
-/// Checks a currency field that serde filled without reading it, with the
-/// message of [`deserialize_currency`].
-pub fn check_currency<F: CurrencyField, E: de::Error>(
-    field: &F,
-    key: &'static str,
-) -> Result<(), E> {
-    check_code(field.currency_code(), key)
-}
-
-fn check_code<E: de::Error>(code: Option<&str>, key: &'static str) -> Result<(), E> {
-    match code {
-        Some(code) if crate::Currency::from_code(code).is_none() => Err(E::custom(format_args!(
-            "{key}: {}",
-            crate::UnknownCurrency::new(code)
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// Checks an amount against its row's currency (`currency_field = "..."`)
-/// once both fields are read: at most the currency's minor units after the
-/// point. `key` is the amount's name in the JSON.
-pub fn check_minor_units<F: MoneyField, C: CurrencyField, E: de::Error>(
-    amount: &F,
-    currency: &C,
-    spec: &MoneySpec,
-    key: &'static str,
-) -> Result<(), E> {
-    let Some(value) = amount.amount() else {
-        return Ok(());
-    };
-    let stored = spec.stored_value(value);
-    let code = currency.currency_code();
-    match spec
-        .minor_units_rule()
-        .filter(|rule| !rule.holds_for(stored, code))
-    {
-        None => Ok(()),
-        Some(rule) => Err(E::custom(format_args!(
-            "{key}: {}",
-            Broken {
-                rule,
-                amount: Some((value, stored)),
-                code,
-            }
-        ))),
-    }
-}
-
-/// Serializes a money value type (`#[derive(MoneyValue)]`).
-pub fn serialize_value<V: MoneyValue, S: Serializer>(
-    value: &V,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&canonical(value.amount(), V::SPEC.scale()))
-}
-
-/// Deserializes a money value type exactly; the value is checked by
-/// [`MoneyValue::new`] (and so rounded in round mode, as the type's values
-/// always are).
-pub fn deserialize_value<'de, V: MoneyValue, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<V, D::Error> {
-    let visitor = AmountVisitor {
-        label: V::NAME,
-        spec: &V::SPEC,
-        nullable: false,
-    };
-    // The visitor checked the rules; `new` only rounds in round mode.
-    match read(deserializer, visitor, false)? {
-        Some(value) => V::new(value).map_err(de::Error::custom),
-        None => Err(de::Error::custom(format_args!(
-            "{}: null is not an amount",
-            V::NAME
-        ))),
-    }
 }
 
 fn read<'de, D: Deserializer<'de>>(
@@ -504,21 +425,21 @@ impl<'de> de::Deserialize<'de> for NumberText {
 macro_rules! __serde_value {
     ($ty:ident) => {
         #[automatically_derived]
-        impl ::money_core::__private::serde::Serialize for $ty {
-            fn serialize<S: ::money_core::__private::serde::Serializer>(
+        impl $crate::__private::serde::Serialize for $ty {
+            fn serialize<S: $crate::__private::serde::Serializer>(
                 &self,
                 serializer: S,
-            ) -> ::money_core::__private::Result<S::Ok, S::Error> {
-                ::money_core::__private::json::serialize_value(self, serializer)
+            ) -> $crate::__private::Result<S::Ok, S::Error> {
+                $crate::__private::json::serialize_value(self, serializer)
             }
         }
 
         #[automatically_derived]
-        impl<'de> ::money_core::__private::serde::Deserialize<'de> for $ty {
-            fn deserialize<D: ::money_core::__private::serde::Deserializer<'de>>(
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> ::money_core::__private::Result<Self, D::Error> {
-                ::money_core::__private::json::deserialize_value(deserializer)
+            ) -> $crate::__private::Result<Self, D::Error> {
+                $crate::__private::json::deserialize_value(deserializer)
             }
         }
     };

@@ -7,10 +7,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlDatabaseError};
 
 use super::{ClusterDatabase, HostAddr, SessionRole, sealed};
 use crate::driver::BoxFuture;
-
-/// `ER_UNKNOWN_COM_ERROR`, which Galera returns as "WSREP has not yet prepared node for
-/// application use".
-const WSREP_NOT_READY: u16 = 1047;
+use crate::retry::WSREP_NOT_READY;
 
 impl sealed::Sealed for MySql {}
 

@@ -41,6 +41,11 @@ pub(crate) struct CatalogConstraint {
 pub(crate) struct CatalogTable {
     pub(crate) columns: Vec<CatalogColumn>,
     pub(crate) constraints: BTreeMap<String, CatalogConstraint>,
+    /// Unique indexes that no constraint owns and that refuse exactly what a
+    /// `UNIQUE` on their columns refuses, by name: their definition as
+    /// [`key_definition`] prints a `UNIQUE` (PostgreSQL's `CREATE UNIQUE
+    /// INDEX`; a MariaDB/MySQL unique index is a constraint already).
+    pub(crate) unique_indexes: BTreeMap<String, String>,
 }
 
 /// An identifier as the comparable definitions print it: bare when it is a
@@ -268,6 +273,13 @@ pub(crate) trait FixSql {
     /// Adds a declared constraint.
     fn add_constraint(&self, table: &Table, declared: &CatalogConstraint) -> Vec<Fix>;
 
+    /// Turns a unique index of the declared name and columns into the
+    /// declared `UNIQUE` constraint (PostgreSQL's `ADD CONSTRAINT ... UNIQUE
+    /// USING INDEX`, which neither rebuilds the index nor reads the table).
+    fn unique_using_index(&self, _table: &Table, _declared: &CatalogConstraint) -> Vec<Fix> {
+        Vec::new()
+    }
+
     /// Validates a constraint that exists `NOT VALID`.
     fn validate(&self, _table: &Table, _declared: &CatalogConstraint) -> Vec<Fix> {
         Vec::new()
@@ -424,6 +436,25 @@ pub(crate) fn compare_table(
     }
     for constraint in declared.constraints.values() {
         match found.constraints.get(&constraint.name) {
+            None if constraint.kind == ConstraintKind::Unique
+                && found.unique_indexes.get(&constraint.name) == Some(&constraint.definition) =>
+            {
+                entries.push(Entry {
+                    difference: Difference::UniqueIndex {
+                        table: name.to_owned(),
+                        constraint: constraint.name.clone(),
+                        declared: constraint.definition.clone(),
+                    },
+                    declared: Some(constraint.definition.clone()),
+                    found: Some(format!(
+                        "a unique index {} on the same columns, not a constraint",
+                        constraint.name
+                    )),
+                    effect: "none on values: it refuses the same rows, and a violation names it, so it maps to the field; but a statement that names the constraint (ALTER TABLE ... DROP CONSTRAINT, ON CONFLICT ON CONSTRAINT) does not find it".to_owned(),
+                    fixed_by: None,
+                    fixes: fixer.unique_using_index(table, constraint),
+                });
+            }
             None => entries.push(Entry {
                 difference: Difference::MissingConstraint {
                     table: name.to_owned(),

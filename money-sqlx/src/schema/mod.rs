@@ -344,6 +344,18 @@ pub enum Difference {
         /// The definition found.
         found: String,
     },
+    /// A declared `UNIQUE` exists as a unique index of its name on its
+    /// columns (`CREATE UNIQUE INDEX`), not as a constraint (PostgreSQL). It
+    /// refuses the same rows, but statements that name a constraint do not
+    /// find it; the fix turns the index into the constraint in place.
+    UniqueIndex {
+        /// The table.
+        table: String,
+        /// The declared constraint's name, which the index has.
+        constraint: String,
+        /// The declared definition.
+        declared: String,
+    },
     /// A declared constraint exists but was added `NOT VALID` and never
     /// validated: rows written before it may break it (PostgreSQL).
     NotValidated {
@@ -378,6 +390,7 @@ impl Difference {
             | Difference::MissingConstraint { table, .. }
             | Difference::ExtraConstraint { table, .. }
             | Difference::ConstraintDiffers { table, .. }
+            | Difference::UniqueIndex { table, .. }
             | Difference::NotValidated { table, .. }
             | Difference::NotEnforced { table, .. } => table,
         }
@@ -420,6 +433,9 @@ impl Difference {
                 constraint,
                 kind,
             } => format!("{kind} constraint {constraint} on {table}"),
+            Difference::UniqueIndex {
+                table, constraint, ..
+            } => format!("UNIQUE constraint {constraint} on {table}"),
         }
     }
 
@@ -438,6 +454,7 @@ impl Difference {
             Difference::MissingConstraint { .. } => "declared constraint is missing",
             Difference::ExtraConstraint { .. } => "constraint is not declared",
             Difference::ConstraintDiffers { .. } => "constraint differs from the declaration",
+            Difference::UniqueIndex { .. } => "UNIQUE is a unique index, not a constraint",
             Difference::NotValidated { .. } => {
                 "constraint is NOT VALID: existing rows were never checked"
             }

@@ -42,6 +42,13 @@ ORDER BY n.nspname, c.relname, a.attnum";
 /// only for the CHECKs that differ ([`PRINT`]). A key's printed form is
 /// cheap; `plain` tells whether it is nothing but its kind and columns (no
 /// `INCLUDE`, `DEFERRABLE`, `NULLS NOT DISTINCT`, storage option...).
+///
+/// Then, as kind `i`, the live unique indexes that no constraint owns
+/// (`CREATE UNIQUE INDEX`), `plain` when the index is a B-tree on nothing
+/// but its columns (no expression, `WHERE`, collation, operator class,
+/// order, `INCLUDE` or `NULLS NOT DISTINCT`, which all show in its printed
+/// form): such an index refuses exactly the rows a `UNIQUE` constraint on
+/// those columns refuses.
 const CONSTRAINTS: &str = "
 SELECT n.oid = pg_my_temp_schema(), c.relname::text, k.conname::text, k.contype::text,
        k.convalidated, k.oid::int8, k.connoinherit,
@@ -69,7 +76,28 @@ CROSS JOIN LATERAL (SELECT CASE WHEN k.contype IN ('p', 'u') THEN pg_get_constra
                     OFFSET 0) AS printed
 WHERE (n.nspname = $2 OR n.oid = pg_my_temp_schema()) AND c.relname = ANY($1)
   AND k.contype IN ('c', 'p', 'u', 'f')
-ORDER BY k.conname";
+UNION ALL
+SELECT false, c.relname::text, x.relname::text, 'i', i.indisvalid, x.oid::int8, false, '',
+       printed.text,
+       printed.text = 'CREATE UNIQUE INDEX ' || quote_ident(x.relname) || ' ON '
+                      || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' USING btree ('
+                      || array_to_string(ARRAY(SELECT quote_ident(name) FROM unnest(keys.columns) AS name), ', ')
+                      || ')',
+       '', keys.columns, '{}'::text[], '', '', '', false, false
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL (SELECT
+       ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS u(attnum, position)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.attnum
+             ORDER BY u.position) AS columns) AS keys
+CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS text OFFSET 0) AS printed
+WHERE n.nspname = $2 AND c.relname = ANY($1) AND i.indisunique AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k
+                  WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid
+                    AND k.contype IN ('p', 'u', 'x'))
+ORDER BY 3";
 
 /// The printed form of the CHECKs that differ, live and declared.
 const PRINT: &str = "
@@ -240,6 +268,17 @@ pub(crate) async fn verify(
         let match_type: String = row.try_get(15).map_err(&decode)?;
         let deferrable: bool = row.try_get(16).map_err(&decode)?;
         let deferred: bool = row.try_get(17).map_err(&decode)?;
+        if contype == "i" {
+            // A unique index without a constraint: it can stand for a
+            // declared UNIQUE of its name (see `compare_table`).
+            if plain == Some(true) && validated {
+                live_tables.entry(table).or_default().unique_indexes.insert(
+                    name,
+                    key_definition(Dialect::Postgres, ConstraintKind::Unique, &columns),
+                );
+            }
+            continue;
+        }
         let (kind, definition) = match contype.as_str() {
             "c" => {
                 let fingerprint = check_fingerprint(
@@ -501,6 +540,18 @@ impl FixSql for Postgres {
                 rewrites_table: false,
                 violations_query: None,
             }
+        }]
+    }
+
+    fn unique_using_index(&self, table: &Table, declared: &CatalogConstraint) -> Vec<Fix> {
+        let name = quote(&declared.name);
+        vec![Fix {
+            sql: format!(
+                "ALTER TABLE {} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}",
+                quote(table.name())
+            ),
+            rewrites_table: false,
+            violations_query: None,
         }]
     }
 

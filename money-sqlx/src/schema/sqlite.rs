@@ -43,12 +43,16 @@ FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p
 WHERE m.type = 'table' AND m.name IN (SELECT value FROM json_each(?1))
 ORDER BY m.name, p.cid";
 
-/// The columns of every UNIQUE constraint of the named tables.
+/// The columns of every UNIQUE constraint of the named tables, and of every
+/// unique index made by `CREATE UNIQUE INDEX` (origin `c`) that is neither
+/// partial nor on an expression: such an index refuses what a UNIQUE on its
+/// columns refuses, and SQLite's error names the columns either way.
 const UNIQUE_KEYS: &str = "
-SELECT m.name, l.name, i.name
+SELECT m.name, l.name, i.name, l.origin
 FROM sqlite_master AS m JOIN pragma_index_list(m.name) AS l JOIN pragma_index_info(l.name) AS i
 WHERE m.type = 'table' AND m.name IN (SELECT value FROM json_each(?1))
-  AND l.origin = 'u' AND l.\"unique\"
+  AND l.\"unique\" AND (l.origin = 'u' OR (l.origin = 'c' AND NOT l.partial
+      AND NOT EXISTS (SELECT 1 FROM pragma_index_xinfo(l.name) AS x WHERE x.key AND x.cid < 0)))
 ORDER BY m.name, l.name, i.seqno";
 
 /// The foreign keys of the named tables, one row per column.
@@ -120,10 +124,11 @@ pub(crate) async fn verify(
         let table: String = row.try_get(0).map_err(&decode)?;
         let index: String = row.try_get(1).map_err(&decode)?;
         let column: String = row.try_get(2).map_err(&decode)?;
+        let origin: String = row.try_get(3).map_err(&decode)?;
         let entry = live.entry(table).or_default();
         match entry.unique.last_mut() {
-            Some((name, columns)) if *name == index => columns.push(column),
-            _ => entry.unique.push((index, vec![column])),
+            Some((name, columns, _)) if *name == index => columns.push(column),
+            _ => entry.unique.push((index, vec![column], origin == "c")),
         }
     }
     for row in &foreign_rows {
@@ -200,8 +205,8 @@ struct Live {
     table: CatalogTable,
     /// (position in the key, column).
     primary_key: Vec<(i64, String)>,
-    /// (index name, columns).
-    unique: Vec<(String, Vec<String>)>,
+    /// (index name, columns, whether it is a `CREATE UNIQUE INDEX`).
+    unique: Vec<(String, Vec<String>, bool)>,
     foreign: Vec<LiveForeignKey>,
     text: String,
 }
@@ -281,7 +286,21 @@ impl Live {
                 definition: key_definition(Dialect::Sqlite, ConstraintKind::PrimaryKey, &primary),
             });
         }
-        for (index, columns) in &self.unique {
+        for (index, columns, created) in &self.unique {
+            // A `CREATE UNIQUE INDEX` stands for a declared UNIQUE on its
+            // columns; any other is an index, not a constraint, and not
+            // compared.
+            let declares = |key: &money_core::UniqueKey| {
+                key.columns.len() == columns.len()
+                    && key
+                        .columns
+                        .iter()
+                        .zip(columns)
+                        .all(|(declared, found)| declared.eq_ignore_ascii_case(found))
+            };
+            if *created && !table.unique_keys().any(|key| declares(&key)) {
+                continue;
+            }
             insert(CatalogConstraint {
                 name: name_of(ConstraintKind::Unique, columns, index.clone()),
                 kind: ConstraintKind::Unique,
