@@ -196,7 +196,10 @@ pub enum Error {
     },
     /// A serialization failure (40001) or deadlock (40P01): running the
     /// transaction again may succeed. [`transaction`](crate::transaction())
-    /// does.
+    /// does. Also, with `40001` and sqlx's `RowNotFound` as its source, an
+    /// idempotent insert on MariaDB/MySQL whose transaction was rolled back
+    /// between its `INSERT` and its read-back (see
+    /// [`ModelExt::insert_idempotent`](crate::ModelExt::insert_idempotent)).
     #[error("transaction conflict (SQLSTATE {sqlstate}); retry the transaction")]
     Conflict {
         /// `40001` or `40P01`.

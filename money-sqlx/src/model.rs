@@ -275,7 +275,11 @@ pub trait ModelExt: MoneyModel + Send + Sync + Unpin + Sized + 'static {
     /// `2.34565` equals the stored `2.3457`); MariaDB/MySQL and SQLite
     /// compare the values as bound, which are already as stored. When no row
     /// holds the key, the conflict was on another key: a plain insert then
-    /// reports that duplicate, mapped.
+    /// reports that duplicate, mapped. On MariaDB/MySQL, a row inserted by the
+    /// `INSERT` but not found by the `SELECT` after it means the transaction
+    /// was rolled back in between (a Galera brute-force abort): that is
+    /// [`Error::Conflict`] (SQLSTATE `40001`), which
+    /// [`transaction`](crate::transaction()) retries.
     ///
     /// Under REPEATABLE READ and SERIALIZABLE, PostgreSQL raises 40001
     /// instead of doing nothing when another transaction has just committed
@@ -435,8 +439,17 @@ async fn idempotent<DB: Driver, M: ModelExt + SqlModel<DB>>(
             return Err(map(error));
         }
         if inserted_here {
-            // Deleted between our insert and our read.
-            return Err(Error::Database(sqlx::Error::RowNotFound));
+            // The row this connection has just inserted is gone. Inside a
+            // transaction nobody else can delete it (our insert holds its
+            // lock), so the transaction was rolled back beneath us: a Galera
+            // brute-force abort by a replicated write set is one way (seen in
+            // `bank_galera`). In autocommit, another session deleted it in
+            // between. Either way nothing of this attempt is left and running
+            // it again is right: a conflict, which `transaction` retries.
+            return Err(Error::Conflict {
+                sqlstate: crate::SERIALIZATION_FAILURE.to_owned(),
+                source: sqlx::Error::RowNotFound,
+            });
         }
         // Another unique key (or the primary key) conflicted, or the row
         // went away in between: insert plainly and let the database say
