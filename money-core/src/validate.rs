@@ -4,6 +4,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use crate::naming::Identifier;
 use crate::rules::{Broken, Rule, RuleKind};
 use crate::table::{Column, Table};
 
@@ -17,7 +18,8 @@ use crate::table::{Column, Table};
 pub struct ValidationError {
     table: &'static str,
     column: &'static Column,
-    constraint: String,
+    /// Inline, so that recording an error allocates nothing for its name.
+    constraint: Identifier,
     rule: Rule,
     /// The amount as given and as stored; `None` for a currency code.
     amount: Option<(Decimal, Decimal)>,
@@ -43,7 +45,7 @@ impl ValidationError {
 
     /// The name of the database constraint that enforces this rule.
     pub fn constraint(&self) -> &str {
-        &self.constraint
+        self.constraint.as_str()
     }
 
     /// The broken rule, with its limit.
@@ -342,7 +344,7 @@ fn record_broken_rules(
             errors.errors.push(ValidationError {
                 table: table.name(),
                 column,
-                constraint: table.constraint_name(column, rule.kind()),
+                constraint: Identifier::constraint(table.name(), column.name(), rule.kind()),
                 rule,
                 amount: Some((value, stored)),
                 code,
@@ -372,7 +374,7 @@ pub fn check_currency(
     errors.errors.push(ValidationError {
         table: table.name(),
         column,
-        constraint: table.constraint_name(column, RuleKind::Currency),
+        constraint: Identifier::constraint(table.name(), column.name(), RuleKind::Currency),
         rule: Rule::Currency,
         amount: None,
         code: Some(code.chars().take(16).collect()),
