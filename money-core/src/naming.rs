@@ -80,22 +80,38 @@ fn fitted(parts: &[&str], suffix: &str) -> String {
 /// Writes what [`fitted`] returns to `out`, without building the joined
 /// parts: the one spelling of the scheme, for a `String` and for an
 /// [`Identifier`].
+#[inline]
 fn write_fitted(out: &mut impl fmt::Write, parts: &[&str], suffix: &str) -> fmt::Result {
     let base_len =
         parts.iter().map(|part| part.len()).sum::<usize>() + parts.len().saturating_sub(1);
-    // The pieces of `{part}_{part}_...`, separators included.
-    let base = parts
+    if base_len + 1 + suffix.len() > MAX_IDENTIFIER_BYTES {
+        return write_hashed(out, parts, base_len, suffix);
+    }
+    for part in parts {
+        out.write_str(part)?;
+        out.write_char('_')?;
+    }
+    out.write_str(suffix)
+}
+
+/// The pieces of `{part}_{part}_...`, separators included.
+fn joined<'a>(parts: &'a [&'a str]) -> impl Iterator<Item = &'a str> + Clone {
+    parts
         .iter()
         .enumerate()
-        .flat_map(|(position, part)| [if position == 0 { "" } else { "_" }, part]);
-    if base_len + 1 + suffix.len() <= MAX_IDENTIFIER_BYTES {
-        for piece in base {
-            out.write_str(piece)?;
-        }
-        out.write_char('_')?;
-        return out.write_str(suffix);
-    }
-    let hash = base.clone().fold(FNV_OFFSET_BASIS, |hash, piece| {
+        .flat_map(|(position, part)| [if position == 0 { "" } else { "_" }, part])
+}
+
+/// [`write_fitted`] for a name that does not fit: the joined parts (of
+/// `base_len` bytes) cut short, their hash, the suffix.
+#[cold]
+fn write_hashed(
+    out: &mut impl fmt::Write,
+    parts: &[&str],
+    base_len: usize,
+    suffix: &str,
+) -> fmt::Result {
+    let hash = joined(parts).fold(FNV_OFFSET_BASIS, |hash, piece| {
         fnv1a_32(hash, piece.as_bytes())
     });
     let keep = MAX_IDENTIFIER_BYTES
@@ -106,7 +122,7 @@ fn write_fitted(out: &mut impl fmt::Write, parts: &[&str], suffix: &str) -> fmt:
     // (a shorter name is still distinct). Separators are ASCII, so a
     // character boundary of the joined text is one of a piece.
     let mut written = 0;
-    for piece in base {
+    for piece in joined(parts) {
         let mut end = piece.len().min(keep - written);
         while !piece.is_char_boundary(end) {
             end -= 1;
@@ -163,6 +179,21 @@ impl fmt::Write for Identifier {
         let slot = self.bytes.get_mut(start..end).ok_or(fmt::Error)?;
         slot.copy_from_slice(text.as_bytes());
         self.len = u8::try_from(end).map_err(|_| fmt::Error)?;
+        Ok(())
+    }
+
+    /// Appends one character: a separator, without a `memcpy`.
+    #[inline]
+    fn write_char(&mut self, character: char) -> fmt::Result {
+        if !character.is_ascii() {
+            return self.write_str(character.encode_utf8(&mut [0; 4]));
+        }
+        let slot = self
+            .bytes
+            .get_mut(usize::from(self.len))
+            .ok_or(fmt::Error)?;
+        *slot = character as u8;
+        self.len += 1;
         Ok(())
     }
 }

@@ -286,9 +286,11 @@ const POW10: [u128; 29] = {
 
 /// `value` against `limit`: both mantissas brought to the larger of the two
 /// scales and compared as integers, or `Decimal`'s comparison where that
-/// would overflow an `i128`.
+/// would overflow an `i128`. The same order as `Decimal`'s `Ord` (tested
+/// below), without its general alignment: what [`MoneySpec::accepts`] and
+/// [`Rule::holds_for`] compare amounts with.
 #[inline(always)]
-fn compare(value: Decimal, limit: Decimal) -> Ordering {
+pub(crate) fn compare(value: Decimal, limit: Decimal) -> Ordering {
     // The most common bound, `min = "0"`, needs no alignment.
     if limit.is_zero() {
         return value.mantissa().cmp(&0);
@@ -401,5 +403,49 @@ mod tests {
         let round = MoneySpec::new_unchecked(19, 4, None, Some(min), ExcessScale::Round);
         let kinds: Vec<_> = round.rules().map(|rule| rule.kind()).collect();
         assert_eq!(kinds, [Digits, Max]);
+    }
+
+    #[test]
+    fn compare_is_decimal_order() {
+        let texts = [
+            "0",
+            "-0",
+            "0.000",
+            "-0.0000",
+            "1",
+            "-1",
+            "1.0",
+            "0.9999",
+            "1.0001",
+            "-1.0001",
+            "1000",
+            "999.99",
+            "1000.000000001",
+            "0.0000000000000000000000000001",
+            "-0.0000000000000000000000000001",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "7.9228162514264337593543950335",
+            "999999999999999.9999",
+            "1000000000000000",
+            "-1000000000000000",
+            "123456789012345678.9012345678",
+            "0.5",
+            "-0.5",
+            "5e-28",
+        ];
+        let values: Vec<Decimal> = texts
+            .iter()
+            .map(|text| Decimal::from_scientific(text).unwrap_or_else(|_| dec(text)))
+            .collect();
+        for value in &values {
+            for limit in &values {
+                assert_eq!(
+                    compare(*value, *limit),
+                    value.cmp(limit),
+                    "{value} against {limit}"
+                );
+            }
+        }
     }
 }
