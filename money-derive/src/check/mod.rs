@@ -179,3 +179,98 @@ fn check_skip(cx: &mut Ctxt, attrs: &attr::Field) {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::test_input::check;
+
+    #[test]
+    fn a_valid_model_is_checked_into_columns() {
+        let input = parse_quote! {
+            #[money(table = "accounts", unique(currency))]
+            struct Account {
+                #[money(primary_key)]
+                id: i64,
+                #[money(precision = 19, scale = 4, min = "0", currency_field = "currency")]
+                balance: Decimal,
+                #[money(currency)]
+                currency: String,
+                #[money(skip)]
+                cache: u8,
+            }
+        };
+        let mut cx = crate::ctxt::Ctxt::default();
+        let container = crate::ast::Container::from_ast(&mut cx, &input).expect("a struct");
+        let model = super::check(&mut cx, &container).expect("a valid model");
+        assert_eq!(model.table, "accounts");
+        let names: Vec<_> = model.columns.iter().map(|column| column.name.as_str()).collect();
+        assert_eq!(names, ["id", "balance", "currency"]);
+        assert!(model.columns[0].primary_key);
+        assert_eq!(model.columns[1].currency_of, Some(2));
+        let super::Kind::Money(money) = &model.columns[1].kind else {
+            panic!("balance is money");
+        };
+        assert_eq!((money.precision, money.scale), (19, 4));
+        assert_eq!(money.currency_column.as_deref(), Some("currency"));
+        assert_eq!(model.unique, [["currency"]]);
+        assert_eq!(model.skipped.len(), 1);
+        assert!(model.from_row);
+    }
+
+    #[test]
+    fn a_column_used_twice_is_reported_on_the_second_field() {
+        let input = parse_quote! {
+            struct Account {
+                amount: i64,
+                #[money(column = "amount")]
+                other: i64,
+            }
+        };
+        assert_eq!(
+            check(&input),
+            (
+                false,
+                vec![
+                    "column `amount` is already used by field `amount`; choose another name with `column = \"...\"`"
+                        .to_owned()
+                ]
+            )
+        );
+    }
+
+    #[test]
+    fn a_skipped_field_takes_no_other_key() {
+        let input = parse_quote! {
+            struct Account {
+                id: i64,
+                #[money(skip, column = "x", primary_key)]
+                cache: i64,
+            }
+        };
+        assert_eq!(
+            check(&input).1,
+            [
+                "`column` has no effect on a skipped field; remove `column` or remove `skip`",
+                "`primary_key` has no effect on a skipped field; remove `primary_key` or remove `skip`",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_reported_by_one_check() {
+        let input = parse_quote! {
+            #[money(table = "Bad", dialects(oracle))]
+            struct Account {
+                #[money(precision = 4, scale = 6)]
+                amount: Decimal,
+                #[money(min = "1")]
+                count: i64,
+            }
+        };
+        let (made, errors) = check(&input);
+        assert!(!made);
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+    }
+}

@@ -236,3 +236,209 @@ fn integer_digits(value: Decimal) -> u32 {
     }
     digits
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+    use crate::check::test_input::run;
+
+    /// `check_money` on the first field of `input`: the declaration, if it
+    /// holds, and the messages.
+    fn money_of(input: &syn::DeriveInput) -> (Option<(u32, u32, Option<String>, Option<String>)>, Vec<String>) {
+        run(input, |cx, container| {
+            check_money(cx, &container.fields[0].attrs).map(|money| {
+                (
+                    money.precision,
+                    money.scale,
+                    money.min.map(|min| min.to_string()),
+                    money.max.map(|max| max.to_string()),
+                )
+            })
+        })
+    }
+
+    /// `check_kind` on every field of `input`: the messages.
+    fn kind_errors(input: &syn::DeriveInput) -> Vec<String> {
+        run(input, |cx, container| {
+            for field in &container.fields {
+                check_kind(cx, field);
+            }
+        })
+        .1
+    }
+
+    #[test]
+    fn a_valid_declaration_is_kept() {
+        let input = parse_quote! {
+            struct T {
+                #[money(precision = 5, scale = 2, min = "-999.99", max = "999.99")]
+                amount: Decimal,
+            }
+        };
+        let declaration = Some((5, 2, Some("-999.99".to_owned()), Some("999.99".to_owned())));
+        assert_eq!(money_of(&input), (declaration, vec![]));
+    }
+
+    #[test]
+    fn precision_is_between_1_and_28_and_scale_at_most_precision() {
+        let input = parse_quote! { struct T { #[money(precision = 29, scale = 2)] a: Decimal } };
+        assert_eq!(
+            money_of(&input),
+            (None, vec!["`precision` must be between 1 and 28, not 29: rust_decimal::Decimal holds at most 28 significant digits".to_owned()])
+        );
+        let input = parse_quote! { struct T { #[money(precision = 0, scale = 0)] a: Decimal } };
+        assert_eq!(
+            money_of(&input).1,
+            ["`precision` must be between 1 and 28, not 0: rust_decimal::Decimal holds at most 28 significant digits"]
+        );
+        let input = parse_quote! { struct T { #[money(precision = 4, scale = 5)] a: Decimal } };
+        assert_eq!(
+            money_of(&input),
+            (None, vec!["`scale` 5 is above `precision` 4: scale counts the digits after the point, out of precision digits in all; use a scale of at most 4".to_owned()])
+        );
+        let input = parse_quote! { struct T { #[money(precision = 28, scale = 28)] a: Decimal } };
+        assert_eq!(money_of(&input), (Some((28, 28, None, None)), vec![]));
+    }
+
+    #[test]
+    fn both_precision_and_scale_are_needed() {
+        let input = parse_quote! { struct T { #[money(precision = 19)] a: Decimal } };
+        assert_eq!(
+            money_of(&input),
+            (None, vec!["missing `scale`: a money field needs both, like `#[money(precision = 19, scale = 4)]`".to_owned()])
+        );
+        let input = parse_quote! { struct T { #[money(scale = 4)] a: Decimal } };
+        assert_eq!(
+            money_of(&input).1,
+            ["missing `precision`: a money field needs both, like `#[money(precision = 19, scale = 4)]`"]
+        );
+    }
+
+    #[test]
+    fn a_bound_is_a_value_of_the_column() {
+        let input = parse_quote! { struct T { #[money(precision = 5, scale = 2, max = "1000")] a: Decimal } };
+        assert_eq!(
+            money_of(&input),
+            (None, vec!["`max` 1000 has 4 digits before the point, but precision 5 with scale 2 allows 3 digits: the largest magnitude is 999.99".to_owned()])
+        );
+        let input = parse_quote! { struct T { #[money(precision = 5, scale = 0, max = "99.5")] a: Decimal } };
+        assert_eq!(
+            money_of(&input).1,
+            ["`max` 99.5 has 1 digit after the point, but `scale` is 0: round the bound to a whole number or raise `scale`"]
+        );
+        let input = parse_quote! { struct T { #[money(precision = 5, scale = 2, min = "0.001")] a: Decimal } };
+        assert_eq!(
+            money_of(&input).1,
+            ["`min` 0.001 has 3 digits after the point, but `scale` is 2: round the bound to 2 digits after the point or raise `scale`"]
+        );
+        // Trailing zeros are not digits a bound needs.
+        let input = parse_quote! { struct T { #[money(precision = 3, scale = 3, min = "0.5000")] a: Decimal } };
+        assert_eq!(money_of(&input), (Some((3, 3, Some("0.5000".to_owned()), None)), vec![]));
+        let input = parse_quote! { struct T { #[money(precision = 3, scale = 3, max = "1")] a: Decimal } };
+        assert_eq!(
+            money_of(&input).1,
+            ["`max` 1 has 1 digit before the point, but precision 3 with scale 3 allows 0 digits: the largest magnitude is 0.999"]
+        );
+    }
+
+    #[test]
+    fn min_is_at_most_max() {
+        let input = parse_quote! { struct T { #[money(precision = 5, scale = 0, min = "100", max = "10")] a: Decimal } };
+        assert_eq!(
+            money_of(&input),
+            (None, vec!["`min` 100 is greater than `max` 10: no value could be valid".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_currency_field_takes_no_money_keys() {
+        let input = parse_quote! {
+            struct T {
+                #[money(currency, precision = 3, sql_type = "text")]
+                code: String,
+            }
+        };
+        let conflict = |key: &str| format!("`{key}` cannot be combined with `currency`: a currency field holds an ISO 4217 code, its column type and CHECK come from it");
+        assert_eq!(kind_errors(&input), [conflict("precision"), conflict("sql_type")]);
+    }
+
+    #[test]
+    fn money_keys_need_a_money_field() {
+        let input = parse_quote! {
+            struct T {
+                #[money(min = "1", on_excess_scale = "round")]
+                count: i64,
+                #[money(precision = 19, scale = 4, sql_type = "numeric")]
+                amount: Decimal,
+            }
+        };
+        assert_eq!(
+            kind_errors(&input),
+            [
+                "`min` applies to a money field; declare `precision` and `scale` too",
+                "`on_excess_scale` applies to a money field; declare `precision` and `scale` too",
+                "`sql_type` cannot be combined with `precision`/`scale`: a money column's type comes from its declaration",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_decimal_needs_its_declaration() {
+        let input = parse_quote! {
+            struct T {
+                balance: Option<rust_decimal::Decimal>,
+                #[money(sql_type = "numeric")]
+                raw: Decimal,
+            }
+        };
+        assert_eq!(
+            kind_errors(&input),
+            ["money field `balance` needs its declaration: add `#[money(precision = 19, scale = 4)]` with the digits the column holds"]
+        );
+    }
+
+    #[test]
+    fn sql_type_is_a_type_name() {
+        let input = parse_quote! {
+            struct T {
+                #[money(sql_type = "varchar(64)")]
+                a: String,
+                #[money(sql_type = "text; drop table x")]
+                b: String,
+            }
+        };
+        assert_eq!(
+            kind_errors(&input),
+            ["invalid `sql_type` \"text; drop table x\": write a type name such as \"uuid\", \"varchar(64)\" or \"timestamp with time zone\" (letters, digits, spaces, one list of numbers in parentheses, `[]`)"]
+        );
+    }
+
+    #[test]
+    fn a_primary_key_is_not_null() {
+        let input = parse_quote! {
+            struct T {
+                #[money(primary_key)]
+                id: Option<i64>,
+                #[money(primary_key, sql_type = "uuid")]
+                other: Option<Uuid>,
+                #[money(primary_key)]
+                fine: i64,
+            }
+        };
+        let message = "a primary key column cannot be NULL: remove `Option` from the field's type or remove `primary_key`";
+        assert_eq!(kind_errors(&input), [message, message]);
+    }
+
+    #[test]
+    fn digits_are_counted() {
+        assert_eq!(digits(1), "1 digit");
+        assert_eq!(digits(0), "0 digits");
+        assert_eq!(digits(15), "15 digits");
+        let value = |text: &str| Decimal::from_str_exact(text).expect("literal");
+        assert_eq!(integer_digits(value("0.5")), 0);
+        assert_eq!(integer_digits(value("-999.99")), 3);
+        assert_eq!(integer_digits(value("1000")), 4);
+    }
+}
