@@ -65,3 +65,46 @@ pub(super) fn check_currency_fields(cx: &mut Ctxt, container: &Container, column
         columns[amount].currency_of = Some(index);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use crate::check::test_input::check;
+
+    #[test]
+    fn currency_field_names_a_stored_currency_field() {
+        let input = parse_quote! {
+            struct Payment {
+                #[money(currency)]
+                currency: String,
+                quote_currency: String,
+                #[money(skip)]
+                cached: String,
+                #[money(precision = 19, scale = 4, currency_field = "curency")]
+                a: Decimal,
+                #[money(precision = 19, scale = 4, currency_field = "quote_currency")]
+                b: Decimal,
+                #[money(precision = 19, scale = 4, currency_field = "cached")]
+                c: Decimal,
+                #[money(currency_field = "currency")]
+                d: i64,
+                #[money(precision = 19, scale = 4, currency_field = "zzzzzz")]
+                e: Decimal,
+            }
+        };
+        assert_eq!(
+            check(&input),
+            (
+                false,
+                vec![
+                    "no field `curency` in this struct; did you mean `currency`?".to_owned(),
+                    "`quote_currency` is not a currency field: mark it `#[money(currency)]`".to_owned(),
+                    "`cached` is skipped, so the database could not check the amount against it".to_owned(),
+                    "`currency_field` applies to a money field: declare `precision` and `scale` too".to_owned(),
+                    "no field `zzzzzz` in this struct: `currency_field` names the field that holds the amount's currency".to_owned(),
+                ]
+            )
+        );
+    }
+}

@@ -185,3 +185,144 @@ fn referenced(cx: &mut Ctxt, literal: &syn::LitStr, count: usize) -> Option<(Str
     }
     Some((table, columns))
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+    use crate::check::test_input::{run, used};
+
+    fn keys_of(input: &syn::DeriveInput) -> (Vec<String>, Vec<String>) {
+        let (keys, errors) = run(input, |cx, container| {
+            check_foreign_keys(cx, container, &used(container))
+        });
+        let keys = keys
+            .iter()
+            .map(|key| {
+                format!(
+                    "({}) -> {}({}) {} {}",
+                    key.columns.join(", "),
+                    key.referenced_table,
+                    key.referenced_columns.join(", "),
+                    key.on_delete.variant(),
+                    key.on_update.variant()
+                )
+            })
+            .collect();
+        (keys, errors)
+    }
+
+    #[test]
+    fn field_keys_then_struct_keys() {
+        let input = parse_quote! {
+            #[money(foreign_key(fields(account_id, currency), references = "accounts(id, currency)", on_delete = "cascade"))]
+            struct Entry {
+                #[money(references = " journals ( id ) ", on_update = "set_null")]
+                journal_id: i64,
+                account_id: i64,
+                currency: String,
+            }
+        };
+        assert_eq!(
+            keys_of(&input),
+            (
+                vec![
+                    "(journal_id) -> journals(id) Restrict SetNull".to_owned(),
+                    "(account_id, currency) -> accounts(id, currency) Cascade Restrict".to_owned(),
+                ],
+                vec![]
+            )
+        );
+    }
+
+    #[test]
+    fn references_names_a_table_and_as_many_columns() {
+        let input = parse_quote! {
+            #[money(foreign_key(fields(account_id, other_id), references = "accounts(id)"))]
+            struct Transfer {
+                #[money(references = "accounts")]
+                account_id: i64,
+                #[money(references = "Accounts(id)")]
+                other_id: i64,
+                #[money(references = "accounts(id, currency)")]
+                third_id: i64,
+            }
+        };
+        assert_eq!(
+            keys_of(&input),
+            (
+                vec![],
+                vec![
+                    "`references` names a table and its key columns, like \"accounts(id)\" or \"accounts(id, currency)\", not \"accounts\"".to_owned(),
+                    format!("invalid name \"Accounts\" in `references`: {}", ident::RULE),
+                    "`references` lists 2 columns but the key has 1 field: one referenced column per referencing field".to_owned(),
+                    "`references` lists 1 column but the key has 2 fields: one referenced column per referencing field".to_owned(),
+                ]
+            )
+        );
+    }
+
+    #[test]
+    fn one_key_per_set_of_columns() {
+        let input = parse_quote! {
+            #[money(foreign_key(fields(account_id), references = "ledgers(id)"))]
+            struct Transfer {
+                #[money(references = "accounts(id)")]
+                account_id: i64,
+            }
+        };
+        let (keys, errors) = keys_of(&input);
+        assert_eq!(keys, ["(account_id) -> accounts(id) Restrict Restrict"]);
+        assert_eq!(
+            errors,
+            ["a foreign key on (account_id) is already declared; keep one"]
+        );
+    }
+
+    #[test]
+    fn key_fields_are_stored_fields_each_once() {
+        let input = parse_quote! {
+            #[money(foreign_key(fields(acount_id, note, account_id, account_id), references = "a(x, y, z, w)"))]
+            struct Transfer {
+                account_id: i64,
+                #[money(skip)]
+                note: String,
+            }
+        };
+        assert_eq!(
+            keys_of(&input).1,
+            [
+                "no field `acount_id` in this struct; did you mean `account_id`?",
+                "`note` is skipped, so it has no column to reference another table",
+                "`account_id` is already in this foreign key",
+            ]
+        );
+    }
+
+    #[test]
+    fn actions_need_a_key() {
+        let input = parse_quote! {
+            struct Transfer {
+                #[money(on_delete = "cascade")]
+                account_id: i64,
+            }
+        };
+        assert_eq!(
+            keys_of(&input).1,
+            [
+                "`on_delete` needs `references` on the same field, like `#[money(references = \"accounts(id)\", on_delete = \"cascade\")]`"
+            ]
+        );
+        let input = parse_quote! {
+            #[money(foreign_key(fields(account_id)))]
+            struct Transfer { account_id: i64 }
+        };
+        assert_eq!(
+            keys_of(&input).1,
+            [
+                "`foreign_key` needs `references = \"...\"`, like `foreign_key(fields(account_id, currency), references = \"accounts(id, currency)\")`"
+            ]
+        );
+    }
+}

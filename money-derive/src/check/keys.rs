@@ -5,7 +5,11 @@ use crate::ctxt::Ctxt;
 use crate::ident;
 
 /// Each `unique(...)` names stored fields, each once.
-pub(super) fn check_unique(cx: &mut Ctxt, container: &Container, used: &[(String, &str)]) -> Vec<Vec<String>> {
+pub(super) fn check_unique(
+    cx: &mut Ctxt,
+    container: &Container,
+    used: &[(String, &str)],
+) -> Vec<Vec<String>> {
     let mut keys = Vec::new();
     for fields in &container.attrs.unique {
         let mut columns = Vec::new();
@@ -44,5 +48,61 @@ pub(super) fn missing_field(
             Some(nearest) => format!("no field `{name}` in this struct; did you mean `{nearest}`?"),
             None => format!("no field `{name}` in this struct"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+    use crate::check::test_input::{run, used};
+
+    fn unique_of(input: &syn::DeriveInput) -> (Vec<Vec<String>>, Vec<String>) {
+        run(input, |cx, container| {
+            check_unique(cx, container, &used(container))
+        })
+    }
+
+    #[test]
+    fn a_key_lists_its_columns() {
+        let input = parse_quote! {
+            #[money(unique(settlement_id, account_id), unique(r#ref))]
+            struct Settlement { settlement_id: i64, account_id: i64, r#ref: String }
+        };
+        assert_eq!(
+            unique_of(&input),
+            (
+                vec![
+                    vec!["settlement_id".to_owned(), "account_id".to_owned()],
+                    vec!["ref".to_owned()]
+                ],
+                vec![]
+            )
+        );
+    }
+
+    #[test]
+    fn a_key_names_stored_fields_each_once() {
+        let input = parse_quote! {
+            #[money(unique(settlement_id, settlement_id), unique(note), unique(acount_id), unique(zzz))]
+            struct Settlement {
+                settlement_id: i64,
+                account_id: i64,
+                #[money(skip)]
+                note: String,
+            }
+        };
+        let (keys, errors) = unique_of(&input);
+        assert_eq!(
+            errors,
+            [
+                "`settlement_id` is already in this unique key",
+                "`note` is skipped, so it has no column to be unique",
+                "no field `acount_id` in this struct; did you mean `account_id`?",
+                "no field `zzz` in this struct",
+            ]
+        );
+        assert_eq!(keys[0], ["settlement_id"]);
     }
 }

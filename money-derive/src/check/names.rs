@@ -102,7 +102,10 @@ mod tests {
     #[test]
     fn the_default_table_name_is_the_struct_in_snake_case() {
         let input = parse_quote! { struct AccountEntry { id: i64 } };
-        assert_eq!(run(&input, table_name), ("account_entry".to_owned(), vec![]));
+        assert_eq!(
+            run(&input, table_name),
+            ("account_entry".to_owned(), vec![])
+        );
     }
 
     #[test]
@@ -114,7 +117,10 @@ mod tests {
         let (_, errors) = run(&input, table_name);
         assert_eq!(
             errors,
-            [format!("invalid table name \"Accounts\": {}; did you mean \"accounts\"?", ident::RULE)]
+            [format!(
+                "invalid table name \"Accounts\": {}; did you mean \"accounts\"?",
+                ident::RULE
+            )]
         );
         let input = parse_quote! {
             #[money(table = "accounts; drop table x")]
@@ -123,7 +129,10 @@ mod tests {
         let (_, errors) = run(&input, table_name);
         assert_eq!(
             errors,
-            [format!("invalid table name \"accounts; drop table x\": {}", ident::RULE)]
+            [format!(
+                "invalid table name \"accounts; drop table x\": {}",
+                ident::RULE
+            )]
         );
     }
 
@@ -161,7 +170,10 @@ mod tests {
         assert_eq!(names, ["account_id", "type", "Balance"]);
         assert_eq!(
             errors,
-            [format!("invalid column name \"Balance\": {}; did you mean \"balance\"?", ident::RULE)]
+            [format!(
+                "invalid column name \"Balance\": {}; did you mean \"balance\"?",
+                ident::RULE
+            )]
         );
     }
 

@@ -42,3 +42,70 @@ pub(super) fn check_serde(cx: &mut Ctxt, container: &Container, columns: &[Colum
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use crate::check::test_input::check;
+
+    #[test]
+    fn json_schema_needs_serde() {
+        let input = parse_quote! {
+            #[money(json_schema)]
+            struct Payment { #[money(precision = 19, scale = 4)] amount: Decimal }
+        };
+        assert_eq!(
+            check(&input),
+            (false, vec!["`json_schema` describes the JSON that `serde` reads and writes: write `#[money(serde, json_schema)]`".to_owned()])
+        );
+    }
+
+    #[test]
+    fn serde_needs_a_struct_without_generics() {
+        let input = parse_quote! {
+            #[money(serde)]
+            struct Payment<T> {
+                #[money(precision = 19, scale = 4)]
+                amount: Decimal,
+                #[money(skip)]
+                tag: T,
+            }
+        };
+        assert_eq!(
+            check(&input).1,
+            [
+                "`serde` is not supported on a generic struct yet; derive serde for a non-generic struct, or use money value types (`#[derive(MoneyValue)]`) as the field types"
+            ]
+        );
+    }
+
+    #[test]
+    fn no_serde_key_replaces_the_reading_of_a_money_or_currency_field() {
+        let input = parse_quote! {
+            #[money(serde)]
+            struct Payment {
+                #[money(precision = 19, scale = 4)]
+                #[serde(with = "as_float")]
+                amount: Decimal,
+                #[money(currency)]
+                #[serde(deserialize_with = "lenient")]
+                currency: String,
+                #[serde(with = "fine_here")]
+                note: String,
+                #[money(precision = 19, scale = 4)]
+                #[serde(rename = "fee_amount", default)]
+                fee: Decimal,
+            }
+        };
+        let (made, errors) = check(&input);
+        assert!(!made);
+        assert_eq!(
+            errors,
+            [
+                "`#[serde(with)]` on a money field would bypass its checks: with `#[money(serde)]` the field is read exactly and validated against its declaration; remove `with`",
+                "`#[serde(deserialize_with)]` on a money field would bypass its checks: with `#[money(serde)]` the field is read exactly and validated against its declaration; remove `deserialize_with`",
+            ]
+        );
+    }
+}

@@ -244,9 +244,12 @@ mod tests {
     use super::*;
     use crate::check::test_input::run;
 
+    /// A checked declaration as `(precision, scale, min, max)`.
+    type Declaration = (u32, u32, Option<String>, Option<String>);
+
     /// `check_money` on the first field of `input`: the declaration, if it
     /// holds, and the messages.
-    fn money_of(input: &syn::DeriveInput) -> (Option<(u32, u32, Option<String>, Option<String>)>, Vec<String>) {
+    fn money_of(input: &syn::DeriveInput) -> (Option<Declaration>, Vec<String>) {
         run(input, |cx, container| {
             check_money(cx, &container.fields[0].attrs).map(|money| {
                 (
@@ -291,7 +294,9 @@ mod tests {
         let input = parse_quote! { struct T { #[money(precision = 0, scale = 0)] a: Decimal } };
         assert_eq!(
             money_of(&input).1,
-            ["`precision` must be between 1 and 28, not 0: rust_decimal::Decimal holds at most 28 significant digits"]
+            [
+                "`precision` must be between 1 and 28, not 0: rust_decimal::Decimal holds at most 28 significant digits"
+            ]
         );
         let input = parse_quote! { struct T { #[money(precision = 4, scale = 5)] a: Decimal } };
         assert_eq!(
@@ -312,7 +317,9 @@ mod tests {
         let input = parse_quote! { struct T { #[money(scale = 4)] a: Decimal } };
         assert_eq!(
             money_of(&input).1,
-            ["missing `precision`: a money field needs both, like `#[money(precision = 19, scale = 4)]`"]
+            [
+                "missing `precision`: a money field needs both, like `#[money(precision = 19, scale = 4)]`"
+            ]
         );
     }
 
@@ -326,20 +333,30 @@ mod tests {
         let input = parse_quote! { struct T { #[money(precision = 5, scale = 0, max = "99.5")] a: Decimal } };
         assert_eq!(
             money_of(&input).1,
-            ["`max` 99.5 has 1 digit after the point, but `scale` is 0: round the bound to a whole number or raise `scale`"]
+            [
+                "`max` 99.5 has 1 digit after the point, but `scale` is 0: round the bound to a whole number or raise `scale`"
+            ]
         );
         let input = parse_quote! { struct T { #[money(precision = 5, scale = 2, min = "0.001")] a: Decimal } };
         assert_eq!(
             money_of(&input).1,
-            ["`min` 0.001 has 3 digits after the point, but `scale` is 2: round the bound to 2 digits after the point or raise `scale`"]
+            [
+                "`min` 0.001 has 3 digits after the point, but `scale` is 2: round the bound to 2 digits after the point or raise `scale`"
+            ]
         );
         // Trailing zeros are not digits a bound needs.
         let input = parse_quote! { struct T { #[money(precision = 3, scale = 3, min = "0.5000")] a: Decimal } };
-        assert_eq!(money_of(&input), (Some((3, 3, Some("0.5000".to_owned()), None)), vec![]));
-        let input = parse_quote! { struct T { #[money(precision = 3, scale = 3, max = "1")] a: Decimal } };
+        assert_eq!(
+            money_of(&input),
+            (Some((3, 3, Some("0.5000".to_owned()), None)), vec![])
+        );
+        let input =
+            parse_quote! { struct T { #[money(precision = 3, scale = 3, max = "1")] a: Decimal } };
         assert_eq!(
             money_of(&input).1,
-            ["`max` 1 has 1 digit before the point, but precision 3 with scale 3 allows 0 digits: the largest magnitude is 0.999"]
+            [
+                "`max` 1 has 1 digit before the point, but precision 3 with scale 3 allows 0 digits: the largest magnitude is 0.999"
+            ]
         );
     }
 
@@ -348,7 +365,10 @@ mod tests {
         let input = parse_quote! { struct T { #[money(precision = 5, scale = 0, min = "100", max = "10")] a: Decimal } };
         assert_eq!(
             money_of(&input),
-            (None, vec!["`min` 100 is greater than `max` 10: no value could be valid".to_owned()])
+            (
+                None,
+                vec!["`min` 100 is greater than `max` 10: no value could be valid".to_owned()]
+            )
         );
     }
 
@@ -360,8 +380,15 @@ mod tests {
                 code: String,
             }
         };
-        let conflict = |key: &str| format!("`{key}` cannot be combined with `currency`: a currency field holds an ISO 4217 code, its column type and CHECK come from it");
-        assert_eq!(kind_errors(&input), [conflict("precision"), conflict("sql_type")]);
+        let conflict = |key: &str| {
+            format!(
+                "`{key}` cannot be combined with `currency`: a currency field holds an ISO 4217 code, its column type and CHECK come from it"
+            )
+        };
+        assert_eq!(
+            kind_errors(&input),
+            [conflict("precision"), conflict("sql_type")]
+        );
     }
 
     #[test]
@@ -395,7 +422,9 @@ mod tests {
         };
         assert_eq!(
             kind_errors(&input),
-            ["money field `balance` needs its declaration: add `#[money(precision = 19, scale = 4)]` with the digits the column holds"]
+            [
+                "money field `balance` needs its declaration: add `#[money(precision = 19, scale = 4)]` with the digits the column holds"
+            ]
         );
     }
 
@@ -411,7 +440,9 @@ mod tests {
         };
         assert_eq!(
             kind_errors(&input),
-            ["invalid `sql_type` \"text; drop table x\": write a type name such as \"uuid\", \"varchar(64)\" or \"timestamp with time zone\" (letters, digits, spaces, one list of numbers in parentheses, `[]`)"]
+            [
+                "invalid `sql_type` \"text; drop table x\": write a type name such as \"uuid\", \"varchar(64)\" or \"timestamp with time zone\" (letters, digits, spaces, one list of numbers in parentheses, `[]`)"
+            ]
         );
     }
 
