@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleKind};
 
 /// The most significant digits a [`Decimal`] can hold, and so the largest
 /// precision a declaration may ask for (the derive checks the same
@@ -213,6 +213,41 @@ impl MoneySpec {
             && fits_scale
             && self.min.is_none_or(|min| compare(stored, min).is_ge())
             && self.max.is_none_or(|max| compare(stored, max).is_le())
+    }
+
+    /// Whether `stored`, a value as stored ([`stored_value`](Self::stored_value)),
+    /// obeys this spec's rule of kind `kind`: what
+    /// [`Rule::holds`] answers for that rule of [`rules`](Self::rules), as
+    /// the integer test [`accepts`](Self::accepts) makes. True for a kind the
+    /// spec has no rule of, and for [`RuleKind::MinorUnits`] and
+    /// [`RuleKind::Currency`], which need more than the amount
+    /// ([`Rule::holds_for`]). Validation's error path uses it to tell which
+    /// rules a refused value breaks; `tests/accepts.rs` checks it against
+    /// `Rule::holds` rule by rule.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn holds(&self, kind: RuleKind, stored: Decimal) -> bool {
+        let scale = stored.scale();
+        let magnitude = stored.mantissa().unsigned_abs();
+        match kind {
+            // |v| < 10^(P - S)  <=>  |mantissa| < 10^(P - S + scale); past
+            // 10^28 every mantissa (below 2^96) is smaller.
+            RuleKind::Digits => POW10
+                .get(self.integer_digits().saturating_add(scale) as usize)
+                .is_none_or(|&bound| magnitude < bound),
+            // Trailing zeros beyond the scale are allowed: `1.20000` at
+            // scale 4.
+            RuleKind::Scale => {
+                self.on_excess_scale == ExcessScale::Round
+                    || scale <= self.scale
+                    || POW10
+                        .get((scale - self.scale) as usize)
+                        .is_some_and(|&unit| magnitude.is_multiple_of(unit))
+            }
+            RuleKind::Min => self.min.is_none_or(|min| compare(stored, min).is_ge()),
+            RuleKind::Max => self.max.is_none_or(|max| compare(stored, max).is_le()),
+            RuleKind::MinorUnits | RuleKind::Currency => true,
+        }
     }
 
     /// The [`Rule::MinorUnits`] of a spec with `currency_field`, if it can

@@ -331,7 +331,15 @@ fn record_broken_rules(
     };
     let stored = spec.stored_value(value);
     for rule in spec.rules() {
-        if !rule.holds_for(stored, currency) {
+        // The amount's rules by the integer tests `accepts` made; the
+        // currency's through the rule itself.
+        let holds = match rule {
+            Rule::Digits { .. } | Rule::Scale { .. } | Rule::Min(_) | Rule::Max(_) => {
+                spec.holds(rule.kind(), stored)
+            }
+            Rule::MinorUnits { .. } | Rule::Currency => rule.holds_for(stored, currency),
+        };
+        if !holds {
             // The currency a rule was judged against, for its message.
             let code = match rule {
                 Rule::MinorUnits { .. } => currency.map(str::to_owned),
