@@ -147,18 +147,29 @@ pub(crate) struct Identifier {
 }
 
 impl Identifier {
+    /// The empty name, to be written.
+    pub(crate) const EMPTY: Identifier = Identifier {
+        len: 0,
+        bytes: [0; MAX_IDENTIFIER_BYTES],
+    };
+
     /// The name of the constraint that enforces `rule` on `column` of
     /// `table`: [`constraint_name`], inline.
     #[inline]
     pub(crate) fn constraint(table: &str, column: &str, rule: RuleKind) -> Identifier {
-        let mut name = Identifier {
-            len: 0,
-            bytes: [0; MAX_IDENTIFIER_BYTES],
-        };
+        let mut name = Identifier::EMPTY;
+        name.set_constraint(table, column, rule);
+        name
+    }
+
+    /// Makes this the name [`constraint`](Self::constraint) returns, in
+    /// place.
+    #[inline]
+    pub(crate) fn set_constraint(&mut self, table: &str, column: &str, rule: RuleKind) {
+        self.len = 0;
         // Cannot fail: every suffix of `RuleKind` leaves room for the hashed
         // form (tested below); a longer name would be cut, not panic.
-        let _ = write_fitted(&mut name, &[table, column], rule.suffix());
-        name
+        let _ = write_fitted(self, &[table, column], rule.suffix());
     }
 
     /// The name.

@@ -227,22 +227,22 @@ impl MoneySpec {
     #[doc(hidden)]
     #[inline(always)]
     pub fn holds(&self, kind: RuleKind, stored: Decimal) -> bool {
-        let scale = stored.scale();
-        let magnitude = stored.mantissa().unsigned_abs();
+        let magnitude = || stored.mantissa().unsigned_abs();
         match kind {
             // |v| < 10^(P - S)  <=>  |mantissa| < 10^(P - S + scale); past
             // 10^28 every mantissa (below 2^96) is smaller.
             RuleKind::Digits => POW10
-                .get(self.integer_digits().saturating_add(scale) as usize)
-                .is_none_or(|&bound| magnitude < bound),
+                .get(self.integer_digits().saturating_add(stored.scale()) as usize)
+                .is_none_or(|&bound| magnitude() < bound),
             // Trailing zeros beyond the scale are allowed: `1.20000` at
             // scale 4.
             RuleKind::Scale => {
+                let scale = stored.scale();
                 self.on_excess_scale == ExcessScale::Round
                     || scale <= self.scale
                     || POW10
                         .get((scale - self.scale) as usize)
-                        .is_some_and(|&unit| magnitude.is_multiple_of(unit))
+                        .is_some_and(|&unit| magnitude().is_multiple_of(unit))
             }
             RuleKind::Min => self.min.is_none_or(|min| compare(stored, min).is_ge()),
             RuleKind::Max => self.max.is_none_or(|max| compare(stored, max).is_le()),
@@ -268,24 +268,45 @@ impl MoneySpec {
     /// The rules a value must satisfy, in the order validation reports them.
     /// Each one is rendered as one named CHECK constraint by every dialect.
     pub fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
-        let scale = match self.on_excess_scale {
-            // Rounding makes every value fit the scale, so there is no rule.
-            ExcessScale::Round => None,
-            ExcessScale::Reject => Some(Rule::Scale { scale: self.scale }),
-        };
-        [
-            Some(Rule::Digits {
+        RuleKind::ALL
+            .into_iter()
+            .filter_map(move |kind| self.rule(kind))
+    }
+
+    /// This spec's rule of kind `kind`, if it has one: always a
+    /// [`Rule::Digits`]; a [`Rule::Scale`] in
+    /// [`ExcessScale::Reject`] mode; a [`Rule::MinorUnits`] with
+    /// `currency_field` and a scale above 0
+    /// ([`minor_units_rule`](Self::minor_units_rule)); [`Rule::Min`] and
+    /// [`Rule::Max`] with those bounds; never a [`Rule::Currency`], a rule
+    /// of currency columns.
+    ///
+    /// ```
+    /// use money_core::{Decimal, MoneySpec, ExcessScale, Rule, RuleKind};
+    ///
+    /// let spec = MoneySpec::new_unchecked(19, 4, Some(Decimal::ZERO), None, ExcessScale::Reject);
+    /// assert_eq!(spec.rule(RuleKind::Min), Some(Rule::Min(Decimal::ZERO)));
+    /// assert_eq!(spec.rule(RuleKind::Max), None);
+    /// ```
+    #[inline(always)]
+    pub fn rule(&self, kind: RuleKind) -> Option<Rule> {
+        match kind {
+            RuleKind::Digits => Some(Rule::Digits {
                 precision: self.precision,
                 scale: self.scale,
                 bound: self.magnitude_bound,
             }),
-            scale,
-            self.minor_units_rule(),
-            self.min.map(Rule::Min),
-            self.max.map(Rule::Max),
-        ]
-        .into_iter()
-        .flatten()
+            RuleKind::Scale => match self.on_excess_scale {
+                // Rounding makes every value fit the scale, so there is no
+                // rule.
+                ExcessScale::Round => None,
+                ExcessScale::Reject => Some(Rule::Scale { scale: self.scale }),
+            },
+            RuleKind::MinorUnits => self.minor_units_rule(),
+            RuleKind::Min => self.min.map(Rule::Min),
+            RuleKind::Max => self.max.map(Rule::Max),
+            RuleKind::Currency => None,
+        }
     }
 }
 

@@ -330,33 +330,46 @@ fn record_broken_rules(
         return;
     };
     let stored = spec.stored_value(value);
-    for rule in spec.rules() {
-        // The amount's rules by the integer tests `accepts` made; the
-        // currency's through the rule itself.
-        let holds = match rule {
-            Rule::Digits { .. } | Rule::Scale { .. } | Rule::Min(_) | Rule::Max(_) => {
-                spec.holds(rule.kind(), stored)
+    // Kind by kind, in the order of `rules()`: the verdict first, by the
+    // integer tests `accepts` made (a kind the spec has no rule of holds),
+    // and the rule itself only once it is broken.
+    for kind in RuleKind::ALL {
+        let holds = match kind {
+            RuleKind::Digits | RuleKind::Scale | RuleKind::Min | RuleKind::Max => {
+                spec.holds(kind, stored)
             }
-            Rule::MinorUnits { .. } | Rule::Currency => rule.holds_for(stored, currency),
+            RuleKind::MinorUnits => fits_currency(spec, value, currency),
+            // Not a rule of amounts.
+            RuleKind::Currency => true,
         };
-        if !holds {
-            // The currency a rule was judged against, for its message.
-            let code = match rule {
-                Rule::MinorUnits { .. } => currency.map(str::to_owned),
-                Rule::Digits { .. }
-                | Rule::Scale { .. }
-                | Rule::Min(_)
-                | Rule::Max(_)
-                | Rule::Currency => None,
-            };
-            errors.errors.push(ValidationError {
-                table: table.name(),
-                column,
-                constraint: Identifier::constraint(table.name(), column.name(), rule.kind()),
-                rule,
-                amount: Some((value, stored)),
-                code,
-            });
+        if holds {
+            continue;
+        }
+        let Some(rule) = spec.rule(kind) else {
+            continue;
+        };
+        // The currency a rule was judged against, for its message.
+        let code = match rule {
+            Rule::MinorUnits { .. } => currency.map(str::to_owned),
+            Rule::Digits { .. }
+            | Rule::Scale { .. }
+            | Rule::Min(_)
+            | Rule::Max(_)
+            | Rule::Currency => None,
+        };
+        errors.errors.push(ValidationError {
+            table: table.name(),
+            column,
+            constraint: Identifier::EMPTY,
+            rule,
+            amount: Some((value, stored)),
+            code,
+        });
+        // Spelled in place, where the error is kept.
+        if let Some(error) = errors.errors.last_mut() {
+            error
+                .constraint
+                .set_constraint(table.name(), column.name(), kind);
         }
     }
 }
