@@ -14,17 +14,23 @@ use crate::table::{Column, Table};
 /// constraint that enforces the same rule, so an error from the database and
 /// an error from [`validate`](crate::MoneyModel::validate) can be compared and
 /// mapped to each other.
-#[derive(Clone, Debug, PartialEq, Eq)]
+// Kept small and allocation-free for an amount's error: the name inline,
+// the rule as its kind (the column's spec has the rule itself).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ValidationError {
     table: &'static str,
     column: &'static Column,
     /// Inline, so that recording an error allocates nothing for its name.
     constraint: Identifier,
-    rule: Rule,
+    /// Which of the column's rules: [`MoneySpec::rule`] of its spec, or
+    /// [`Rule::Currency`] for a currency column.
+    ///
+    /// [`MoneySpec::rule`]: crate::MoneySpec::rule
+    kind: RuleKind,
     /// The amount as given and as stored; `None` for a currency code.
     amount: Option<(Decimal, Decimal)>,
     /// The code of a currency column, or the currency of the amount's row.
-    code: Option<String>,
+    code: Option<Box<str>>,
 }
 
 impl ValidationError {
@@ -50,12 +56,17 @@ impl ValidationError {
 
     /// The broken rule, with its limit.
     pub fn rule(&self) -> Rule {
-        self.rule
+        // A money column's spec has a rule of every kind recorded for it; a
+        // currency column's only rule is `Currency`.
+        self.column
+            .money_spec()
+            .and_then(|spec| spec.rule(self.kind))
+            .unwrap_or(Rule::Currency)
     }
 
     /// Which rule was broken.
     pub fn rule_kind(&self) -> RuleKind {
-        self.rule.kind()
+        self.kind
     }
 
     /// The amount as given; `None` for a currency column's error.
@@ -81,7 +92,7 @@ impl ValidationError {
     /// `1.23456 has 5 digits after the point, at most 4 allowed`.
     pub fn message(&self) -> String {
         Broken {
-            rule: self.rule,
+            rule: self.rule(),
             amount: self.amount,
             code: self.code.as_deref(),
         }
@@ -92,7 +103,7 @@ impl ValidationError {
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let broken = Broken {
-            rule: self.rule,
+            rule: self.rule(),
             amount: self.amount,
             code: self.code.as_deref(),
         };
@@ -102,6 +113,20 @@ impl fmt::Display for ValidationError {
             self.field(),
             self.constraint
         )
+    }
+}
+
+// By hand, to show the rule itself, as before the kind replaced it.
+impl fmt::Debug for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidationError")
+            .field("table", &self.table)
+            .field("column", &self.column)
+            .field("constraint", &self.constraint)
+            .field("rule", &self.rule())
+            .field("amount", &self.amount)
+            .field("code", &self.code)
+            .finish()
     }
 }
 
@@ -330,9 +355,10 @@ fn record_broken_rules(
         return;
     };
     let stored = spec.stored_value(value);
-    // Kind by kind, in the order of `rules()`: the verdict first, by the
-    // integer tests `accepts` made (a kind the spec has no rule of holds),
-    // and the rule itself only once it is broken.
+    // Kind by kind, in the order of `rules()`, by the integer tests
+    // `accepts` made. A kind the spec has no rule of holds (`holds` and
+    // `fits_currency` say so, `tests/accepts.rs` checks it), so every
+    // recorded kind is one of the spec's rules.
     for kind in RuleKind::ALL {
         let holds = match kind {
             RuleKind::Digits | RuleKind::Scale | RuleKind::Min | RuleKind::Max => {
@@ -345,23 +371,20 @@ fn record_broken_rules(
         if holds {
             continue;
         }
-        let Some(rule) = spec.rule(kind) else {
-            continue;
-        };
         // The currency a rule was judged against, for its message.
-        let code = match rule {
-            Rule::MinorUnits { .. } => currency.map(str::to_owned),
-            Rule::Digits { .. }
-            | Rule::Scale { .. }
-            | Rule::Min(_)
-            | Rule::Max(_)
-            | Rule::Currency => None,
+        let code = match kind {
+            RuleKind::MinorUnits => currency.map(Box::from),
+            RuleKind::Digits
+            | RuleKind::Scale
+            | RuleKind::Min
+            | RuleKind::Max
+            | RuleKind::Currency => None,
         };
         errors.errors.push(ValidationError {
             table: table.name(),
             column,
             constraint: Identifier::EMPTY,
-            rule,
+            kind,
             amount: Some((value, stored)),
             code,
         });
@@ -396,8 +419,8 @@ pub fn check_currency(
         table: table.name(),
         column,
         constraint: Identifier::constraint(table.name(), column.name(), RuleKind::Currency),
-        rule: Rule::Currency,
+        kind: RuleKind::Currency,
         amount: None,
-        code: Some(code.chars().take(16).collect()),
+        code: Some(code.chars().take(16).collect::<String>().into_boxed_str()),
     });
 }
