@@ -166,10 +166,31 @@ impl Identifier {
     /// place.
     #[inline]
     pub(crate) fn set_constraint(&mut self, table: &str, column: &str, rule: RuleKind) {
+        let suffix = rule.suffix();
+        // The common case, `{table}_{column}_{suffix}` in 63 bytes, written
+        // in one go: what `write_fitted` writes then (tested below).
+        let end = table.len() + column.len() + suffix.len() + 2;
+        let mut short = || {
+            let bytes = self.bytes.get_mut(..end)?;
+            let (table_part, rest) = bytes.split_at_mut_checked(table.len())?;
+            table_part.copy_from_slice(table.as_bytes());
+            let (separator, rest) = rest.split_first_mut()?;
+            *separator = b'_';
+            let (column_part, rest) = rest.split_at_mut_checked(column.len())?;
+            column_part.copy_from_slice(column.as_bytes());
+            let (separator, suffix_part) = rest.split_first_mut()?;
+            *separator = b'_';
+            suffix_part.copy_from_slice(suffix.as_bytes());
+            u8::try_from(end).ok()
+        };
+        if let Some(len) = short() {
+            self.len = len;
+            return;
+        }
         self.len = 0;
         // Cannot fail: every suffix of `RuleKind` leaves room for the hashed
         // form (tested below); a longer name would be cut, not panic.
-        let _ = write_fitted(self, &[table, column], rule.suffix());
+        let _ = write_fitted(self, &[table, column], suffix);
     }
 
     /// The name.
