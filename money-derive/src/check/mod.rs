@@ -5,8 +5,8 @@
 //! One module per concern, each with its unit tests: `names` (table and
 //! column names), `spec` (a field's kind and money declaration), `currency`
 //! (`currency_field`), `keys` (`unique`), `foreign` (foreign keys),
-//! `dialects` and `serde`. This module holds the checked types and runs the
-//! checks in order.
+//! `dialects` and `serde`; `value`, a `MoneyValue`'s declaration. This
+//! module holds the checked types and runs a model's checks in order.
 
 mod currency;
 mod dialects;
@@ -17,6 +17,7 @@ mod serde;
 mod spec;
 #[cfg(test)]
 mod test_input;
+mod value;
 
 use rust_decimal::Decimal;
 use syn::{Generics, Ident, Type};
@@ -25,7 +26,7 @@ use crate::ast::Container;
 use crate::attr::{self, ExcessScale, ReferentialAction};
 use crate::ctxt::Ctxt;
 
-pub use spec::check_money;
+pub use value::check_value;
 
 /// A checked model.
 pub struct Model<'a> {

@@ -103,7 +103,7 @@ pub(super) fn check_kind(cx: &mut Ctxt, field: &ast::Field) -> Option<Kind> {
 
 /// `precision` and `scale` within a `Decimal`, bounds within both,
 /// `min <= max`; `None` when any of that fails (reported).
-pub fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
+pub(super) fn check_money(cx: &mut Ctxt, attrs: &attr::Field) -> Option<Money> {
     let (precision, scale) = match (attrs.precision.get(), attrs.scale.get()) {
         (Some(precision), Some(scale)) => (precision, scale),
         (precision, _) => {
