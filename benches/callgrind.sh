@@ -33,8 +33,11 @@ binary="$target/release/scenario"
 # top functions written.
 instructions() {
     local name="$1" calls="${2:-$N}" total
+    # validate_every_* run the functions of validate_invalid_* on another
+    # account (see scenario.rs).
+    local function="${name/validate_every_/validate_invalid_}"
     valgrind --tool=callgrind --callgrind-out-file="$out/$name.out" \
-        --toggle-collect="*scenario_$name*" "$binary" "$name" "$calls" >"$out/$name.log" 2>&1
+        --toggle-collect="*scenario_${function}" "$binary" "$name" "$calls" >"$out/$name.log" 2>&1
     total=$(grep -o 'Collected : [0-9]*' "$out/$name.log" | awk '{ print $3 }')
     callgrind_annotate "$out/$name.out" 2>/dev/null | sed -n '/file:function/,$p' | head -25 >"$out/$name.top.txt"
     awk -v total="$total" -v n="$calls" 'BEGIN { printf "%.0f", total / n }'
@@ -53,6 +56,9 @@ pair() {
 pair "1. validate()" validate_hand "hand-written" validate_generated "generated"
 pair "1. validate()" validate_hand "hand-written" validate_garde "garde"
 pair "1. validate(), error path (3 rules broken)" validate_invalid_hand "hand-written" validate_invalid_generated "generated"
+pair "1. validate(), error path (3 rules broken)" validate_invalid_hand_reported "hand-written, same information" validate_invalid_generated "generated"
+pair "1. validate(), error path (every rule, 8)" validate_every_hand "hand-written" validate_every_generated "generated"
+pair "1. validate(), error path (every rule, 8)" validate_every_hand_reported "hand-written, same information" validate_every_generated "generated"
 pair "2. JSON deserialize" json_plain "serde_json + serde-str" json_generated "#[money(serde)]"
 pair "2. JSON serialize" json_serialize_plain "serde_json + serde-str" json_serialize_generated "#[money(serde)]"
 if [ -z "${MONEY_BENCH_NO_DB:-}" ] || [ "${MONEY_BENCH_NO_DB}" = 0 ]; then

@@ -10,7 +10,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use garde::Validate;
 use money_benches::garde_rules::GardeAccount;
 use money_benches::plain::PlainAccount;
-use money_benches::{Account, hand, invalid_sample, sample_json, samples};
+use money_benches::{
+    Account, every_rule_broken_sample, hand, invalid_sample, sample_json, samples,
+};
 use money_core::MoneyModel;
 
 const INPUTS: usize = 1024;
@@ -47,8 +49,25 @@ fn validate(c: &mut Criterion) {
     group.bench_function("hand-written", |b| {
         b.iter(|| hand::validate(black_box(&invalid)))
     });
+    group.bench_function("hand-written, same information", |b| {
+        b.iter(|| hand::validate_reported(black_box(&invalid)))
+    });
     group.bench_function("generated", |b| b.iter(|| black_box(&invalid).validate()));
     group.bench_function("garde", |b| b.iter(|| black_box(&garde_invalid).validate()));
+    group.finish();
+
+    // Every rule that can break at once (eight), every one reported.
+    let every = every_rule_broken_sample();
+    let garde_every = GardeAccount::from(&every);
+    let mut group = c.benchmark_group("validate_every_rule");
+    group.bench_function("hand-written", |b| {
+        b.iter(|| hand::validate(black_box(&every)))
+    });
+    group.bench_function("hand-written, same information", |b| {
+        b.iter(|| hand::validate_reported(black_box(&every)))
+    });
+    group.bench_function("generated", |b| b.iter(|| black_box(&every).validate()));
+    group.bench_function("garde", |b| b.iter(|| black_box(&garde_every).validate()));
     group.finish();
 }
 

@@ -15,7 +15,9 @@ use money_benches::db::{self, BenchDb};
 use money_benches::garde_rules::GardeAccount;
 use money_benches::paired::{Paired, Quartiles, Report};
 use money_benches::plain::PlainAccount;
-use money_benches::{Account, Balance, hand, sample, sample_json, samples};
+use money_benches::{
+    Account, Balance, every_rule_broken_sample, hand, invalid_sample, sample, sample_json, samples,
+};
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
 use sqlx::{FromRow, Row};
@@ -91,6 +93,51 @@ fn cpu() {
         })
         .run();
     print(&report, &before);
+
+    // The error path: a row that breaks one rule of each money field, and
+    // one that breaks every rule that can break at once.
+    for (label, account) in [
+        (
+            "1. validate(), error path, 3 rules broken",
+            invalid_sample(),
+        ),
+        (
+            "1. validate(), error path, every rule broken (8)",
+            every_rule_broken_sample(),
+        ),
+    ] {
+        let garde_account = GardeAccount::from(&account);
+        let before = load();
+        let report = Paired::new(label, rounds(41), 200_000)
+            .side("hand-written", |_| {
+                black_box(hand::validate(black_box(&account)).is_ok());
+            })
+            .side("hand-written, same information", |_| {
+                black_box(hand::validate_reported(black_box(&account)).is_ok());
+            })
+            .side("generated validate()", |_| {
+                black_box(black_box(&account).validate().is_ok());
+            })
+            .side("garde, custom rules", |_| {
+                black_box(black_box(&garde_account).validate().is_ok());
+            })
+            .run();
+        print(&report, &before);
+        // Issue 15's target is against the hand-written code that returns
+        // the same information: that ratio, round by round.
+        let (same, generated) = (&report.sides[1], &report.sides[2]);
+        let ratios: Vec<f64> = generated
+            .per_round_ns
+            .iter()
+            .zip(&same.per_round_ns)
+            .map(|(generated, same)| generated / same)
+            .collect();
+        let quartiles = Quartiles::of(&ratios);
+        println!(
+            "generated over hand-written with the same information: {:.3} (q1-q3 {:.3}-{:.3}), per round\n",
+            quartiles.median, quartiles.q1, quartiles.q3
+        );
+    }
 
     let texts: Vec<String> = (0..INPUTS as u64).map(sample_json).collect();
     let before = load();

@@ -7,7 +7,7 @@
 //! broken, as the generated code does. What it does not do is look
 //! anything up: every limit is a constant in the code.
 
-use money_core::Decimal;
+use money_core::{Decimal, Rule};
 
 use crate::Account;
 
@@ -109,10 +109,147 @@ pub fn validate(account: &Account) -> Result<(), Vec<HandError>> {
     }
 }
 
+/// One broken rule with everything a generated
+/// [`ValidationError`](money_core::ValidationError) holds: what a
+/// hand-written validator returning the same information would report. The
+/// baseline of issue 15's error-path target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandReport {
+    /// The table.
+    pub table: &'static str,
+    /// The Rust field.
+    pub field: &'static str,
+    /// Its column.
+    pub column: &'static str,
+    /// The database constraint that enforces the same rule.
+    pub constraint: &'static str,
+    /// The rule, with its limit.
+    pub rule: Rule,
+    /// The value that broke it.
+    pub value: Decimal,
+    /// The value as stored (the value itself: no field rounds).
+    pub stored: Decimal,
+    /// The row's currency, for a minor-units rule (none here).
+    pub code: Option<String>,
+}
+
+const TABLE: &str = "bench_accounts";
+const DIGITS_19_4: Rule = Rule::Digits {
+    precision: 19,
+    scale: 4,
+    bound: BOUND_19_4,
+};
+const DIGITS_10_2: Rule = Rule::Digits {
+    precision: 10,
+    scale: 2,
+    bound: BOUND_10_2,
+};
+
+/// [`validate`] returning, for every broken rule, what the generated code
+/// returns: table, field, column, constraint, rule with its limit, value as
+/// given and as stored, currency.
+///
+/// ```
+/// use money_benches::{every_rule_broken_sample, hand, invalid_sample};
+/// assert_eq!(hand::validate_reported(&invalid_sample()).unwrap_err().len(), 3);
+/// assert_eq!(hand::validate_reported(&every_rule_broken_sample()).unwrap_err().len(), 8);
+/// ```
+#[inline]
+pub fn validate_reported(account: &Account) -> Result<(), Vec<HandReport>> {
+    let mut errors = Vec::new();
+    let mut broken = |field, constraint, rule, value| {
+        errors.push(HandReport {
+            table: TABLE,
+            field,
+            column: field,
+            constraint,
+            rule,
+            value,
+            stored: value,
+            code: None,
+        })
+    };
+
+    let balance = account.balance;
+    if balance.abs() >= BOUND_19_4 {
+        broken(
+            "balance",
+            "bench_accounts_balance_digits",
+            DIGITS_19_4,
+            balance,
+        );
+    }
+    if fraction_digits(balance) > 4 {
+        broken(
+            "balance",
+            "bench_accounts_balance_scale",
+            Rule::Scale { scale: 4 },
+            balance,
+        );
+    }
+    if balance < Decimal::ZERO {
+        broken(
+            "balance",
+            "bench_accounts_balance_min",
+            Rule::Min(Decimal::ZERO),
+            balance,
+        );
+    }
+
+    if let Some(limit) = account.overdraft_limit {
+        if limit.abs() >= BOUND_19_4 {
+            broken(
+                "overdraft_limit",
+                "bench_accounts_overdraft_limit_digits",
+                DIGITS_19_4,
+                limit,
+            );
+        }
+        if fraction_digits(limit) > 4 {
+            broken(
+                "overdraft_limit",
+                "bench_accounts_overdraft_limit_scale",
+                Rule::Scale { scale: 4 },
+                limit,
+            );
+        }
+    }
+
+    let fee = account.fee;
+    if fee.abs() >= BOUND_10_2 {
+        broken("fee", "bench_accounts_fee_digits", DIGITS_10_2, fee);
+    }
+    if fraction_digits(fee) > 2 {
+        broken(
+            "fee",
+            "bench_accounts_fee_scale",
+            Rule::Scale { scale: 2 },
+            fee,
+        );
+    }
+    if fee < Decimal::ZERO {
+        broken(
+            "fee",
+            "bench_accounts_fee_min",
+            Rule::Min(Decimal::ZERO),
+            fee,
+        );
+    }
+    if fee > MAX_FEE {
+        broken("fee", "bench_accounts_fee_max", Rule::Max(MAX_FEE), fee);
+    }
+
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{invalid_sample, sample};
+    use crate::{every_rule_broken_sample, invalid_sample, sample};
     use money_core::MoneyModel;
 
     #[test]
@@ -122,11 +259,23 @@ mod tests {
         assert_eq!(MAX_FEE, Decimal::from(1000));
     }
 
-    /// Same verdicts and the same constraint names as the generated code.
+    /// What an error reports: table, field, column, constraint; rule;
+    /// value and stored value; currency.
+    type Reported = (
+        [String; 4],
+        Rule,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<String>,
+    );
+
+    /// Same verdicts and the same constraint names as the generated code;
+    /// `validate_reported`, the same information.
     #[test]
     fn agrees_with_the_generated_validate() {
         let mut accounts: Vec<Account> = (0..2_000).map(sample).collect();
         accounts.push(invalid_sample());
+        accounts.push(every_rule_broken_sample());
         let texts = [
             "0",
             "-0.0001",
@@ -163,6 +312,37 @@ mod tests {
                 Ok(()) => Vec::new(),
                 Err(errors) => errors.iter().map(|e| e.constraint.to_owned()).collect(),
             };
+            assert_eq!(generated, by_hand, "{account:?}");
+            // The same information, item by item.
+            let generated: Vec<Reported> = match account.validate() {
+                Ok(()) => Vec::new(),
+                Err(errors) => errors
+                    .iter()
+                    .map(|e| {
+                        (
+                            [e.table(), e.field(), e.column(), e.constraint()].map(str::to_owned),
+                            e.rule(),
+                            e.value(),
+                            e.stored_value(),
+                            e.code().map(str::to_owned),
+                        )
+                    })
+                    .collect(),
+            };
+            let by_hand: Vec<Reported> = validate_reported(account)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| {
+                    (
+                        [e.table, e.field, e.column, e.constraint].map(str::to_owned),
+                        e.rule,
+                        Some(e.value),
+                        Some(e.stored),
+                        e.code,
+                    )
+                })
+                .collect();
             assert_eq!(generated, by_hand, "{account:?}");
         }
     }

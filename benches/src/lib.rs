@@ -85,6 +85,25 @@ pub fn invalid_sample() -> Account {
     }
 }
 
+/// An account that breaks every rule that can break at once: digits, scale
+/// and minimum of the balance, digits and scale of the overdraft limit,
+/// digits, scale and maximum of the fee (a fee cannot be below 0 and above
+/// 1000 at once): eight errors.
+pub fn every_rule_broken_sample() -> Account {
+    Account {
+        id: 1,
+        // -1234567890123456.78901
+        balance: Decimal::from_i128_with_scale(-123_456_789_012_345_678_901, 5),
+        // -10000000000000000.00001
+        overdraft_limit: Some(Decimal::from_i128_with_scale(
+            -1_000_000_000_000_000_000_001,
+            5,
+        )),
+        // 100000000.001
+        fee: Decimal::new(100_000_000_001, 3),
+    }
+}
+
 /// The JSON of [`sample`]`(index)`, as `#[money(serde)]` writes it (and as
 /// rust_decimal's string serde reads it).
 pub fn sample_json(index: u64) -> String {
@@ -101,6 +120,13 @@ mod tests {
             assert!(sample(index).validate().is_ok(), "{index}");
         }
         assert_eq!(invalid_sample().validate().expect_err("invalid").len(), 3);
+        assert_eq!(
+            every_rule_broken_sample()
+                .validate()
+                .expect_err("invalid")
+                .len(),
+            8
+        );
     }
 
     #[test]

@@ -26,6 +26,10 @@
 //! assert!(long.ends_with("_digits"));
 //! ```
 
+use std::fmt;
+
+use crate::rules::RuleKind;
+
 /// The longest identifier PostgreSQL keeps whole.
 pub const MAX_IDENTIFIER_BYTES: usize = money_spec_core::MAX_IDENTIFIER_BYTES;
 
@@ -67,26 +71,184 @@ pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
 /// `{part}_{part}_..._{suffix}` if it fits in 63 bytes, else the joined
 /// parts cut short, 8 hex digits of their FNV-1a hash, and the suffix.
 fn fitted(parts: &[&str], suffix: &str) -> String {
-    let base = parts.join("_");
-    if base.len() + 1 + suffix.len() <= MAX_IDENTIFIER_BYTES {
-        return format!("{base}_{suffix}");
-    }
-    let hash = fnv1a_32(base.as_bytes());
-    let mut keep = MAX_IDENTIFIER_BYTES
-        .saturating_sub(suffix.len() + HASH_HEX_DIGITS + 2)
-        .min(base.len());
-    // The derive only makes ASCII names, but these functions are public:
-    // never cut a character in two (a shorter name is still distinct).
-    while !base.is_char_boundary(keep) {
-        keep -= 1;
-    }
-    format!("{}_{hash:08x}_{suffix}", &base[..keep])
+    let mut name = String::with_capacity(MAX_IDENTIFIER_BYTES);
+    // Writing to a `String` cannot fail.
+    let _ = write_fitted(&mut name, parts, suffix);
+    name
 }
+
+/// Writes what [`fitted`] returns to `out`, without building the joined
+/// parts: the one spelling of the scheme, for a `String` and for an
+/// [`Identifier`].
+#[inline]
+fn write_fitted(out: &mut impl fmt::Write, parts: &[&str], suffix: &str) -> fmt::Result {
+    let base_len =
+        parts.iter().map(|part| part.len()).sum::<usize>() + parts.len().saturating_sub(1);
+    if base_len + 1 + suffix.len() > MAX_IDENTIFIER_BYTES {
+        return write_hashed(out, parts, base_len, suffix);
+    }
+    for part in parts {
+        out.write_str(part)?;
+        out.write_char('_')?;
+    }
+    out.write_str(suffix)
+}
+
+/// The pieces of `{part}_{part}_...`, separators included.
+fn joined<'a>(parts: &'a [&'a str]) -> impl Iterator<Item = &'a str> + Clone {
+    parts
+        .iter()
+        .enumerate()
+        .flat_map(|(position, part)| [if position == 0 { "" } else { "_" }, part])
+}
+
+/// [`write_fitted`] for a name that does not fit: the joined parts (of
+/// `base_len` bytes) cut short, their hash, the suffix.
+#[cold]
+fn write_hashed(
+    out: &mut impl fmt::Write,
+    parts: &[&str],
+    base_len: usize,
+    suffix: &str,
+) -> fmt::Result {
+    let hash = joined(parts).fold(FNV_OFFSET_BASIS, |hash, piece| {
+        fnv1a_32(hash, piece.as_bytes())
+    });
+    let keep = MAX_IDENTIFIER_BYTES
+        .saturating_sub(suffix.len() + HASH_HEX_DIGITS + 2)
+        .min(base_len);
+    // The joined parts cut at `keep` bytes. The derive only makes ASCII
+    // names, but these functions are public: never cut a character in two
+    // (a shorter name is still distinct). Separators are ASCII, so a
+    // character boundary of the joined text is one of a piece.
+    let mut written = 0;
+    for piece in joined(parts) {
+        let mut end = piece.len().min(keep - written);
+        while !piece.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.write_str(&piece[..end])?;
+        written += end;
+        if end < piece.len() {
+            break;
+        }
+    }
+    write!(out, "_{hash:08x}_{suffix}")
+}
+
+/// A constraint name held inline, without a heap allocation: what a
+/// [`ValidationError`](crate::ValidationError) keeps, so that reporting a
+/// broken rule allocates nothing for its name. Spelled by the same code as
+/// [`constraint_name`]; a [`RuleKind`] suffix always fits in 63 bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Identifier {
+    len: u8,
+    bytes: [u8; MAX_IDENTIFIER_BYTES],
+}
+
+impl Identifier {
+    /// The empty name, to be written.
+    pub(crate) const EMPTY: Identifier = Identifier {
+        len: 0,
+        bytes: [0; MAX_IDENTIFIER_BYTES],
+    };
+
+    /// The name of the constraint that enforces `rule` on `column` of
+    /// `table`: [`constraint_name`], inline.
+    #[inline]
+    pub(crate) fn constraint(table: &str, column: &str, rule: RuleKind) -> Identifier {
+        let mut name = Identifier::EMPTY;
+        name.set_constraint(table, column, rule);
+        name
+    }
+
+    /// Makes this the name [`constraint`](Self::constraint) returns, in
+    /// place.
+    #[inline]
+    pub(crate) fn set_constraint(&mut self, table: &str, column: &str, rule: RuleKind) {
+        let suffix = rule.suffix();
+        // The common case, `{table}_{column}_{suffix}` in 63 bytes, written
+        // in one go: what `write_fitted` writes then (tested below).
+        let end = table.len() + column.len() + suffix.len() + 2;
+        let mut short = || {
+            let bytes = self.bytes.get_mut(..end)?;
+            let (table_part, rest) = bytes.split_at_mut_checked(table.len())?;
+            table_part.copy_from_slice(table.as_bytes());
+            let (separator, rest) = rest.split_first_mut()?;
+            *separator = b'_';
+            let (column_part, rest) = rest.split_at_mut_checked(column.len())?;
+            column_part.copy_from_slice(column.as_bytes());
+            let (separator, suffix_part) = rest.split_first_mut()?;
+            *separator = b'_';
+            suffix_part.copy_from_slice(suffix.as_bytes());
+            u8::try_from(end).ok()
+        };
+        if let Some(len) = short() {
+            self.len = len;
+            return;
+        }
+        self.len = 0;
+        // Cannot fail: every suffix of `RuleKind` leaves room for the hashed
+        // form (tested below); a longer name would be cut, not panic.
+        let _ = write_fitted(self, &[table, column], suffix);
+    }
+
+    /// The name.
+    #[inline]
+    pub(crate) fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        // Only whole `str`s are ever written (see `write_str`).
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for Identifier {
+    /// Appends `text` whole, or refuses it if it does not fit.
+    #[inline]
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let start = usize::from(self.len);
+        let end = start + text.len();
+        let slot = self.bytes.get_mut(start..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(text.as_bytes());
+        self.len = u8::try_from(end).map_err(|_| fmt::Error)?;
+        Ok(())
+    }
+
+    /// Appends one character: a separator, without a `memcpy`.
+    #[inline]
+    fn write_char(&mut self, character: char) -> fmt::Result {
+        if !character.is_ascii() {
+            return self.write_str(character.encode_utf8(&mut [0; 4]));
+        }
+        let slot = self
+            .bytes
+            .get_mut(usize::from(self.len))
+            .ok_or(fmt::Error)?;
+        *slot = character as u8;
+        self.len += 1;
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+const FNV_OFFSET_BASIS: u32 = 0x811c_9dc5;
 
 /// FNV-1a, 32 bits: tiny, stable and good enough to keep distinct names
 /// distinct; not used for anything adversarial.
-fn fnv1a_32(bytes: &[u8]) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
+/// `hash` is [`FNV_OFFSET_BASIS`] for the first bytes, else the hash of the
+/// bytes before these.
+fn fnv1a_32(mut hash: u32, bytes: &[u8]) -> u32 {
     for byte in bytes {
         hash ^= u32::from(*byte);
         hash = hash.wrapping_mul(0x0100_0193);
@@ -186,6 +348,54 @@ mod tests {
                 &["a".repeat(25).as_str(), "b".repeat(25).as_str()]
             )
         );
+    }
+
+    #[test]
+    fn inline_names_are_the_names() {
+        let long_table = "settlement_instructions_pending_review";
+        let long_column = "counterparty_reserved_amount_in_minor_units";
+        let mut cases: Vec<(String, String)> = vec![
+            ("accounts".into(), "balance".into()),
+            (long_table.into(), long_column.into()),
+            ("a".repeat(50), "amount_one".into()),
+            ("".into(), "".into()),
+            ("t".repeat(200), "c".repeat(200)),
+        ];
+        // Every length around the 63-byte edge, for every suffix.
+        for table_len in 40..64 {
+            cases.push(("t".repeat(table_len), "c".into()));
+            cases.push(("t".repeat(table_len), "betrag_ü€".into()));
+        }
+        for prefix_len in 0..8 {
+            cases.push((
+                format!("{}{}", "t".repeat(prefix_len), "é€😀".repeat(20)),
+                "betrag_ü".into(),
+            ));
+        }
+        for (table, column) in &cases {
+            for rule in RuleKind::ALL {
+                let inline = Identifier::constraint(table, column, rule);
+                let name = constraint_name(table, column, rule.suffix());
+                assert_eq!(inline.as_str(), name, "{table}.{column} {rule}");
+                assert_eq!(format!("{inline:?}"), format!("{name:?}"));
+                assert_eq!(inline.to_string(), name);
+            }
+        }
+        assert_eq!(
+            Identifier::constraint(long_table, long_column, RuleKind::Digits).as_str(),
+            "settlement_instructions_pending_review_counterp_af55998e_digits"
+        );
+    }
+
+    #[test]
+    fn an_identifier_refuses_what_does_not_fit() {
+        use std::fmt::Write;
+        let mut name = Identifier::constraint("t", "c", RuleKind::Min);
+        assert_eq!(name.write_str(&"x".repeat(60)), Err(fmt::Error));
+        assert_eq!(name.as_str(), "t_c_min");
+        assert_eq!(name.write_str(&"x".repeat(56)), Ok(()));
+        assert_eq!(name.as_str().len(), MAX_IDENTIFIER_BYTES);
+        assert_eq!(name.write_str("x"), Err(fmt::Error));
     }
 
     #[test]

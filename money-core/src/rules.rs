@@ -32,6 +32,8 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use crate::spec::compare;
+
 /// One rule of a money column, with its limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
@@ -212,10 +214,10 @@ impl Rule {
     #[inline]
     pub fn holds_for(&self, stored: Decimal, currency: Option<&str>) -> bool {
         match *self {
-            Rule::Digits { bound, .. } => stored.abs() < bound,
+            Rule::Digits { bound, .. } => compare(stored.abs(), bound).is_lt(),
             Rule::Scale { scale } => fraction_digits(stored) <= scale,
-            Rule::Min(min) => stored >= min,
-            Rule::Max(max) => stored <= max,
+            Rule::Min(min) => compare(stored, min).is_ge(),
+            Rule::Max(max) => compare(stored, max).is_le(),
             Rule::MinorUnits { scale, .. } => crate::currency::minor_units_below(currency, scale)
                 .is_none_or(|units| fraction_digits(stored) <= units),
             Rule::Currency => true,

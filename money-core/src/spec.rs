@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleKind};
 
 /// The most significant digits a [`Decimal`] can hold, and so the largest
 /// precision a declaration may ask for (the derive checks the same
@@ -213,6 +213,41 @@ impl MoneySpec {
             && self.max.is_none_or(|max| compare(stored, max).is_le())
     }
 
+    /// Whether `stored`, a value as stored ([`stored_value`](Self::stored_value)),
+    /// obeys this spec's rule of kind `kind`: what
+    /// [`Rule::holds`] answers for that rule of [`rules`](Self::rules), as
+    /// the integer test [`accepts`](Self::accepts) makes. True for a kind the
+    /// spec has no rule of, and for [`RuleKind::MinorUnits`] and
+    /// [`RuleKind::Currency`], which need more than the amount
+    /// ([`Rule::holds_for`]). Validation's error path uses it to tell which
+    /// rules a refused value breaks; `tests/accepts.rs` checks it against
+    /// `Rule::holds` rule by rule.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn holds(&self, kind: RuleKind, stored: Decimal) -> bool {
+        let magnitude = || stored.mantissa().unsigned_abs();
+        match kind {
+            // |v| < 10^(P - S)  <=>  |mantissa| < 10^(P - S + scale); past
+            // 10^28 every mantissa (below 2^96) is smaller.
+            RuleKind::Digits => POW10
+                .get(self.integer_digits().saturating_add(stored.scale()) as usize)
+                .is_none_or(|&bound| magnitude() < bound),
+            // Trailing zeros beyond the scale are allowed: `1.20000` at
+            // scale 4.
+            RuleKind::Scale => {
+                let scale = stored.scale();
+                self.on_excess_scale == ExcessScale::Round
+                    || scale <= self.scale
+                    || POW10
+                        .get((scale - self.scale) as usize)
+                        .is_some_and(|&unit| magnitude().is_multiple_of(unit))
+            }
+            RuleKind::Min => self.min.is_none_or(|min| compare(stored, min).is_ge()),
+            RuleKind::Max => self.max.is_none_or(|max| compare(stored, max).is_le()),
+            RuleKind::MinorUnits | RuleKind::Currency => true,
+        }
+    }
+
     /// The [`Rule::MinorUnits`] of a spec with `currency_field`, if it can
     /// fail: what [`rules`](Self::rules) lists, and what validation and
     /// JSON check once the row's currency is known.
@@ -231,24 +266,45 @@ impl MoneySpec {
     /// The rules a value must satisfy, in the order validation reports them.
     /// Each one is rendered as one named CHECK constraint by every dialect.
     pub fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
-        let scale = match self.on_excess_scale {
-            // Rounding makes every value fit the scale, so there is no rule.
-            ExcessScale::Round => None,
-            ExcessScale::Reject => Some(Rule::Scale { scale: self.scale }),
-        };
-        [
-            Some(Rule::Digits {
+        RuleKind::ALL
+            .into_iter()
+            .filter_map(move |kind| self.rule(kind))
+    }
+
+    /// This spec's rule of kind `kind`, if it has one: always a
+    /// [`Rule::Digits`]; a [`Rule::Scale`] in
+    /// [`ExcessScale::Reject`] mode; a [`Rule::MinorUnits`] with
+    /// `currency_field` and a scale above 0
+    /// ([`minor_units_rule`](Self::minor_units_rule)); [`Rule::Min`] and
+    /// [`Rule::Max`] with those bounds; never a [`Rule::Currency`], a rule
+    /// of currency columns.
+    ///
+    /// ```
+    /// use money_core::{Decimal, MoneySpec, ExcessScale, Rule, RuleKind};
+    ///
+    /// let spec = MoneySpec::new_unchecked(19, 4, Some(Decimal::ZERO), None, ExcessScale::Reject);
+    /// assert_eq!(spec.rule(RuleKind::Min), Some(Rule::Min(Decimal::ZERO)));
+    /// assert_eq!(spec.rule(RuleKind::Max), None);
+    /// ```
+    #[inline(always)]
+    pub fn rule(&self, kind: RuleKind) -> Option<Rule> {
+        match kind {
+            RuleKind::Digits => Some(Rule::Digits {
                 precision: self.precision,
                 scale: self.scale,
                 bound: self.magnitude_bound,
             }),
-            scale,
-            self.minor_units_rule(),
-            self.min.map(Rule::Min),
-            self.max.map(Rule::Max),
-        ]
-        .into_iter()
-        .flatten()
+            RuleKind::Scale => match self.on_excess_scale {
+                // Rounding makes every value fit the scale, so there is no
+                // rule.
+                ExcessScale::Round => None,
+                ExcessScale::Reject => Some(Rule::Scale { scale: self.scale }),
+            },
+            RuleKind::MinorUnits => self.minor_units_rule(),
+            RuleKind::Min => self.min.map(Rule::Min),
+            RuleKind::Max => self.max.map(Rule::Max),
+            RuleKind::Currency => None,
+        }
     }
 }
 
@@ -284,9 +340,11 @@ const POW10: [u128; 29] = {
 
 /// `value` against `limit`: both mantissas brought to the larger of the two
 /// scales and compared as integers, or `Decimal`'s comparison where that
-/// would overflow an `i128`.
+/// would overflow an `i128`. The same order as `Decimal`'s `Ord` (tested
+/// below), without its general alignment: what [`MoneySpec::accepts`] and
+/// [`Rule::holds_for`] compare amounts with.
 #[inline(always)]
-fn compare(value: Decimal, limit: Decimal) -> Ordering {
+pub(crate) fn compare(value: Decimal, limit: Decimal) -> Ordering {
     // The most common bound, `min = "0"`, needs no alignment.
     if limit.is_zero() {
         return value.mantissa().cmp(&0);
@@ -399,5 +457,49 @@ mod tests {
         let round = MoneySpec::new_unchecked(19, 4, None, Some(min), ExcessScale::Round);
         let kinds: Vec<_> = round.rules().map(|rule| rule.kind()).collect();
         assert_eq!(kinds, [Digits, Max]);
+    }
+
+    #[test]
+    fn compare_is_decimal_order() {
+        let texts = [
+            "0",
+            "-0",
+            "0.000",
+            "-0.0000",
+            "1",
+            "-1",
+            "1.0",
+            "0.9999",
+            "1.0001",
+            "-1.0001",
+            "1000",
+            "999.99",
+            "1000.000000001",
+            "0.0000000000000000000000000001",
+            "-0.0000000000000000000000000001",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "7.9228162514264337593543950335",
+            "999999999999999.9999",
+            "1000000000000000",
+            "-1000000000000000",
+            "123456789012345678.9012345678",
+            "0.5",
+            "-0.5",
+            "5e-28",
+        ];
+        let values: Vec<Decimal> = texts
+            .iter()
+            .map(|text| Decimal::from_scientific(text).unwrap_or_else(|_| dec(text)))
+            .collect();
+        for value in &values {
+            for limit in &values {
+                assert_eq!(
+                    compare(*value, *limit),
+                    value.cmp(limit),
+                    "{value} against {limit}"
+                );
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use crate::naming::Identifier;
 use crate::rules::{Broken, Rule, RuleKind};
 use crate::table::{Column, Table};
 
@@ -13,16 +14,23 @@ use crate::table::{Column, Table};
 /// constraint that enforces the same rule, so an error from the database and
 /// an error from [`validate`](crate::MoneyModel::validate) can be compared and
 /// mapped to each other.
-#[derive(Clone, Debug, PartialEq, Eq)]
+// Kept small and allocation-free for an amount's error: the name inline,
+// the rule as its kind (the column's spec has the rule itself).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ValidationError {
     table: &'static str,
     column: &'static Column,
-    constraint: String,
-    rule: Rule,
+    /// Inline, so that recording an error allocates nothing for its name.
+    constraint: Identifier,
+    /// Which of the column's rules: [`MoneySpec::rule`] of its spec, or
+    /// [`Rule::Currency`] for a currency column.
+    ///
+    /// [`MoneySpec::rule`]: crate::MoneySpec::rule
+    kind: RuleKind,
     /// The amount as given and as stored; `None` for a currency code.
     amount: Option<(Decimal, Decimal)>,
     /// The code of a currency column, or the currency of the amount's row.
-    code: Option<String>,
+    code: Option<Box<str>>,
 }
 
 impl ValidationError {
@@ -43,17 +51,22 @@ impl ValidationError {
 
     /// The name of the database constraint that enforces this rule.
     pub fn constraint(&self) -> &str {
-        &self.constraint
+        self.constraint.as_str()
     }
 
     /// The broken rule, with its limit.
     pub fn rule(&self) -> Rule {
-        self.rule
+        // A money column's spec has a rule of every kind recorded for it; a
+        // currency column's only rule is `Currency`.
+        self.column
+            .money_spec()
+            .and_then(|spec| spec.rule(self.kind))
+            .unwrap_or(Rule::Currency)
     }
 
     /// Which rule was broken.
     pub fn rule_kind(&self) -> RuleKind {
-        self.rule.kind()
+        self.kind
     }
 
     /// The amount as given; `None` for a currency column's error.
@@ -79,7 +92,7 @@ impl ValidationError {
     /// `1.23456 has 5 digits after the point, at most 4 allowed`.
     pub fn message(&self) -> String {
         Broken {
-            rule: self.rule,
+            rule: self.rule(),
             amount: self.amount,
             code: self.code.as_deref(),
         }
@@ -90,7 +103,7 @@ impl ValidationError {
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let broken = Broken {
-            rule: self.rule,
+            rule: self.rule(),
             amount: self.amount,
             code: self.code.as_deref(),
         };
@@ -100,6 +113,20 @@ impl fmt::Display for ValidationError {
             self.field(),
             self.constraint
         )
+    }
+}
+
+// By hand, to show the rule itself, as before the kind replaced it.
+impl fmt::Debug for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidationError")
+            .field("table", &self.table)
+            .field("column", &self.column)
+            .field("constraint", &self.constraint)
+            .field("rule", &self.rule())
+            .field("amount", &self.amount)
+            .field("code", &self.code)
+            .finish()
     }
 }
 
@@ -326,25 +353,44 @@ fn record_broken_rules(
         return;
     };
     let stored = spec.stored_value(value);
-    for rule in spec.rules() {
-        if !rule.holds_for(stored, currency) {
-            // The currency a rule was judged against, for its message.
-            let code = match rule {
-                Rule::MinorUnits { .. } => currency.map(str::to_owned),
-                Rule::Digits { .. }
-                | Rule::Scale { .. }
-                | Rule::Min(_)
-                | Rule::Max(_)
-                | Rule::Currency => None,
-            };
-            errors.errors.push(ValidationError {
-                table: table.name(),
-                column,
-                constraint: table.constraint_name(column, rule.kind()),
-                rule,
-                amount: Some((value, stored)),
-                code,
-            });
+    // Kind by kind, in the order of `rules()`, by the integer tests
+    // `accepts` made. A kind the spec has no rule of holds (`holds` and
+    // `fits_currency` say so, `tests/accepts.rs` checks it), so every
+    // recorded kind is one of the spec's rules.
+    for kind in RuleKind::ALL {
+        let holds = match kind {
+            RuleKind::Digits | RuleKind::Scale | RuleKind::Min | RuleKind::Max => {
+                spec.holds(kind, stored)
+            }
+            RuleKind::MinorUnits => fits_currency(spec, value, currency),
+            // Not a rule of amounts.
+            RuleKind::Currency => true,
+        };
+        if holds {
+            continue;
+        }
+        // The currency a rule was judged against, for its message.
+        let code = match kind {
+            RuleKind::MinorUnits => currency.map(Box::from),
+            RuleKind::Digits
+            | RuleKind::Scale
+            | RuleKind::Min
+            | RuleKind::Max
+            | RuleKind::Currency => None,
+        };
+        errors.errors.push(ValidationError {
+            table: table.name(),
+            column,
+            constraint: Identifier::EMPTY,
+            kind,
+            amount: Some((value, stored)),
+            code,
+        });
+        // Spelled in place, where the error is kept.
+        if let Some(error) = errors.errors.last_mut() {
+            error
+                .constraint
+                .set_constraint(table.name(), column.name(), kind);
         }
     }
 }
@@ -370,9 +416,9 @@ pub fn check_currency(
     errors.errors.push(ValidationError {
         table: table.name(),
         column,
-        constraint: table.constraint_name(column, RuleKind::Currency),
-        rule: Rule::Currency,
+        constraint: Identifier::constraint(table.name(), column.name(), RuleKind::Currency),
+        kind: RuleKind::Currency,
         amount: None,
-        code: Some(code.chars().take(16).collect()),
+        code: Some(code.chars().take(16).collect::<String>().into_boxed_str()),
     });
 }

@@ -1,7 +1,9 @@
 //! `MoneySpec::accepts` is the verdict of `MoneySpec::rules()`: the same
 //! answer as checking every rule on the stored value, for values of every
 //! scale, sign and magnitude, near every limit, against many declarations
-//! in both excess-scale modes. Deterministic: a seeded generator.
+//! in both excess-scale modes; and `MoneySpec::holds`, the same integer
+//! tests rule by rule, is `Rule::holds` for each rule. Deterministic: a
+//! seeded generator.
 
 use money_core::{Decimal, ExcessScale, MoneySpec, RuleKind};
 
@@ -171,6 +173,24 @@ fn accepts_is_the_verdict_of_every_rule() {
                 "value {value} (scale {}) {spec:?}",
                 value.scale()
             );
+            // Rule by rule, `holds` (what validation's error path uses to
+            // tell which rules broke) is `Rule::holds`.
+            let stored = spec.stored_value(value);
+            for rule in spec.rules() {
+                assert_eq!(
+                    spec.holds(rule.kind(), stored),
+                    rule.holds(stored),
+                    "{rule:?} on {value} (scale {}) {spec:?}",
+                    value.scale()
+                );
+            }
+            // A kind the spec has no rule of holds: validation's error path
+            // asks about every kind.
+            for kind in RuleKind::ALL {
+                if spec.rule(kind).is_none() {
+                    assert!(spec.holds(kind, stored), "{kind} on {value} {spec:?}");
+                }
+            }
             checked += 1;
             if expected {
                 accepted += 1;

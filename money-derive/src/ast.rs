@@ -90,6 +90,42 @@ impl<'a> Container<'a> {
     }
 }
 
+/// The newtype a `MoneyValue` is derived for.
+pub struct Value<'a> {
+    pub ident: &'a Ident,
+    /// `#[money(...)]` on the struct: the declaration.
+    pub attrs: attr::Field,
+    /// The one unnamed field, when the struct is a newtype (its type is
+    /// judged in `check`); `None` otherwise, reported here.
+    pub field: Option<&'a syn::Field>,
+}
+
+impl<'a> Value<'a> {
+    /// The struct's declaration and its newtype field; a struct that is not
+    /// a newtype is reported in `cx`.
+    pub fn from_ast(cx: &mut Ctxt, input: &'a DeriveInput) -> Self {
+        let attrs = attr::Field::from_value_attrs(cx, &input.attrs);
+        let field = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Unnamed(fields) if fields.unnamed.len() == 1 => fields.unnamed.first(),
+                _ => None,
+            },
+            _ => None,
+        };
+        if field.is_none() {
+            cx.error_spanned_by(
+                &input.ident,
+                "`MoneyValue` is derived for a newtype over `Decimal`, like `struct Amount(Decimal);`",
+            );
+        }
+        Value {
+            ident: &input.ident,
+            attrs,
+            field,
+        }
+    }
+}
+
 /// Whether `ty` is spelled `Option<...>` (the only way to know the
 /// nullability of a `sql_type` field, whose type we do not know).
 pub fn is_option(ty: &Type) -> bool {

@@ -32,6 +32,12 @@ impl Ctxt {
         !self.errors.is_empty()
     }
 
+    /// The messages recorded so far, in order: what unit tests assert.
+    #[cfg(test)]
+    pub fn messages(&self) -> Vec<String> {
+        self.errors.iter().map(ToString::to_string).collect()
+    }
+
     /// All errors, as `compile_error!` invocations.
     pub fn into_compile_errors(self) -> TokenStream {
         self.errors

@@ -5,10 +5,12 @@
 //!
 //! For contributors: one module per phase. `ast` turns syn's tree into our
 //! model of the struct, `attr` parses `#[money(...)]` (and `serde_attr` the
-//! serde attributes `#[money(serde)]` needs), `check` validates the
+//! serde attributes `#[money(serde)]` needs), `check` (one file per
+//! concern under `check/`, each with its unit tests) validates the
 //! declaration into a form `expand` can trust, `expand` quotes the impl
-//! (`json` its serde part); nothing fails after `check`. The modules depend
-//! on each other in that order only.
+//! (`json` its serde part, `value` a `MoneyValue`'s impls, which go through
+//! `ast::Value` and `check::check_value` first); nothing fails after
+//! `check`. The modules depend on each other in that order only.
 //! Every error of every phase is collected in one `ctxt::Ctxt` and reported
 //! together.
 #![forbid(unsafe_code)]

@@ -1,78 +1,33 @@
 //! `#[derive(MoneyValue)]`: a newtype over `Decimal` that carries its
-//! declaration. Parsing and checking are shared with the model derive.
+//! declaration. The same pipeline as the model derive: `ast::Value`,
+//! `attr`, `check::check_value` (sharing the money checks of a model's
+//! field), then the expansion here.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::DeriveInput;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields};
 
+use crate::ast;
 use crate::attr;
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::expand::money_spec;
-use crate::symbol::{COLUMN, CURRENCY, CURRENCY_FIELD, PRIMARY_KEY, SKIP, SQL_TYPE};
 
-/// Parses, checks and expands. On error, the errors; and when the struct is
-/// a newtype over `Decimal` whose declaration is wrong, the impls too, with
-/// a stand-in declaration ([`STAND_IN`]), so that a model with a field of
-/// this type reports nothing more than this derive's own errors (thiserror's
-/// fallback).
+/// Parses (`ast::Value`, `attr`), checks (`check::check_value`) and
+/// expands; nothing fails after `check`. On error, the errors; and when
+/// the struct is a newtype over `Decimal` whose declaration is wrong, the
+/// impls too, with a stand-in declaration ([`STAND_IN`]), so that a model
+/// with a field of this type reports nothing more than this derive's own
+/// errors (thiserror's fallback).
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
-    let attrs = attr::Field::from_value_attrs(&mut cx, &input.attrs);
-    let krate = attrs.crate_path();
-    let field = match &input.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => fields.unnamed.first(),
-            _ => None,
-        },
-        _ => None,
-    };
-    let mut over_decimal = None;
-    if let Some(field) = field {
-        let is_decimal = matches!(&field.ty, syn::Type::Path(path)
-            if path.path.segments.last().is_some_and(|segment| segment.ident == "Decimal"));
-        if is_decimal {
-            over_decimal = Some(field);
-        } else {
-            cx.error_spanned_by(
-                &field.ty,
-                "the field of a money value type must be `rust_decimal::Decimal`, like `struct Amount(Decimal);`",
-            );
-        }
-    } else {
-        cx.error_spanned_by(
-            &input.ident,
-            "`MoneyValue` is derived for a newtype over `Decimal`, like `struct Amount(Decimal);`",
-        );
-    }
-    for (key, span) in attrs.written_keys() {
-        if [
-            COLUMN,
-            SQL_TYPE,
-            SKIP,
-            PRIMARY_KEY,
-            CURRENCY,
-            CURRENCY_FIELD,
-        ]
-        .contains(&key)
-        {
-            cx.syn_error(syn::Error::new(
-                span,
-                format!("`{key}` applies to a field of a `MoneyModel`, not to a money value type"),
-            ));
-        }
-    }
-    if !attrs.is_money() && !attrs.had_errors {
-        cx.error_spanned_by(
-            &input.ident,
-            "a money value type needs its declaration: add `#[money(precision = 19, scale = 4)]` to the struct",
-        );
-    }
-    let money = check::check_money(&mut cx, &attrs);
-    match (over_decimal, money) {
-        (Some(field), Some(money)) if !cx.has_errors() => expand(input, field, &money, &krate),
-        (Some(field), _) => {
+    let value = ast::Value::from_ast(&mut cx, input);
+    let krate = value.attrs.crate_path();
+    let checked = check::check_value(&mut cx, &value);
+    match (checked.over_decimal, checked.money) {
+        (Some(field), Some(money)) => expand(input, field, &money, &krate),
+        (Some(field), None) => {
             let mut tokens = cx.into_compile_errors();
             tokens.extend(expand(input, field, &STAND_IN, &krate));
             tokens

@@ -18,7 +18,9 @@ use garde::Validate;
 use money_benches::db::{self, BenchDb};
 use money_benches::garde_rules::GardeAccount;
 use money_benches::plain::PlainAccount;
-use money_benches::{Account, Balance, hand, invalid_sample, sample, sample_json, samples};
+use money_benches::{
+    Account, Balance, every_rule_broken_sample, hand, invalid_sample, sample, sample_json, samples,
+};
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
 use sqlx::PgPool;
@@ -34,6 +36,10 @@ const NAMES: &[&str] = &[
     "validate_garde",
     "validate_invalid_hand",
     "validate_invalid_generated",
+    "validate_invalid_hand_reported",
+    "validate_every_hand",
+    "validate_every_hand_reported",
+    "validate_every_generated",
     "json_plain",
     "json_generated",
     "json_serialize_plain",
@@ -87,6 +93,17 @@ fn scenario_validate_invalid_generated(account: &Account, calls: usize) -> usize
             black_box(account)
                 .validate()
                 .map_or_else(|errors| errors.len(), |()| 0)
+        })
+        .sum()
+}
+
+/// The error path against a hand-written validator that returns what the
+/// generated one does (table, column, rule, stored value, currency too).
+#[inline(never)]
+fn scenario_validate_invalid_hand_reported(account: &Account, calls: usize) -> usize {
+    (0..calls)
+        .map(|_| {
+            hand::validate_reported(black_box(account)).map_or_else(|errors| errors.len(), |()| 0)
         })
         .sum()
 }
@@ -248,6 +265,22 @@ fn main() {
         }
         "validate_invalid_generated" => {
             scenario_validate_invalid_generated(&invalid_sample(), calls).to_string()
+        }
+        "validate_invalid_hand_reported" => {
+            scenario_validate_invalid_hand_reported(&invalid_sample(), calls).to_string()
+        }
+        // The error path with every rule that can break at once broken
+        // (eight): the same functions as `validate_invalid_*` (LLVM would
+        // merge identical ones), on another account; `callgrind.sh`
+        // collects them under those names.
+        "validate_every_hand" => {
+            scenario_validate_invalid_hand(&every_rule_broken_sample(), calls).to_string()
+        }
+        "validate_every_hand_reported" => {
+            scenario_validate_invalid_hand_reported(&every_rule_broken_sample(), calls).to_string()
+        }
+        "validate_every_generated" => {
+            scenario_validate_invalid_generated(&every_rule_broken_sample(), calls).to_string()
         }
         "json_serialize_plain" => {
             let plain: Vec<PlainAccount> = (0..INPUTS as u64)
