@@ -280,11 +280,16 @@ impl MoneySpec {
     /// of currency columns.
     ///
     /// ```
-    /// use money_core::{Decimal, MoneySpec, ExcessScale, Rule, RuleKind};
+    /// use money_core::{Decimal, MoneyValue, Rule, RuleKind};
     ///
-    /// let spec = MoneySpec::new_unchecked(19, 4, Some(Decimal::ZERO), None, ExcessScale::Reject);
+    /// #[derive(MoneyValue)]
+    /// #[money(precision = 19, scale = 4, min = "0")]
+    /// struct Balance(Decimal);
+    ///
+    /// let spec = Balance::SPEC;
     /// assert_eq!(spec.rule(RuleKind::Min), Some(Rule::Min(Decimal::ZERO)));
     /// assert_eq!(spec.rule(RuleKind::Max), None);
+    /// assert!(matches!(spec.rule(RuleKind::Scale), Some(Rule::Scale { scale: 4 })));
     /// ```
     #[inline(always)]
     pub fn rule(&self, kind: RuleKind) -> Option<Rule> {
