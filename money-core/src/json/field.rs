@@ -90,6 +90,7 @@ impl<M: JsonModel, const COLUMN: usize> Field<M, COLUMN> {
 
     /// Reads the amount exactly and checks it:
     /// [`deserialize_field`](crate::json::deserialize_field).
+    #[inline]
     pub fn deserialize<'de, F: MoneyField, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<F, D::Error> {

@@ -166,6 +166,7 @@ where
 /// let error = read(r#""1.005""#).unwrap_err().to_string();
 /// assert!(error.starts_with("amount: 1.005 has 3 digits after the point"), "{error}");
 /// ```
+#[inline]
 pub fn deserialize_field<'de, F, D>(
     deserializer: D,
     spec: &MoneySpec,
