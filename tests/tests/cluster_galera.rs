@@ -45,6 +45,21 @@ async fn causal(node: usize, database: &str) -> MySqlConnection {
     connection
 }
 
+/// A fresh database with the `accounts` table and account 1 holding 100,
+/// created through node 0; the database's name and a causal connection to
+/// node 0.
+async fn one_account(galera: &galera::Galera) -> (String, MySqlConnection) {
+    let database = galera.fresh_database().await;
+    let mut node0 = causal(0, &database).await;
+    run(&mut node0, &Account::create_table_sql(Dialect::MySql)).await;
+    run(
+        &mut node0,
+        "INSERT INTO accounts (id, balance) VALUES (1, 100)",
+    )
+    .await;
+    (database, node0)
+}
+
 async fn run(connection: &mut MySqlConnection, sql: &str) {
     sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
         .execute(connection)
@@ -138,14 +153,7 @@ fn mysql_multi_host_urls_parse_and_bad_ones_say_why() {
 async fn a_node_that_is_down_is_passed_over_and_rejoins_by_ist() {
     let galera = galera::cluster().await;
     let _faults = galera.faults().write().await;
-    let database = galera.fresh_database().await;
-    let mut node0 = causal(0, &database).await;
-    run(&mut node0, &Account::create_table_sql(Dialect::MySql)).await;
-    run(
-        &mut node0,
-        "INSERT INTO accounts (id, balance) VALUES (1, 100)",
-    )
-    .await;
+    let (database, _) = one_account(galera).await;
 
     galera.kill(2);
     let cluster = galera
@@ -262,14 +270,7 @@ async fn a_node_that_is_not_ready_is_passed_over() {
 async fn a_conflicting_commit_on_another_node_fails_with_40001_and_is_retryable() {
     let galera = galera::cluster().await;
     let _faults = galera.faults().read().await;
-    let database = galera.fresh_database().await;
-    let mut node0 = causal(0, &database).await;
-    run(&mut node0, &Account::create_table_sql(Dialect::MySql)).await;
-    run(
-        &mut node0,
-        "INSERT INTO accounts (id, balance) VALUES (1, 100)",
-    )
-    .await;
+    let (database, mut node0) = one_account(galera).await;
     let mut node1 = causal(1, &database).await;
 
     // Both transactions update the same row, each on its own node: neither waits for a lock,
@@ -323,14 +324,7 @@ async fn a_conflicting_commit_on_another_node_fails_with_40001_and_is_retryable(
 async fn money_sqlx_transaction_retries_a_certification_conflict_at_commit() {
     let galera = galera::cluster().await;
     let _faults = galera.faults().read().await;
-    let database = galera.fresh_database().await;
-    let mut node0 = causal(0, &database).await;
-    run(&mut node0, &Account::create_table_sql(Dialect::MySql)).await;
-    run(
-        &mut node0,
-        "INSERT INTO accounts (id, balance) VALUES (1, 100)",
-    )
-    .await;
+    let (database, _) = one_account(galera).await;
     let other_node = MySqlPoolOptions::new()
         .max_connections(1)
         .connect(&galera.url(0, &database))
@@ -496,14 +490,7 @@ async fn a_read_only_node_is_passed_over_and_reroute_drops_old_connections() {
 async fn a_transaction_on_a_node_that_stops_being_ready_is_retried_on_another() {
     let galera = galera::cluster().await;
     let _faults = galera.faults().write().await;
-    let database = galera.fresh_database().await;
-    let mut node0 = causal(0, &database).await;
-    run(&mut node0, &Account::create_table_sql(Dialect::MySql)).await;
-    run(
-        &mut node0,
-        "INSERT INTO accounts (id, balance) VALUES (1, 100)",
-    )
-    .await;
+    let (database, _) = one_account(galera).await;
     // A cluster pool on node 1, node 0 its alternative; one idle connection
     // to node 1 in it.
     let pool = galera
