@@ -91,12 +91,18 @@ impl Currency {
 
     /// Every active currency, in order of code.
     pub fn all() -> impl Iterator<Item = Currency> {
-        let mut all: Vec<Currency> = iso_currency::Currency::iter()
-            .filter(|currency| currency.is_superseded().is_none())
-            .map(Currency)
-            .collect();
-        all.sort_by_key(|currency| Currency::code(*currency));
-        all.into_iter()
+        // Sorted once: the DDL of every currency CHECK lists them all.
+        static ALL: std::sync::OnceLock<Vec<Currency>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| {
+            let mut all: Vec<Currency> = iso_currency::Currency::iter()
+                .filter(|currency| currency.is_superseded().is_none())
+                .map(Currency)
+                .collect();
+            all.sort_by_key(|currency| Currency::code(*currency));
+            all
+        })
+        .iter()
+        .copied()
     }
 }
 
