@@ -255,6 +255,21 @@ async fn keys() {
     )
     .await;
     schema.drop().await;
+    // A key with more than its columns is not the declared one.
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_id_currency_key;
+         ALTER TABLE drift_accounts ADD CONSTRAINT drift_accounts_id_currency_key
+           UNIQUE (id, currency) INCLUDE (balance)",
+        vec![Difference::ConstraintDiffers {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_id_currency_key"),
+            kind: ConstraintKind::Unique,
+            declared: s("UNIQUE (id, currency)"),
+            found: s("UNIQUE (id, currency) INCLUDE (balance)"),
+        }],
+    )
+    .await;
+    schema.drop().await;
     let (schema, _) = drift_case(
         "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_id_currency_key",
         vec![Difference::MissingConstraint {
@@ -337,6 +352,39 @@ async fn keys() {
             kind: ConstraintKind::ForeignKey,
             declared: s(declared_key),
             found: s("FOREIGN KEY (account_id) REFERENCES drift_accounts(id) ON DELETE CASCADE ON UPDATE NO ACTION"),
+        }],
+    )
+    .await;
+    schema.drop().await;
+    // Every flag of a key is read: SET DEFAULT (code `d`) is not
+    // DEFERRABLE, and MATCH FULL and INITIALLY DEFERRED are reported.
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_transfers DROP CONSTRAINT drift_transfers_account_id_fkey;
+         ALTER TABLE drift_transfers ADD CONSTRAINT drift_transfers_account_id_fkey
+           FOREIGN KEY (account_id) REFERENCES drift_accounts (id) ON DELETE SET DEFAULT ON UPDATE SET NULL",
+        vec![Difference::ConstraintDiffers {
+            table: s("drift_transfers"),
+            constraint: s("drift_transfers_account_id_fkey"),
+            kind: ConstraintKind::ForeignKey,
+            declared: s(declared_key),
+            found: s("FOREIGN KEY (account_id) REFERENCES drift_accounts(id) ON DELETE SET DEFAULT ON UPDATE SET NULL"),
+        }],
+    )
+    .await;
+    schema.drop().await;
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_transfers DROP CONSTRAINT drift_transfers_account_id_fkey;
+         ALTER TABLE drift_transfers ADD CONSTRAINT drift_transfers_account_id_fkey
+           FOREIGN KEY (account_id) REFERENCES drift_accounts (id) MATCH FULL
+           ON DELETE RESTRICT ON UPDATE RESTRICT DEFERRABLE INITIALLY DEFERRED",
+        vec![Difference::ConstraintDiffers {
+            table: s("drift_transfers"),
+            constraint: s("drift_transfers_account_id_fkey"),
+            kind: ConstraintKind::ForeignKey,
+            declared: s(declared_key),
+            found: s(&format!(
+                "{declared_key} MATCH FULL DEFERRABLE INITIALLY DEFERRED"
+            )),
         }],
     )
     .await;

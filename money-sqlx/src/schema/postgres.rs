@@ -8,7 +8,7 @@
 //! (columns, referenced table and columns, actions), so the scratch tables
 //! have no index (see `scratch::Scratch`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use money_core::{Dialect, Table, ddl};
 use sqlx::{AssertSqlSafe, PgPool, Row};
@@ -25,65 +25,65 @@ use super::{ConstraintKind, Error, Fix, SchemaReport, ordered};
 /// tell "in another schema" from "missing").
 const COLUMNS: &str = "
 SELECT n.nspname::text, n.oid = pg_my_temp_schema(), c.relname::text, a.attname::text,
-       format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attnum
+       format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attnum, quote_ident(a.attname)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
 WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'p')
   AND (n.oid = pg_my_temp_schema() OR NOT pg_is_other_temp_schema(n.oid))
   AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY n.nspname, c.relname, a.attnum";
+ORDER BY a.attrelid, a.attnum";
 
 /// The CHECK, primary key, unique and foreign key constraints of the named
-/// tables in the live schema and the scratch one, as data. A CHECK comes
-/// as its stored expression tree (`conbin`), which [`check_fingerprint`]
-/// makes comparable without printing it: `pg_get_constraintdef` costs
-/// about half a millisecond for a currency CHECK's 180 codes, so it runs
-/// only for the CHECKs that differ ([`PRINT`]). A key's printed form is
-/// cheap; `plain` tells whether it is nothing but its kind and columns (no
-/// `INCLUDE`, `DEFERRABLE`, `NULLS NOT DISTINCT`, storage option...).
-///
-/// Then, as kind `i`, the live unique indexes that no constraint owns
-/// (`CREATE UNIQUE INDEX`), `plain` when the index is a B-tree on nothing
-/// but its columns (no expression, `WHERE`, collation, operator class,
-/// order, `INCLUDE` or `NULLS NOT DISTINCT`, which all show in its printed
-/// form): such an index refuses exactly the rows a `UNIQUE` constraint on
-/// those columns refuses.
+/// tables in the live schema and the scratch one, as data, each column
+/// NULL where its kind has nothing to say. A CHECK comes as its stored
+/// expression tree (`conbin`), which [`check_fingerprint`] makes comparable
+/// without printing it: printing costs 20-30 µs a CHECK, so it runs only for
+/// the CHECKs that differ ([`PRINT`]). A key comes printed (cheap), and is
+/// plain when it is nothing but its kind and columns (no `INCLUDE`,
+/// `DEFERRABLE`, `NULLS NOT DISTINCT`, storage option...), which the client
+/// tells from the columns' quoted names ([`COLUMNS`]). A key's columns come
+/// as their numbers (`conkey`), named from [`COLUMNS`] too: a subquery per
+/// constraint that named them took 30 µs each, 6 ms of the 200-table
+/// benchmark's 13 (BENCHMARKS.md, section 9). Only a foreign key's
+/// referenced columns are named here: the referenced table need not be
+/// among those read.
 const CONSTRAINTS: &str = "
 SELECT n.oid = pg_my_temp_schema(), c.relname::text, k.conname::text, k.contype::text,
        k.convalidated, k.oid::int8, k.connoinherit,
-       CASE WHEN k.contype = 'c' THEN k.conbin::text ELSE '' END,
-       printed.text,
-       printed.text = CASE k.contype WHEN 'p' THEN 'PRIMARY KEY (' ELSE 'UNIQUE (' END
-                      || array_to_string(ARRAY(SELECT quote_ident(name) FROM unnest(keys.columns) AS name), ', ')
-                      || ')',
-       coalesce(f.relname::text, ''), keys.columns, keys.referenced,
-       k.confdeltype::text, k.confupdtype::text, k.confmatchtype::text,
-       k.condeferrable, k.condeferred
+       CASE WHEN k.contype = 'c' THEN k.conbin::text END,
+       CASE WHEN k.contype IN ('p', 'u') THEN pg_get_constraintdef(k.oid) END,
+       k.conkey,
+       CASE WHEN k.contype = 'f' THEN f.relname::text END,
+       CASE WHEN k.contype = 'f' THEN
+       ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY AS u(attnum, position)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum
+             ORDER BY u.position) END,
+       CASE WHEN k.contype = 'f' THEN
+            k.confdeltype::text || k.confupdtype::text || k.confmatchtype::text
+            || CASE WHEN k.condeferrable THEN 'D' ELSE '-' END
+            || CASE WHEN k.condeferred THEN 'I' ELSE '-' END END
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class f ON f.oid = k.confrelid
-CROSS JOIN LATERAL (SELECT
-       ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, position)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
-             ORDER BY u.position) AS columns,
-       ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY AS u(attnum, position)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum
-             ORDER BY u.position) AS referenced) AS keys
-CROSS JOIN LATERAL (SELECT CASE WHEN k.contype IN ('p', 'u') THEN pg_get_constraintdef(k.oid)
-                                ELSE '' END AS text
-                    OFFSET 0) AS printed
 WHERE (n.nspname = $2 OR n.oid = pg_my_temp_schema()) AND c.relname = ANY($1)
-  AND k.contype IN ('c', 'p', 'u', 'f')
-UNION ALL
-SELECT false, c.relname::text, x.relname::text, 'i', i.indisvalid, x.oid::int8, false, '',
-       printed.text,
+  AND k.contype IN ('c', 'p', 'u', 'f')";
+
+/// The live unique indexes of the named tables that no constraint owns
+/// (`CREATE UNIQUE INDEX`), with whether each is plain: a B-tree on nothing
+/// but its columns (no expression, `WHERE`, collation, operator class,
+/// order, `INCLUDE` or `NULLS NOT DISTINCT`, which all show in its printed
+/// form). Such an index refuses exactly the rows a `UNIQUE` constraint on
+/// those columns refuses. Read only for the tables that lack a declared
+/// `UNIQUE`, where an index can stand for it.
+const UNIQUE_INDEXES: &str = "
+SELECT c.relname::text, x.relname::text, i.indisvalid,
+       string_to_array(i.indkey::text, ' ')::int2[],
        printed.text = 'CREATE UNIQUE INDEX ' || quote_ident(x.relname) || ' ON '
                       || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' USING btree ('
                       || array_to_string(ARRAY(SELECT quote_ident(name) FROM unnest(keys.columns) AS name), ', ')
-                      || ')',
-       '', keys.columns, '{}'::text[], '', '', '', false, false
+                      || ')'
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid
@@ -96,8 +96,7 @@ CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS text OFFSET 0) AS pr
 WHERE n.nspname = $2 AND c.relname = ANY($1) AND i.indisunique AND NOT i.indisprimary
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k
                   WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid
-                    AND k.contype IN ('p', 'u', 'x'))
-ORDER BY 3";
+                    AND k.contype IN ('p', 'u', 'x'))";
 
 /// The printed form of the CHECKs that differ, live and declared.
 const PRINT: &str = "
@@ -114,42 +113,49 @@ const SCRATCH_COLUMNS: usize = 1000;
 /// expressions; unequal ones are printed and compared as text, so a
 /// fingerprint can only save work, never decide a difference.
 fn check_fingerprint(tree: &str, columns: &BTreeMap<i16, String>, no_inherit: bool) -> String {
-    let mut fingerprint = String::with_capacity(tree.len());
-    let mut rest = tree;
-    while let Some(at) = rest.find(" :") {
-        fingerprint.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let field_end = rest[2..].find(' ').map_or(rest.len(), |offset| offset + 2);
-        let field = &rest[..field_end];
-        let value_end =
-            rest[field_end..]
-                .trim_start()
-                .find([' ', '}', ')'])
-                .map_or(rest.len(), |offset| {
-                    offset
-                        + field_end
-                        + (rest[field_end..].len() - rest[field_end..].trim_start().len())
-                });
-        let value = rest[field_end..value_end].trim();
-        match field {
-            " :location" => {}
-            " :varattno" | " :varattnosyn" => {
-                fingerprint.push_str(field);
-                fingerprint.push(' ');
-                match value
-                    .parse::<i16>()
-                    .ok()
-                    .and_then(|attnum| columns.get(&attnum))
-                {
-                    Some(name) => fingerprint.push_str(&format!("{name:?}")),
-                    None => fingerprint.push_str(value),
-                }
-            }
-            _ => fingerprint.push_str(&rest[..value_end]),
+    let mut fingerprint = String::with_capacity(tree.len() + 16);
+    // `tree[..copied]` is in the fingerprint or dropped; fields start at
+    // " :", found by their colon (a byte search, not a substring search).
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(offset) = tree[search..].find(':') {
+        let colon = search + offset;
+        search = colon + 1;
+        if colon == 0 || tree.as_bytes()[colon - 1] != b' ' {
+            continue;
         }
-        rest = &rest[value_end..];
+        let after = &tree[colon + 1..];
+        let field = &after[..after.find(' ').unwrap_or(after.len())];
+        let is_location = field == "location";
+        if !is_location && field != "varattno" && field != "varattnosyn" {
+            continue;
+        }
+        let field_end = colon + 1 + field.len();
+        let value_start = tree.len() - tree[field_end..].trim_start().len();
+        let value_end = tree[value_start..]
+            .find([' ', '}', ')'])
+            .map_or(tree.len(), |offset| value_start + offset);
+        if is_location {
+            fingerprint.push_str(&tree[copied..colon - 1]);
+        } else {
+            fingerprint.push_str(&tree[copied..value_start]);
+            let value = &tree[value_start..value_end];
+            match value
+                .parse::<i16>()
+                .ok()
+                .and_then(|attnum| columns.get(&attnum))
+            {
+                Some(name) => {
+                    use std::fmt::Write;
+                    let _ = write!(fingerprint, "{name:?}");
+                }
+                None => fingerprint.push_str(value),
+            }
+        }
+        copied = value_end;
+        search = value_end;
     }
-    fingerprint.push_str(rest);
+    fingerprint.push_str(&tree[copied..]);
     if no_inherit {
         fingerprint.push_str(" NO INHERIT");
     }
@@ -159,7 +165,8 @@ fn check_fingerprint(tree: &str, columns: &BTreeMap<i16, String>, no_inherit: bo
 /// A CHECK as read, before it is known whether it must be printed.
 struct RawCheck {
     oid: i64,
-    fingerprint: String,
+    /// Its fingerprint's number: equal numbers, equal fingerprints.
+    fingerprint: usize,
 }
 
 /// Checks the connection's current schema against `tables`: see the
@@ -217,7 +224,10 @@ pub(crate) async fn verify(
     let mut live_tables: BTreeMap<String, CatalogTable> = BTreeMap::new();
     let mut scratch_tables: BTreeMap<String, CatalogTable> = BTreeMap::new();
     let mut elsewhere: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Per (scratch?, table): column number -> name, and the names as
+    // `quote_ident` prints them in keys.
     let mut attributes: BTreeMap<(bool, String), BTreeMap<i16, String>> = BTreeMap::new();
+    let mut quoted: BTreeMap<(bool, String), BTreeMap<i16, String>> = BTreeMap::new();
     for row in &column_rows {
         let decode = unreadable("decode a column row");
         let schema: String = row.try_get(0).map_err(&decode)?;
@@ -229,6 +239,7 @@ pub(crate) async fn verify(
             not_null: row.try_get(5).map_err(&decode)?,
         };
         let attnum: i16 = row.try_get(6).map_err(&decode)?;
+        let quoted_name: String = row.try_get(7).map_err(&decode)?;
         let target = if is_scratch {
             &mut scratch_tables
         } else if schema == live {
@@ -244,9 +255,15 @@ pub(crate) async fn verify(
             .entry((is_scratch, table.clone()))
             .or_default()
             .insert(attnum, column.name.clone());
+        quoted
+            .entry((is_scratch, table.clone()))
+            .or_default()
+            .insert(attnum, quoted_name);
         target.entry(table).or_default().columns.push(column);
     }
     let no_columns = BTreeMap::new();
+    let mut fingerprints: HashMap<String, usize> = HashMap::new();
+    let columns = (&attributes, &quoted);
     let mut checks: BTreeMap<(bool, String, String), RawCheck> = BTreeMap::new();
     for row in &constraint_rows {
         let decode = unreadable("decode a constraint row");
@@ -257,45 +274,36 @@ pub(crate) async fn verify(
         let validated: bool = row.try_get(4).map_err(&decode)?;
         let oid: i64 = row.try_get(5).map_err(&decode)?;
         let no_inherit: bool = row.try_get(6).map_err(&decode)?;
-        let tree: String = row.try_get(7).map_err(&decode)?;
-        let printed: String = row.try_get(8).map_err(&decode)?;
-        let plain: Option<bool> = row.try_get(9).map_err(&decode)?;
-        let referenced: String = row.try_get(10).map_err(&decode)?;
-        let columns: Vec<String> = row.try_get(11).map_err(&decode)?;
-        let referenced_columns: Vec<String> = row.try_get(12).map_err(&decode)?;
-        let on_delete: String = row.try_get(13).map_err(&decode)?;
-        let on_update: String = row.try_get(14).map_err(&decode)?;
-        let match_type: String = row.try_get(15).map_err(&decode)?;
-        let deferrable: bool = row.try_get(16).map_err(&decode)?;
-        let deferred: bool = row.try_get(17).map_err(&decode)?;
-        if contype == "i" {
-            // A unique index without a constraint: it can stand for a
-            // declared UNIQUE of its name (see `compare_table`).
-            if plain == Some(true) && validated {
-                live_tables.entry(table).or_default().unique_indexes.insert(
-                    name,
-                    key_definition(Dialect::Postgres, ConstraintKind::Unique, &columns),
-                );
-            }
-            continue;
-        }
+        let tree: Option<String> = row.try_get(7).map_err(&decode)?;
+        let printed: Option<String> = row.try_get(8).map_err(&decode)?;
+        let column_numbers: Vec<i16> = row.try_get(9).map_err(&decode)?;
+        let referenced: Option<String> = row.try_get(10).map_err(&decode)?;
+        let referenced_columns: Option<Vec<String>> = row.try_get(11).map_err(&decode)?;
+        let foreign: Option<String> = row.try_get(12).map_err(&decode)?;
+        let key = || key_columns(columns, is_scratch, &table, &name, &column_numbers);
         let (kind, definition) = match contype.as_str() {
             "c" => {
                 let fingerprint = check_fingerprint(
-                    &tree,
+                    tree.as_deref().unwrap_or_default(),
                     attributes
                         .get(&(is_scratch, table.clone()))
                         .unwrap_or(&no_columns),
                     no_inherit,
                 );
+                // Each distinct fingerprint (a few KB for a currency CHECK)
+                // is kept once and compared by number; the definition is
+                // replaced by the printed CHECK wherever the two sides
+                // differ, so the number is never shown.
+                let next = fingerprints.len();
+                let number = *fingerprints.entry(fingerprint).or_insert(next);
                 checks.insert(
                     (is_scratch, table.clone(), name.clone()),
                     RawCheck {
                         oid,
-                        fingerprint: fingerprint.clone(),
+                        fingerprint: number,
                     },
                 );
-                (ConstraintKind::Check, fingerprint)
+                (ConstraintKind::Check, format!("CHECK #{number}"))
             }
             "p" | "u" => {
                 let kind = if contype == "p" {
@@ -303,7 +311,19 @@ pub(crate) async fn verify(
                 } else {
                     ConstraintKind::Unique
                 };
-                let definition = if plain == Some(true) {
+                let (columns, quoted) = key()?;
+                let printed = printed.unwrap_or_default();
+                let plain = printed
+                    == format!(
+                        "{} ({})",
+                        if contype == "p" {
+                            "PRIMARY KEY"
+                        } else {
+                            "UNIQUE"
+                        },
+                        quoted.join(", ")
+                    );
+                let definition = if plain {
                     key_definition(Dialect::Postgres, kind, &columns)
                 } else {
                     printed
@@ -311,21 +331,27 @@ pub(crate) async fn verify(
                 (kind, definition)
             }
             _ => {
+                let (columns, _) = key()?;
+                // Five flags: ON DELETE, ON UPDATE and MATCH as
+                // pg_constraint codes, then `D` if DEFERRABLE and `I` if
+                // INITIALLY DEFERRED, else `-` (see CONSTRAINTS).
+                let foreign = foreign.unwrap_or_default();
+                let flag = |at: usize| foreign.get(at..at + 1).unwrap_or_default();
                 let mut definition = foreign_key_definition(
                     Dialect::Postgres,
                     &columns,
-                    &referenced,
-                    &referenced_columns,
-                    action(&on_delete),
-                    action(&on_update),
+                    referenced.as_deref().unwrap_or_default(),
+                    &referenced_columns.unwrap_or_default(),
+                    action(flag(0)),
+                    action(flag(1)),
                 );
-                if match_type == "f" {
+                if flag(2) == "f" {
                     definition.push_str(" MATCH FULL");
                 }
-                if deferrable {
+                if flag(3) == "D" {
                     definition.push_str(" DEFERRABLE");
                 }
-                if deferred {
+                if flag(4) == "I" {
                     definition.push_str(" INITIALLY DEFERRED");
                 }
                 (ConstraintKind::ForeignKey, definition)
@@ -353,6 +379,45 @@ pub(crate) async fn verify(
     let mut declarations = Vec::with_capacity(ordered.len());
     for (position, table) in ordered.iter().enumerate() {
         declarations.push(scratch.declared(table, position, &scratch_tables)?);
+    }
+    // A unique index can stand for a declared UNIQUE the live table lacks:
+    // read those tables' unique indexes (none when nothing is missing).
+    let lacking: Vec<String> = ordered
+        .iter()
+        .zip(&declarations)
+        .filter(|(table, declared)| {
+            live_tables.get(table.name()).is_some_and(|found| {
+                declared.constraints.values().any(|constraint| {
+                    constraint.kind == ConstraintKind::Unique
+                        && !found.constraints.contains_key(&constraint.name)
+                })
+            })
+        })
+        .map(|(table, _)| table.name().to_owned())
+        .collect();
+    if !lacking.is_empty() {
+        let rows = sqlx::query(UNIQUE_INDEXES)
+            .bind(&lacking)
+            .bind(&live)
+            .fetch_all(&mut *transaction)
+            .await
+            .map_err(unreadable("read the unique indexes from pg_catalog"))?;
+        for row in &rows {
+            let decode = unreadable("decode a unique index row");
+            let table: String = row.try_get(0).map_err(&decode)?;
+            let name: String = row.try_get(1).map_err(&decode)?;
+            let valid: bool = row.try_get(2).map_err(&decode)?;
+            let numbers: Vec<i16> = row.try_get(3).map_err(&decode)?;
+            let plain: Option<bool> = row.try_get(4).map_err(&decode)?;
+            if plain != Some(true) || !valid {
+                continue;
+            }
+            let (names, _) = key_columns(columns, false, &table, &name, &numbers)?;
+            live_tables.entry(table).or_default().unique_indexes.insert(
+                name,
+                key_definition(Dialect::Postgres, ConstraintKind::Unique, &names),
+            );
+        }
     }
     // Print every CHECK that is not the same, validated, on both sides; a
     // scratch CHECK several declarations share is printed as soon as one of
@@ -452,7 +517,8 @@ pub(crate) async fn verify(
             }
         }
         let Some(found) = live_tables.get(name) else {
-            if let Some(found_in) = elsewhere.remove(name) {
+            if let Some(mut found_in) = elsewhere.remove(name) {
+                found_in.sort();
                 return Err(Error::TableInOtherSchema {
                     table: name.to_owned(),
                     schema: live,
@@ -468,6 +534,41 @@ pub(crate) async fn verify(
 }
 
 /// `pg_constraint.confdeltype`/`confupdtype` spelled as SQL.
+/// Column names by number, and as `quote_ident` prints them, per (scratch?,
+/// table).
+type ColumnNames<'a> = (
+    &'a BTreeMap<(bool, String), BTreeMap<i16, String>>,
+    &'a BTreeMap<(bool, String), BTreeMap<i16, String>>,
+);
+
+/// The columns `numbers` of a key of `table` by name, and as `quote_ident`
+/// prints them. A number [`COLUMNS`] did not return means the table
+/// changed between the two reads.
+fn key_columns(
+    (names, quoted): ColumnNames<'_>,
+    is_scratch: bool,
+    table: &str,
+    key: &str,
+    numbers: &[i16],
+) -> Result<(Vec<String>, Vec<String>), Error> {
+    let lookup = |names: &BTreeMap<(bool, String), BTreeMap<i16, String>>| {
+        let of_table = names.get(&(is_scratch, table.to_owned()));
+        numbers
+            .iter()
+            .map(|number| of_table.and_then(|columns| columns.get(number)).cloned())
+            .collect::<Option<Vec<String>>>()
+    };
+    match (lookup(names), lookup(quoted)) {
+        (Some(names), Some(quoted)) => Ok((names, quoted)),
+        _ => Err(Error::Unreadable {
+            what: format!("name the columns {numbers:?} of key {key} of table {table}"),
+            source: sqlx::Error::Protocol(
+                "the table changed while it was read; verify again".to_owned(),
+            ),
+        }),
+    }
+}
+
 fn action(code: &str) -> &'static str {
     match code {
         "a" => "NO ACTION",
