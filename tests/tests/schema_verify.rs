@@ -585,3 +585,72 @@ async fn a_shared_check_drifting_in_one_table() {
     );
     schema.drop().await;
 }
+
+/// A currency CHECK as an older money-core rendered it (an `IN` list, which
+/// PostgreSQL stores as an array of one constant per code): the same rule,
+/// reported as a difference that does nothing to values and replaced by the
+/// fix; an `IN` list that lacks a code is another rule.
+#[tokio::test]
+async fn a_currency_check_spelled_as_an_in_list_is_the_same_rule() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let in_list = |skip: &str| {
+        let codes: Vec<String> = money_core::Currency::all()
+            .map(|currency| currency.code())
+            .filter(|code| *code != skip)
+            .map(|code| format!("'{code}'"))
+            .collect();
+        format!(
+            "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_currency_currency;
+             ALTER TABLE drift_accounts ADD CONSTRAINT drift_accounts_currency_currency
+               CHECK (currency IN ({}))",
+            codes.join(", ")
+        )
+    };
+    for (skip, same) in [("", true), ("USD", false)] {
+        let schema = fresh().await;
+        execute(&schema.pool, &in_list(skip)).await;
+        let found = report(&schema).await;
+        let entries = found.entries();
+        assert_eq!(entries.len(), 1, "{found}");
+        let Difference::ConstraintDiffers {
+            constraint,
+            kind,
+            declared,
+            found: live,
+            ..
+        } = &entries[0].difference
+        else {
+            panic!("{found}");
+        };
+        assert_eq!(constraint, "drift_accounts_currency_currency");
+        assert_eq!(*kind, ConstraintKind::Check);
+        assert!(declared.contains("ANY ('{AED,AFN,"), "{declared}");
+        assert!(live.contains("ARRAY['AED'::text, 'AFN'::text"), "{live}");
+        assert_eq!(
+            entries[0].effect.starts_with("none on values"),
+            same,
+            "{found}"
+        );
+        apply_fixes(&schema, &found).await;
+        let after = report(&schema).await;
+        assert!(after.is_clean(), "{after}");
+        // The replaced CHECK judges as declared: USD in, a withdrawn code out.
+        execute(
+            &schema.pool,
+            "INSERT INTO drift_accounts (id, currency, balance) VALUES (1, 'USD', 1)",
+        )
+        .await;
+        let refused =
+            sqlx::query("INSERT INTO drift_accounts (id, currency, balance) VALUES (2, 'HRK', 1)")
+                .execute(&schema.pool)
+                .await
+                .expect_err("HRK is withdrawn");
+        assert!(
+            refused
+                .to_string()
+                .contains("drift_accounts_currency_currency"),
+            "{refused}"
+        );
+        schema.drop().await;
+    }
+}

@@ -569,6 +569,69 @@ fn key_columns(
     }
 }
 
+/// A printed CHECK with its sets of currency codes in one spelling:
+/// PostgreSQL prints an `IN` list of codes (how money-core rendered code
+/// sets before) as `ARRAY['AED'::text, ...]`, and a one-code `IN`/`NOT IN`
+/// as `= 'BHD'::text`/`<> 'BHD'::text`; the array constant money-core
+/// renders now prints as `'{AED,...}'::text[]`. Both rewrites keep the
+/// rule exactly (`x = 'A'` holds where `x = ANY ('{A}')` does, NULL
+/// included), so equal results are the same rule.
+fn code_sets_as_arrays(printed: &str) -> String {
+    let is_code = |code: &str| code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase());
+    let mut out = String::with_capacity(printed.len());
+    let mut rest = printed;
+    loop {
+        let array = rest.find("ARRAY['");
+        let single = [" = '", " <> '"]
+            .iter()
+            .filter_map(|operator| rest.find(operator).map(|at| (at, *operator)))
+            .min();
+        match (array, single) {
+            (Some(at), single) if single.is_none_or(|(other, _)| at < other) => {
+                let body_start = at + "ARRAY[".len();
+                let Some(end) = rest[body_start..].find(']') else {
+                    break;
+                };
+                let codes: Option<Vec<&str>> = rest[body_start..body_start + end]
+                    .split(", ")
+                    .map(|item| {
+                        item.strip_prefix('\'')
+                            .and_then(|item| item.strip_suffix("'::text"))
+                            .filter(|code| is_code(code))
+                    })
+                    .collect();
+                out.push_str(&rest[..at]);
+                match codes {
+                    Some(codes) => out.push_str(&format!("'{{{}}}'::text[]", codes.join(","))),
+                    None => out.push_str(&rest[at..body_start + end + 1]),
+                }
+                rest = &rest[body_start + end + 1..];
+            }
+            (_, Some((at, operator))) => {
+                let code_start = at + operator.len();
+                let code = rest.get(code_start..code_start + 3).unwrap_or_default();
+                let after = rest.get(code_start + 3..).unwrap_or_default();
+                out.push_str(&rest[..at]);
+                if is_code(code) && after.starts_with("'::text") {
+                    let quantifier = if operator == " = '" {
+                        " = ANY"
+                    } else {
+                        " <> ALL"
+                    };
+                    out.push_str(&format!("{quantifier} ('{{{code}}}'::text[])"));
+                    rest = &after["'::text".len()..];
+                } else {
+                    out.push_str(operator);
+                    rest = &rest[code_start..];
+                }
+            }
+            _ => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn action(code: &str) -> &'static str {
     match code {
         "a" => "NO ACTION",
@@ -592,6 +655,10 @@ struct Postgres;
 impl FixSql for Postgres {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    fn same_rule_respelled(&self, declared: &str, found: &str) -> bool {
+        code_sets_as_arrays(declared) == code_sets_as_arrays(found)
     }
 
     fn add_column(&self, table: &Table, column: &CatalogColumn) -> Vec<Fix> {
@@ -723,6 +790,42 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::check_fingerprint;
+
+    #[test]
+    fn code_sets_in_either_spelling_are_one() {
+        use super::code_sets_as_arrays;
+        let new = "CHECK ((((currency <> ALL ('{BIF,CLP}'::text[])) OR (b = round(b, 0))) AND ((currency <> ALL ('{BHD}'::text[])) OR (b = round(b, 3)))))";
+        let old = "CHECK ((((currency <> ALL (ARRAY['BIF'::text, 'CLP'::text])) OR (b = round(b, 0))) AND ((currency <> 'BHD'::text) OR (b = round(b, 3)))))";
+        assert_eq!(code_sets_as_arrays(old), new);
+        assert_eq!(code_sets_as_arrays(new), new);
+        assert_eq!(
+            code_sets_as_arrays("CHECK ((currency = ANY (ARRAY['AED'::text, 'AFN'::text])))"),
+            "CHECK ((currency = ANY ('{AED,AFN}'::text[])))"
+        );
+        assert_eq!(
+            code_sets_as_arrays("CHECK ((currency = 'USD'::text))"),
+            "CHECK ((currency = ANY ('{USD}'::text[])))"
+        );
+        // Anything else is left as it is: another set stays another set.
+        for other in [
+            "CHECK ((currency = ANY (ARRAY['AED'::text, 'usd'::text])))",
+            "CHECK ((name = 'abc'::text))",
+            "CHECK ((x <> 'ABCD'::text))",
+            "CHECK ((x = 'ABC'::character varying))",
+            "ARRAY['",
+            " = '",
+            " <> 'AB",
+            " = 'éé'::text",
+            " <> 'Aé'",
+            "ARRAY['é'::text]",
+        ] {
+            assert_eq!(code_sets_as_arrays(other), other);
+        }
+        assert_ne!(
+            code_sets_as_arrays("CHECK ((currency = ANY (ARRAY['AED'::text, 'AFN'::text])))"),
+            code_sets_as_arrays("CHECK ((currency = ANY ('{AED}'::text[])))")
+        );
+    }
 
     #[test]
     fn fingerprints_ignore_positions_and_column_numbers() {
