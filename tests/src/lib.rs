@@ -1,10 +1,8 @@
 //! Shared support for the integration tests (not published).
 
-pub mod bank;
 pub mod drift;
 pub mod faults;
 pub mod galera;
-pub mod ledger;
 pub mod matrix;
 pub mod mysql;
 pub mod pg;

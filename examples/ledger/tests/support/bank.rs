@@ -1,4 +1,4 @@
-//! The checker of the bank test (`tests/tests/bank.rs`): what a run
+//! The checker of the bank test (`tests/bank.rs`): what a run
 //! recorded ([`History`]), what the database holds afterwards ([`State`]),
 //! and every invariant the two must satisfy ([`check`]), as a list of
 //! violations. It is kept apart from the workload so that a test can feed it

@@ -4,13 +4,15 @@
 //! currency's minor units with the difference stored and returned, a replay
 //! returns the first pricing, and a used rate cannot be deleted.
 
+mod support;
+
 use std::time::Duration;
 
 use money_core::Decimal;
 use money_ledger::{FxPolicy, FxRate, Ledger, LedgerError, Timestamp};
 use money_tests::dec;
-use money_tests::ledger::{balances, ledger_with, stored_transfers};
 use money_tests::pg::TestSchema;
+use support::{balances, ledger_with, stored_transfers};
 
 const ALICE_USD: i64 = 1;
 const BOB_EUR: i64 = 2;

@@ -3,7 +3,7 @@
 //! one run (BENCHMARKS.md, section 12).
 //!
 //! ```text
-//! env -u MYSQL_URL cargo run --release -p money-tests --example ledger_galera_tps -- \
+//! env -u MYSQL_URL cargo run --release -p money-ledger --example galera_tps -- \
 //!     [--seconds S] [--rounds R] [--workers W] [--accounts N]
 //! ```
 //!

@@ -5,16 +5,18 @@
 //! server committed, and a backend terminated during COMMIT) resolved by
 //! resubmitting. Cross-currency transfers: `ledger_fx.rs`.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use money_core::{Decimal, Rule};
 use money_ledger::{Ledger, LedgerError, Posted};
 use money_tests::dec;
-use money_tests::ledger::{balances, ledger_with, stored_transfers};
 use money_tests::pg::{count, execute};
 use money_tests::proxy::CommitCutter;
 use sqlx::postgres::PgPoolOptions;
+use support::{balances, ledger_with, stored_transfers};
 use tokio::task::JoinHandle;
 
 #[tokio::test]

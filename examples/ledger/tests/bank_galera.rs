@@ -17,14 +17,16 @@
 //! are `OutcomeUnknown`, resolved afterwards by resubmitting the same id.
 //! Once the faults stop and the cluster is synced, the state is read on each
 //! of the three nodes: all three must be equal, and
-//! `money_tests::bank::check` must find every invariant holding on each.
+//! `support::bank::check` must find every invariant holding on each.
 //!
 //! About 30 s (`BANK_SECONDS` sets the run, 20 s by default). Prints its
 //! counts on stderr:
 //!
 //! ```text
-//! cargo test -p money-tests --test bank_galera -- --nocapture
+//! cargo test -p money-ledger --test bank_galera -- --nocapture
 //! ```
+
+mod support;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -34,12 +36,12 @@ use std::time::{Duration, Instant};
 
 use money_ledger::{Account, Ledger, LedgerDatabase, LedgerError, minimum_balance};
 use money_sqlx::cluster::MySqlCluster;
-use money_tests::bank::{History, State, Submitted, check, load_state};
 use money_tests::dec;
 use money_tests::galera::{self, Galera, NODES};
 use rust_decimal::Decimal;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, MySql, MySqlConnection, MySqlPool};
+use support::bank::{History, State, Submitted, check, load_state};
 use tokio::time::timeout;
 
 macro_rules! report {

@@ -7,7 +7,7 @@
 //! the server answered its `COMMIT` (`money_tests::proxy`). Every transfer ends ok, failed
 //! (rolled back) or unknown (the connection died at commit, or the call
 //! timed out); unknown ones are resolved afterwards by resubmitting the same
-//! transfer id. Then `money_tests::bank::check` compares what the clients
+//! transfer id. Then `support::bank::check` compares what the clients
 //! saw with what the database holds (see there for the invariants);
 //! `bank_checker.rs` shows that each of those checks fails on a state that
 //! breaks it.
@@ -19,8 +19,10 @@
 //! its parameters and results on stderr, even under `cargo test`'s capture:
 //!
 //! ```text
-//! cargo test -p money-tests --test bank
+//! cargo test -p money-ledger --test bank
 //! ```
+
+mod support;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -28,7 +30,6 @@ use std::time::{Duration, Instant};
 
 use money_ledger::{Account, Ledger, LedgerError, Receipt, minimum_balance};
 use money_sqlx::{Retryable, TransactionOptions, transaction};
-use money_tests::bank::{History, Submitted, check, load_state};
 use money_tests::dec;
 use money_tests::faults::{self, FaultPlan};
 use money_tests::pg::{database_url, fresh_schema};
@@ -36,6 +37,7 @@ use money_tests::proxy::CommitCutter;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
+use support::bank::{History, Submitted, check, load_state};
 use tokio::time::timeout;
 
 /// Writes a line on the test process's stderr, past the test harness's

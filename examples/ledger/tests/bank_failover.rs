@@ -6,7 +6,7 @@
 //! failed before their COMMIT was sent on the new primary (rerouting the
 //! pool), and reports a transfer whose COMMIT answer was lost as
 //! `OutcomeUnknown`, resolved afterwards by resubmitting the same id. Then
-//! `money_tests::bank::check` compares what the clients saw with what the new
+//! `support::bank::check` compares what the clients saw with what the new
 //! primary holds: every transfer acknowledged ok (before the kill or after)
 //! is there, once, and every invariant holds.
 //!
@@ -14,8 +14,10 @@
 //! at a quarter of it). Prints its counts on stderr:
 //!
 //! ```text
-//! cargo test -p money-tests --test bank_failover
+//! cargo test -p money-ledger --test bank_failover
 //! ```
+
+mod support;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -23,12 +25,12 @@ use std::time::{Duration, Instant};
 
 use money_ledger::{Account, Ledger, LedgerError, minimum_balance};
 use money_sqlx::cluster::{HostAddr, PgCluster};
-use money_tests::bank::{History, Submitted, check, load_state};
 use money_tests::dec;
 use money_tests::pg_replica::ReplicaPair;
 use rust_decimal::Decimal;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
+use support::bank::{History, Submitted, check, load_state};
 use tokio::time::timeout;
 
 macro_rules! report {

@@ -8,15 +8,17 @@
 //! the newest fresh rate. The schema is the one the declarations render for
 //! `Dialect::MySql`.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use money_core::{Decimal, Dialect, Rule};
 use money_ledger::{FxPolicy, FxRate, Ledger, LedgerError, Posted, Timestamp};
 use money_tests::dec;
-use money_tests::ledger::{balances, mysql_count, mysql_ledger_with};
 use sqlx::MySql;
 use sqlx::mysql::MySqlPoolOptions;
+use support::{balances, mysql_count, mysql_ledger_with};
 use tokio::task::JoinHandle;
 
 #[tokio::test]

@@ -9,16 +9,18 @@
 //! server binaries. With a `DATABASE_URL` that needs a password, set
 //! `PGPASSWORD` for pgbench too.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 
 use money_core::Decimal;
 use money_tests::dec;
-use money_tests::ledger::ledger_with;
 use money_tests::pg::{count, database_url};
 use money_tests::roundtrips::RoundTripCounter;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
+use support::ledger_with;
 
 /// Accounts 1 to `ACCOUNTS`, in EUR, as `ledger_tps setup` opens them.
 const ACCOUNTS: i64 = 10;
@@ -56,7 +58,7 @@ async fn pgbench_round_trips(
 ) -> usize {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../benches/pgbench/transfer.sql"
+        "/../../benches/pgbench/transfer.sql"
     );
     let before = counter.count();
     let mut command = Command::new(pgbench());

@@ -1,16 +1,18 @@
-//! The bank test's checker (`money_tests::bank::check`) is not vacuous:
+//! The bank test's checker (`support::bank::check`) is not vacuous:
 //! each of its checks fails on a ledger state (or a read) that breaks its
 //! invariant. The state is a real one, booked by `money_ledger`, corrupted
 //! inside a transaction that is rolled back after the check.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use money_ledger::{Account, Ledger, LedgerError, minimum_balance};
-use money_tests::bank::{History, Submitted, check, load_state};
 use money_tests::dec;
 use money_tests::pg::fresh_schema;
 use rust_decimal::Decimal;
 use sqlx::{AssertSqlSafe, PgConnection};
+use support::bank::{History, Submitted, check, load_state};
 
 async fn execute_on(connection: &mut PgConnection, sql: &'static str) {
     sqlx::raw_sql(sql)
@@ -19,7 +21,7 @@ async fn execute_on(connection: &mut PgConnection, sql: &'static str) {
         .unwrap_or_else(|error| panic!("{sql}: {error}"));
 }
 
-/// Each check of `money_tests::bank::check` fails on a state that breaks
+/// Each check of `support::bank::check` fails on a state that breaks
 /// its invariant: the bank test's checks are not vacuous.
 #[tokio::test]
 async fn bank_checker_catches_each_broken_invariant() {

@@ -1,12 +1,18 @@
-//! Helpers for the `money_ledger` tests (`tests/tests/ledger*.rs`).
+//! Helpers for the ledger's tests (`tests/*.rs`, each a crate of its own
+//! that uses what it needs of them), on the servers of `money_tests`, the
+//! workspace's test harness: the ledgers in fresh schemas or databases, and
+//! the bank test's checker ([`bank`]).
+#![allow(dead_code)]
+
+pub mod bank;
 
 use money_ledger::{Account, Ledger, LedgerDatabase};
 use rust_decimal::Decimal;
 use sqlx::{MySql, MySqlPool, PgPool};
 
-use crate::dec;
-use crate::mysql::TestDatabase;
-use crate::pg::{TestSchema, count, fresh_schema};
+use money_tests::dec;
+use money_tests::mysql::TestDatabase;
+use money_tests::pg::{TestSchema, count, fresh_schema};
 
 /// A ledger in a fresh schema with `accounts` opened: `(id, currency,
 /// balance)`.
@@ -28,7 +34,7 @@ pub async fn ledger_with(accounts: &[(i64, &str, &str)]) -> (TestSchema, Ledger)
 ///
 /// When the database or an account cannot be created.
 pub async fn mysql_ledger_with(accounts: &[(i64, &str, &str)]) -> (TestDatabase, Ledger<MySql>) {
-    let database = crate::mysql::fresh_database().await;
+    let database = money_tests::mysql::fresh_database().await;
     let ledger = Ledger::new(database.pool.clone());
     open_accounts(&ledger, accounts).await;
     (database, ledger)
