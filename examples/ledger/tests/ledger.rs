@@ -1,9 +1,11 @@
-//! `money_ledger` against a real PostgreSQL: double-entry transfers,
+//! `money_ledger` against real databases. On PostgreSQL and on MariaDB
+//! alike (one body per behaviour, run on both): double-entry transfers,
 //! idempotency (replay, conflict, concurrent submissions of one id), the
 //! overdraft refused by the `min = "0"` CHECK and mapped back through
-//! money-sqlx, and unknown outcomes at commit (the connection cut after the
-//! server committed, and a backend terminated during COMMIT) resolved by
-//! resubmitting. Cross-currency transfers: `ledger_fx.rs`.
+//! money-sqlx, invalid requests. On PostgreSQL: unknown outcomes at commit
+//! (the connection cut after the server committed, and a backend terminated
+//! during COMMIT) resolved by resubmitting. Cross-currency transfers:
+//! `ledger_fx.rs`; what only MariaDB shows: `ledger_mysql.rs`.
 
 mod support;
 
@@ -13,15 +15,16 @@ use std::time::Duration;
 use money_core::{Decimal, Rule};
 use money_ledger::{Ledger, LedgerError, Posted};
 use money_tests::dec;
-use money_tests::pg::{count, execute};
+use money_tests::pg::execute;
 use money_tests::proxy::CommitCutter;
 use sqlx::postgres::PgPoolOptions;
-use support::{balances, ledger_with, stored_transfers};
+use support::{Server, Store, balances, ledger_with, stored_transfers};
 use tokio::task::JoinHandle;
 
-#[tokio::test]
-async fn a_transfer_books_two_balanced_legs_and_a_resubmission_returns_the_first_outcome() {
-    let (schema, ledger) = ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0")]).await;
+async fn a_transfer_books_two_balanced_legs_and_a_resubmission_returns_the_first_outcome<
+    DB: Server,
+>() {
+    let (store, ledger) = DB::ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0")]).await;
 
     let first = ledger
         .transfer(7, 1, 2, dec("25.50"))
@@ -64,14 +67,13 @@ async fn a_transfer_books_two_balanced_legs_and_a_resubmission_returns_the_first
         balances(&ledger).await,
         [(1, dec("74.50")), (2, dec("25.50"))]
     );
-    assert_eq!(count(&schema.pool, "journal_entries").await, 2);
-    schema.drop().await;
+    assert_eq!(store.count("journal_entries").await, 2);
+    store.remove().await;
 }
 
-#[tokio::test]
-async fn the_same_id_with_another_payload_is_a_conflict_and_books_nothing() {
-    let (schema, ledger) =
-        ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0"), (3, "EUR", "0")]).await;
+async fn the_same_id_with_another_payload_is_a_conflict_and_books_nothing<DB: Server>() {
+    let (store, ledger) =
+        DB::ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0"), (3, "EUR", "0")]).await;
     ledger.transfer(7, 1, 2, dec("10")).await.expect("transfer");
     for (from, to, amount) in [(1, 2, "10.01"), (1, 3, "10"), (2, 1, "10")] {
         match ledger.transfer(7, from, to, dec(amount)).await {
@@ -99,13 +101,12 @@ async fn the_same_id_with_another_payload_is_a_conflict_and_books_nothing() {
         balances(&ledger).await,
         [(1, dec("90.00")), (2, dec("10")), (3, dec("0"))]
     );
-    assert_eq!(count(&schema.pool, "journal_entries").await, 2);
-    schema.drop().await;
+    assert_eq!(store.count("journal_entries").await, 2);
+    store.remove().await;
 }
 
-#[tokio::test]
-async fn an_overdraft_is_refused_by_the_min_check_and_mapped_back_to_the_field() {
-    let (schema, ledger) = ledger_with(&[(1, "EUR", "10.00"), (2, "EUR", "0")]).await;
+async fn an_overdraft_is_refused_by_the_min_check_and_mapped_back_to_the_field<DB: Server>() {
+    let (store, ledger) = DB::ledger_with(&[(1, "EUR", "10.00"), (2, "EUR", "0")]).await;
 
     match ledger.transfer(7, 1, 2, dec("10.01")).await {
         Err(LedgerError::BelowMinimum {
@@ -116,7 +117,8 @@ async fn an_overdraft_is_refused_by_the_min_check_and_mapped_back_to_the_field()
         }) => {
             assert_eq!((account, minimum), (1, Decimal::ZERO));
             assert_eq!(constraint, "accounts_balance_min");
-            // The database's 23514, as money-sqlx maps it: the field and rule.
+            // The database's CHECK violation (PostgreSQL's 23514, MariaDB's
+            // 4025), as money-sqlx maps it: the field and rule.
             match *source {
                 money_sqlx::Error::Check {
                     table,
@@ -136,17 +138,17 @@ async fn an_overdraft_is_refused_by_the_min_check_and_mapped_back_to_the_field()
         }
         other => panic!("expected BelowMinimum, got {other:?}"),
     }
-    // Rolled back: no balance moved, no trace of the id.
+    // Rolled back: no balance moved, no trace of the id (a failed statement
+    // does not end a MariaDB transaction: the helper rolled it back).
     assert_eq!(balances(&ledger).await, [(1, dec("10.00")), (2, dec("0"))]);
-    assert_eq!(stored_transfers(&schema.pool).await, 0);
+    assert_eq!(store.count("transfers").await, 0);
+    assert_eq!(store.count("journal_entries").await, 0);
 
     // A failure leaves nothing behind, so the same id can be booked once
     // the money is there.
-    execute(
-        &schema.pool,
-        "UPDATE accounts SET balance = balance + 1 WHERE id = 1",
-    )
-    .await;
+    store
+        .execute("UPDATE accounts SET balance = balance + 1 WHERE id = 1")
+        .await;
     let posted = ledger
         .transfer(7, 1, 2, dec("10.01"))
         .await
@@ -156,19 +158,14 @@ async fn an_overdraft_is_refused_by_the_min_check_and_mapped_back_to_the_field()
         balances(&ledger).await,
         [(1, dec("0.99")), (2, dec("10.01"))]
     );
-    schema.drop().await;
+    store.remove().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_submissions_of_one_id_book_it_once() {
+async fn concurrent_submissions_of_one_id_book_it_once<DB: Server>() {
     const TASKS: usize = 16;
-    let (schema, _) = ledger_with(&[(1, "USD", "100.00"), (2, "USD", "0")]).await;
-    let pool = PgPoolOptions::new()
-        .max_connections(TASKS as u32)
-        .connect_with((*schema.pool.connect_options()).clone())
-        .await
-        .expect("pool");
-    let ledger = Ledger::with_options(pool.clone(), Ledger::default_options().max_attempts(100));
+    let (store, _) = DB::ledger_with(&[(1, "USD", "100.00"), (2, "USD", "0")]).await;
+    let pool = store.pool_of(TASKS as u32).await;
+    let ledger = Ledger::with_options(pool.clone(), DB::default_options().max_attempts(100));
     let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
     let tasks: Vec<JoinHandle<Result<Posted, LedgerError>>> = (0..TASKS)
         .map(|_| {
@@ -193,13 +190,12 @@ async fn concurrent_submissions_of_one_id_book_it_once() {
         [(1, dec("70.00")), (2, dec("30.00"))]
     );
     pool.close().await;
-    schema.drop().await;
+    store.remove().await;
 }
 
-#[tokio::test]
-async fn invalid_requests_are_refused_and_book_nothing() {
-    let (schema, ledger) =
-        ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0"), (3, "JPY", "0")]).await;
+async fn invalid_requests_are_refused_and_book_nothing<DB: Server>() {
+    let (store, ledger) =
+        DB::ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0"), (3, "JPY", "0")]).await;
     let refusals = [
         (ledger.transfer(1, 1, 1, dec("1")).await, "same account"),
         (ledger.transfer(2, 1, 2, dec("0")).await, "zero amount"),
@@ -222,9 +218,37 @@ async fn invalid_requests_are_refused_and_book_nothing() {
         };
         assert!(expected, "{what}: {error:?}");
     }
-    assert_eq!(stored_transfers(&schema.pool).await, 0);
-    schema.drop().await;
+    assert_eq!(store.count("transfers").await, 0);
+    store.remove().await;
 }
+
+/// Each behaviour above as a test on PostgreSQL (`postgres::...`) and on
+/// MariaDB/MySQL (`mysql::...`).
+macro_rules! on_both_databases {
+    ($($(#[$attribute:meta])* $name:ident),* $(,)?) => {
+        mod postgres {
+            $($(#[$attribute])* async fn $name() {
+                super::$name::<sqlx::Postgres>().await;
+            })*
+        }
+        mod mysql {
+            $($(#[$attribute])* async fn $name() {
+                super::$name::<sqlx::MySql>().await;
+            })*
+        }
+    };
+}
+
+on_both_databases! {
+    #[tokio::test] a_transfer_books_two_balanced_legs_and_a_resubmission_returns_the_first_outcome,
+    #[tokio::test] the_same_id_with_another_payload_is_a_conflict_and_books_nothing,
+    #[tokio::test] an_overdraft_is_refused_by_the_min_check_and_mapped_back_to_the_field,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)] concurrent_submissions_of_one_id_book_it_once,
+    #[tokio::test] invalid_requests_are_refused_and_book_nothing,
+}
+
+// PostgreSQL only: unknown outcomes at commit, made by cutting the
+// connection (a proxy) or terminating the backend.
 
 #[tokio::test]
 async fn a_connection_cut_after_the_server_committed_is_an_unknown_outcome_that_a_resubmission_resolves()

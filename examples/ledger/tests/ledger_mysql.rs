@@ -1,20 +1,16 @@
 //! `money_ledger` on a real MariaDB (`money_tests::mysql`: `MYSQL_URL`, or a
-//! private server): the same operations and outcomes as on PostgreSQL
-//! (`ledger.rs`, `ledger_fx.rs`): double-entry transfers, replay and
-//! conflict by transfer id, concurrent submissions of one id booked once,
-//! the overdraft refused by the declared `min = "0"` CHECK (MariaDB's 4025)
-//! and mapped back to the field, invalid requests, concurrent transfers in
-//! both directions that keep the total, and cross-currency transfers with
-//! the newest fresh rate. The schema is the one the declarations render for
-//! `Dialect::MySql`.
+//! private server), beyond the behaviours `ledger.rs` runs on both
+//! databases: the schema is the one the declarations render for
+//! `Dialect::MySql`, concurrent transfers in both directions keep the total
+//! under its row locks, and cross-currency transfers take the newest fresh
+//! rate (as `ledger_fx.rs` on PostgreSQL).
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use money_core::{Decimal, Dialect, Rule};
-use money_ledger::{FxPolicy, FxRate, Ledger, LedgerError, Posted, Timestamp};
+use money_core::{Decimal, Dialect};
+use money_ledger::{FxPolicy, FxRate, Ledger, LedgerError, Timestamp};
 use money_tests::dec;
 use sqlx::MySql;
 use sqlx::mysql::MySqlPoolOptions;
@@ -65,181 +61,6 @@ async fn the_schema_is_the_declarations_rendered_for_mysql_with_their_checks() {
     .await
     .expect("column type");
     assert_eq!(as_of, "datetime(6)");
-    database.drop().await;
-}
-
-#[tokio::test]
-async fn a_transfer_books_two_balanced_legs_and_a_resubmission_returns_the_first_outcome() {
-    let (database, ledger) = mysql_ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0")]).await;
-
-    let first = ledger
-        .transfer(7, 1, 2, dec("25.50"))
-        .await
-        .expect("transfer");
-    assert!(!first.replayed);
-    assert_eq!(first.attempts, 1);
-    let legs: Vec<(i16, i64, Decimal, &str)> = first
-        .receipt
-        .entries
-        .iter()
-        .map(|entry| {
-            (
-                entry.leg,
-                entry.account_id,
-                entry.amount,
-                entry.currency.as_str(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        legs,
-        [(0, 1, dec("-25.50"), "EUR"), (1, 2, dec("25.50"), "EUR")]
-    );
-    assert_eq!(first.receipt.conversion, None);
-    assert_eq!(
-        balances(&ledger).await,
-        [(1, dec("74.50")), (2, dec("25.50"))]
-    );
-
-    let replay = ledger
-        .transfer(7, 1, 2, dec("25.5000"))
-        .await
-        .expect("replay");
-    assert!(replay.replayed);
-    assert_eq!(replay.receipt, first.receipt);
-    assert_eq!(
-        balances(&ledger).await,
-        [(1, dec("74.50")), (2, dec("25.50"))]
-    );
-    assert_eq!(mysql_count(&database.pool, "journal_entries").await, 2);
-    database.drop().await;
-}
-
-#[tokio::test]
-async fn the_same_id_with_another_payload_is_a_conflict_and_books_nothing() {
-    let (database, ledger) =
-        mysql_ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0"), (3, "EUR", "0")]).await;
-    ledger.transfer(7, 1, 2, dec("10")).await.expect("transfer");
-    for (from, to, amount) in [(1, 2, "10.01"), (1, 3, "10"), (2, 1, "10")] {
-        match ledger.transfer(7, from, to, dec(amount)).await {
-            Err(LedgerError::IdConflict {
-                requested,
-                existing,
-            }) => {
-                assert_eq!(
-                    (requested.debit_account_id, requested.credit_account_id),
-                    (from, to)
-                );
-                assert_eq!(
-                    (
-                        existing.debit_account_id,
-                        existing.credit_account_id,
-                        existing.amount
-                    ),
-                    (1, 2, dec("10"))
-                );
-            }
-            other => panic!("({from}, {to}, {amount}): expected a conflict, got {other:?}"),
-        }
-    }
-    assert_eq!(
-        balances(&ledger).await,
-        [(1, dec("90.00")), (2, dec("10")), (3, dec("0"))]
-    );
-    assert_eq!(mysql_count(&database.pool, "journal_entries").await, 2);
-    database.drop().await;
-}
-
-#[tokio::test]
-async fn an_overdraft_is_refused_by_the_min_check_and_mapped_back_to_the_field() {
-    let (database, ledger) = mysql_ledger_with(&[(1, "EUR", "10.00"), (2, "EUR", "0")]).await;
-
-    match ledger.transfer(7, 1, 2, dec("10.01")).await {
-        Err(LedgerError::BelowMinimum {
-            account,
-            minimum,
-            constraint,
-            source,
-        }) => {
-            assert_eq!((account, minimum), (1, Decimal::ZERO));
-            assert_eq!(constraint, "accounts_balance_min");
-            // MariaDB's 4025, as money-sqlx maps it: the field and rule.
-            match *source {
-                money_sqlx::Error::Check {
-                    table,
-                    field,
-                    column,
-                    constraint,
-                    rule,
-                } => {
-                    assert_eq!(
-                        (table, field, column, constraint.as_str()),
-                        ("accounts", "balance", "balance", "accounts_balance_min")
-                    );
-                    assert_eq!(rule, Rule::Min(Decimal::ZERO));
-                }
-                other => panic!("expected money_sqlx::Error::Check, got {other:?}"),
-            }
-        }
-        other => panic!("expected BelowMinimum, got {other:?}"),
-    }
-    // Rolled back: no balance moved, no trace of the id (a failed statement
-    // does not end a MariaDB transaction: the helper rolled it back).
-    assert_eq!(balances(&ledger).await, [(1, dec("10.00")), (2, dec("0"))]);
-    assert_eq!(mysql_count(&database.pool, "transfers").await, 0);
-    assert_eq!(mysql_count(&database.pool, "journal_entries").await, 0);
-
-    sqlx::query("UPDATE accounts SET balance = balance + 1 WHERE id = 1")
-        .execute(&database.pool)
-        .await
-        .expect("top up");
-    let posted = ledger
-        .transfer(7, 1, 2, dec("10.01"))
-        .await
-        .expect("transfer");
-    assert!(!posted.replayed);
-    assert_eq!(
-        balances(&ledger).await,
-        [(1, dec("0.99")), (2, dec("10.01"))]
-    );
-    database.drop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_submissions_of_one_id_book_it_once() {
-    const TASKS: usize = 16;
-    let (database, _) = mysql_ledger_with(&[(1, "USD", "100.00"), (2, "USD", "0")]).await;
-    let pool = MySqlPoolOptions::new()
-        .max_connections(TASKS as u32)
-        .connect_with((*database.pool.connect_options()).clone())
-        .await
-        .expect("pool");
-    let options = <MySql as money_ledger::LedgerDatabase>::default_options().max_attempts(100);
-    let ledger = Ledger::with_options(pool.clone(), options);
-    let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
-    let tasks: Vec<JoinHandle<Result<Posted, LedgerError>>> = (0..TASKS)
-        .map(|_| {
-            let (ledger, barrier) = (ledger.clone(), Arc::clone(&barrier));
-            tokio::spawn(async move {
-                barrier.wait().await;
-                ledger.transfer(42, 1, 2, dec("30.00")).await
-            })
-        })
-        .collect();
-    let mut outcomes = Vec::new();
-    for task in tasks {
-        outcomes.push(task.await.expect("task").expect("transfer"));
-    }
-    let booked: Vec<&Posted> = outcomes.iter().filter(|posted| !posted.replayed).collect();
-    assert_eq!(booked.len(), 1, "exactly one submission books it");
-    for posted in &outcomes {
-        assert_eq!(posted.receipt, booked[0].receipt);
-    }
-    assert_eq!(
-        balances(&ledger).await,
-        [(1, dec("70.00")), (2, dec("30.00"))]
-    );
-    pool.close().await;
     database.drop().await;
 }
 
@@ -320,36 +141,6 @@ async fn concurrent_transfers_in_both_directions_keep_the_total_and_every_balanc
         "balance and entries disagree: {sums:?}"
     );
     pool.close().await;
-    database.drop().await;
-}
-
-#[tokio::test]
-async fn invalid_requests_are_refused_and_book_nothing() {
-    let (database, ledger) =
-        mysql_ledger_with(&[(1, "EUR", "100.00"), (2, "EUR", "0"), (3, "JPY", "0")]).await;
-    let refusals = [
-        (ledger.transfer(1, 1, 1, dec("1")).await, "same account"),
-        (ledger.transfer(2, 1, 2, dec("0")).await, "zero amount"),
-        (ledger.transfer(3, 1, 2, dec("-1")).await, "negative amount"),
-        (ledger.transfer(4, 1, 9, dec("1")).await, "unknown account"),
-        (
-            ledger.transfer(5, 1, 2, dec("0.001")).await,
-            "finer than cents",
-        ),
-        (ledger.transfer(6, 1, 3, dec("1")).await, "two currencies"),
-    ];
-    for (outcome, what) in refusals {
-        let error = outcome.expect_err(what);
-        let expected = match what {
-            "same account" => matches!(error, LedgerError::SameAccount { account: 1 }),
-            "zero amount" | "negative amount" => matches!(error, LedgerError::Invalid(_)),
-            "unknown account" => matches!(error, LedgerError::UnknownAccount { account: 9 }),
-            "finer than cents" => matches!(error, LedgerError::Currency(_)),
-            _ => matches!(error, LedgerError::CurrencyMismatch { .. }),
-        };
-        assert!(expected, "{what}: {error:?}");
-    }
-    assert_eq!(mysql_count(&database.pool, "transfers").await, 0);
     database.drop().await;
 }
 

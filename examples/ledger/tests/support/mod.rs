@@ -6,9 +6,13 @@
 
 pub mod bank;
 
+use std::future::Future;
+
 use money_ledger::{Account, Ledger, LedgerDatabase};
 use rust_decimal::Decimal;
-use sqlx::{MySql, MySqlPool, PgPool};
+use sqlx::mysql::MySqlPoolOptions;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{MySql, MySqlPool, PgPool, Pool, Postgres};
 
 use money_tests::dec;
 use money_tests::mysql::TestDatabase;
@@ -101,4 +105,84 @@ pub async fn mysql_count(pool: &MySqlPool, table: &str) -> i64 {
     .fetch_one(pool)
     .await
     .unwrap_or_else(|error| panic!("counting {table}: {error}"))
+}
+
+/// A database the ledger's behaviours run on alike (`tests/ledger.rs`):
+/// PostgreSQL or MariaDB/MySQL, in a fresh store of the test server.
+pub trait Server: LedgerDatabase {
+    /// The fresh schema (PostgreSQL) or database (MariaDB/MySQL).
+    type Store: Store<Self>;
+
+    /// A ledger in a fresh store with `accounts` opened: `(id, currency,
+    /// balance)`.
+    fn ledger_with(
+        accounts: &[(i64, &str, &str)],
+    ) -> impl Future<Output = (Self::Store, Ledger<Self>)>;
+}
+
+/// What the tests read and do in a store besides the ledger.
+pub trait Store<DB: sqlx::Database> {
+    /// How many rows `table` holds.
+    fn count(&self, table: &str) -> impl Future<Output = i64>;
+    /// Runs `sql`, a test's own statement.
+    fn execute(&self, sql: &str) -> impl Future<Output = ()>;
+    /// Another pool of up to `connections` on the same store.
+    fn pool_of(&self, connections: u32) -> impl Future<Output = Pool<DB>>;
+    /// Drops the store.
+    fn remove(self) -> impl Future<Output = ()>;
+}
+
+impl Server for Postgres {
+    type Store = TestSchema;
+    async fn ledger_with(accounts: &[(i64, &str, &str)]) -> (TestSchema, Ledger<Postgres>) {
+        ledger_with(accounts).await
+    }
+}
+
+impl Store<Postgres> for TestSchema {
+    async fn count(&self, table: &str) -> i64 {
+        count(&self.pool, table).await
+    }
+    async fn execute(&self, sql: &str) {
+        money_tests::pg::execute(&self.pool, sql).await;
+    }
+    async fn pool_of(&self, connections: u32) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(connections)
+            .connect_with((*self.pool.connect_options()).clone())
+            .await
+            .expect("pool")
+    }
+    async fn remove(self) {
+        self.drop().await;
+    }
+}
+
+impl Server for MySql {
+    type Store = TestDatabase;
+    async fn ledger_with(accounts: &[(i64, &str, &str)]) -> (TestDatabase, Ledger<MySql>) {
+        mysql_ledger_with(accounts).await
+    }
+}
+
+impl Store<MySql> for TestDatabase {
+    async fn count(&self, table: &str) -> i64 {
+        mysql_count(&self.pool, table).await
+    }
+    async fn execute(&self, sql: &str) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.pool)
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    }
+    async fn pool_of(&self, connections: u32) -> MySqlPool {
+        MySqlPoolOptions::new()
+            .max_connections(connections)
+            .connect_with((*self.pool.connect_options()).clone())
+            .await
+            .expect("pool")
+    }
+    async fn remove(self) {
+        self.drop().await;
+    }
 }
