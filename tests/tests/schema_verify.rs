@@ -226,6 +226,18 @@ async fn checks() {
     )
     .await;
     schema.drop().await;
+    // A CHECK on no column (PostgreSQL stores no column list for it).
+    let (schema, _) = drift_case(
+        "ALTER TABLE drift_accounts ADD CONSTRAINT drift_accounts_constant CHECK (1 = 1)",
+        vec![Difference::ExtraConstraint {
+            table: s("drift_accounts"),
+            constraint: s("drift_accounts_constant"),
+            kind: ConstraintKind::Check,
+            found: s("CHECK ((1 = 1))"),
+        }],
+    )
+    .await;
+    schema.drop().await;
     let (schema, _) = drift_case(
         "ALTER TABLE drift_accounts DROP CONSTRAINT drift_accounts_balance_min;
          ALTER TABLE drift_accounts ADD CONSTRAINT drift_accounts_balance_min CHECK (balance >= -5)",

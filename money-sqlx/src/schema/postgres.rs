@@ -53,7 +53,7 @@ SELECT n.oid = pg_my_temp_schema(), c.relname::text, k.conname::text, k.contype:
        k.convalidated, k.oid::int8, k.connoinherit,
        CASE WHEN k.contype = 'c' THEN k.conbin::text END,
        CASE WHEN k.contype IN ('p', 'u') THEN pg_get_constraintdef(k.oid) END,
-       k.conkey,
+       CASE WHEN k.contype <> 'c' THEN k.conkey END,
        CASE WHEN k.contype = 'f' THEN f.relname::text END,
        CASE WHEN k.contype = 'f' THEN
        ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY AS u(attnum, position)
@@ -276,7 +276,11 @@ pub(crate) async fn verify(
         let no_inherit: bool = row.try_get(6).map_err(&decode)?;
         let tree: Option<String> = row.try_get(7).map_err(&decode)?;
         let printed: Option<String> = row.try_get(8).map_err(&decode)?;
-        let column_numbers: Vec<i16> = row.try_get(9).map_err(&decode)?;
+        // NULL for a CHECK (a CHECK on no column has no list at all).
+        let column_numbers: Vec<i16> = row
+            .try_get::<Option<Vec<i16>>, _>(9)
+            .map_err(&decode)?
+            .unwrap_or_default();
         let referenced: Option<String> = row.try_get(10).map_err(&decode)?;
         let referenced_columns: Option<Vec<String>> = row.try_get(11).map_err(&decode)?;
         let foreign: Option<String> = row.try_get(12).map_err(&decode)?;
