@@ -27,10 +27,9 @@ use money_ledger::{Account, Ledger, LedgerError, minimum_balance};
 use money_sqlx::cluster::{HostAddr, PgCluster};
 use money_tests::dec;
 use money_tests::pg_replica::ReplicaPair;
-use rust_decimal::Decimal;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
-use support::bank::{History, Submitted, check, load_state};
+use support::bank::{History, Outcome, Submitted, check, load_state, submit_fresh};
 use tokio::time::timeout;
 
 macro_rules! report {
@@ -281,34 +280,18 @@ async fn worker(index: usize, ledger: Ledger, stop: Instant) -> WorkerLog {
     while Instant::now() < stop {
         sequence += 1;
         let transfer_id = first_id + sequence;
-        let from = rng.i64(1..=ACCOUNTS);
-        let mut to = rng.i64(1..ACCOUNTS);
-        if to >= from {
-            to += 1;
-        }
-        let submitted = Submitted {
-            from,
-            to,
-            amount: Decimal::new(rng.i64(1..=MAX_AMOUNT_CENTS), 2),
-        };
-        let outcome = timeout(
-            OPERATION_TIMEOUT,
-            ledger.transfer(transfer_id, from, to, submitted.amount),
-        )
-        .await;
-        match outcome {
-            Ok(Ok(posted)) if posted.replayed => log.violations.push(format!(
+        let submitted = Submitted::random(&mut rng, ACCOUNTS, MAX_AMOUNT_CENTS);
+        match submit_fresh(&ledger, transfer_id, &submitted, OPERATION_TIMEOUT).await {
+            Outcome::Replayed(posted) => log.violations.push(format!(
                 "fresh transfer {transfer_id} reported as a replay: {posted:?}"
             )),
-            Ok(Ok(posted)) => {
+            Outcome::Booked(posted) => {
                 log.retries += u64::from(posted.attempts - 1);
                 log.ok.push((transfer_id, submitted));
                 log.acknowledged.push(Instant::now());
             }
-            Ok(Err(LedgerError::OutcomeUnknown { .. })) | Err(_) => {
-                log.unknown.push((transfer_id, submitted));
-            }
-            Ok(Err(error)) => log.failed.push((transfer_id, failure_reason(&error))),
+            Outcome::Unknown => log.unknown.push((transfer_id, submitted)),
+            Outcome::Failed(error) => log.failed.push((transfer_id, failure_reason(&error))),
         }
     }
     log

@@ -7,6 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use std::time::Duration;
+
+use money_ledger::{Ledger, LedgerDatabase, LedgerError, Posted};
 use money_sqlx::AsConnection;
 use rust_decimal::Decimal;
 use sqlx::Database;
@@ -20,6 +23,54 @@ pub struct Submitted {
     pub to: i64,
     /// Amount.
     pub amount: Decimal,
+}
+
+impl Submitted {
+    /// A fresh transfer of a worker: two distinct accounts of `1..=accounts`
+    /// and 0.01 to `max_cents` / 100, drawn from `rng` in that order.
+    pub fn random(rng: &mut fastrand::Rng, accounts: i64, max_cents: i64) -> Submitted {
+        let from = rng.i64(1..=accounts);
+        let mut to = rng.i64(1..accounts);
+        if to >= from {
+            to += 1;
+        }
+        Submitted {
+            from,
+            to,
+            amount: Decimal::new(rng.i64(1..=max_cents), 2),
+        }
+    }
+}
+
+/// What submitting a fresh transfer came to, as the workers log it.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Booked now.
+    Booked(Posted),
+    /// Reported as a replay, which a fresh id never is: a violation.
+    Replayed(Posted),
+    /// Lost at commit, or past the time limit: resolved later by
+    /// resubmitting.
+    Unknown,
+    /// Refused.
+    Failed(LedgerError),
+}
+
+/// Submits `submitted` as the fresh transfer `transfer_id`, giving up
+/// waiting after `limit` (an unknown outcome).
+pub async fn submit_fresh<DB: LedgerDatabase>(
+    ledger: &Ledger<DB>,
+    transfer_id: i64,
+    submitted: &Submitted,
+    limit: Duration,
+) -> Outcome {
+    let transfer = ledger.transfer(transfer_id, submitted.from, submitted.to, submitted.amount);
+    match tokio::time::timeout(limit, transfer).await {
+        Ok(Ok(posted)) if posted.replayed => Outcome::Replayed(posted),
+        Ok(Ok(posted)) => Outcome::Booked(posted),
+        Ok(Err(LedgerError::OutcomeUnknown { .. })) | Err(_) => Outcome::Unknown,
+        Ok(Err(error)) => Outcome::Failed(error),
+    }
 }
 
 /// What the clients saw, once unknown outcomes are resolved.
