@@ -37,7 +37,7 @@ use money_tests::proxy::CommitCutter;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
-use support::bank::{History, Outcome, Submitted, check, load_state, submit_fresh};
+use support::bank::{History, Outcome, Submitted, check, load_state, resolve, submit_fresh};
 use tokio::time::timeout;
 
 /// Writes a line on the test process's stderr, past the test harness's
@@ -252,7 +252,15 @@ async fn run_bank(parameters: &Parameters) {
     let failed_in_run = history.failed.len();
 
     // Resolve unknown outcomes: resubmit the same transfer, with no faults.
-    let resolution = resolve(&admin, &unknown, &mut history, &mut violations).await;
+    let resolution = resolve(
+        &admin,
+        &unknown,
+        RESOLVE_TRIES,
+        OPERATION_TIMEOUT,
+        &mut history,
+        &mut violations,
+    )
+    .await;
 
     let mut connection = schema.pool.acquire().await.expect("connection");
     execute_on(&mut connection, "BEGIN ISOLATION LEVEL REPEATABLE READ").await;
@@ -478,61 +486,6 @@ async fn read_balances(
     })
     .await?;
     Ok(committed.value)
-}
-
-#[derive(Default)]
-struct Resolution {
-    had_committed: usize,
-    booked_now: usize,
-    refused_now: usize,
-    unresolved: usize,
-}
-
-/// Resubmits every unknown transfer with its payload until the ledger gives
-/// a definite answer: a replay (it had been booked), a booking (it had not,
-/// and is booked now) or a refusal for lack of funds (it had not: the
-/// idempotency check passed, so no row held its id).
-async fn resolve(
-    ledger: &Ledger,
-    unknown: &[(i64, Submitted)],
-    history: &mut History,
-    violations: &mut Vec<String>,
-) -> Resolution {
-    let mut resolution = Resolution::default();
-    'transfers: for (transfer_id, submitted) in unknown {
-        for _ in 0..RESOLVE_TRIES {
-            let outcome = timeout(
-                OPERATION_TIMEOUT,
-                ledger.transfer(*transfer_id, submitted.from, submitted.to, submitted.amount),
-            )
-            .await;
-            match outcome {
-                Ok(Ok(posted)) => {
-                    if posted.replayed {
-                        resolution.had_committed += 1;
-                    } else {
-                        resolution.booked_now += 1;
-                    }
-                    history.ok.insert(*transfer_id, submitted.clone());
-                    continue 'transfers;
-                }
-                Ok(Err(LedgerError::BelowMinimum { .. })) => {
-                    resolution.refused_now += 1;
-                    history.failed.insert(*transfer_id);
-                    continue 'transfers;
-                }
-                Ok(Err(LedgerError::IdConflict { existing, .. })) => {
-                    violations.push(format!(
-                        "unknown transfer {transfer_id} ({submitted:?}) conflicts with what is stored: {existing:?}"
-                    ));
-                    continue 'transfers;
-                }
-                Ok(Err(_)) | Err(_) => {}
-            }
-        }
-        resolution.unresolved += 1;
-    }
-    resolution
 }
 
 async fn execute_on(connection: &mut PgConnection, sql: &'static str) {

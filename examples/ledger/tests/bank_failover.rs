@@ -29,7 +29,7 @@ use money_tests::dec;
 use money_tests::pg_replica::ReplicaPair;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
-use support::bank::{History, Outcome, Submitted, check, load_state, submit_fresh};
+use support::bank::{History, Outcome, Submitted, check, load_state, resolve, submit_fresh};
 use tokio::time::timeout;
 
 macro_rules! report {
@@ -175,38 +175,15 @@ async fn run_bank(run: Duration) {
         HostAddr::new("127.0.0.1", pair.standby_port),
         "the pool follows the promotion"
     );
-    let (mut had_committed, mut booked_now, mut refused_now, mut unresolved) = (0, 0, 0, 0);
-    'transfers: for (transfer_id, submitted) in &unknown {
-        for _ in 0..RESOLVE_TRIES {
-            match ledger
-                .transfer(*transfer_id, submitted.from, submitted.to, submitted.amount)
-                .await
-            {
-                Ok(posted) => {
-                    if posted.replayed {
-                        had_committed += 1;
-                    } else {
-                        booked_now += 1;
-                    }
-                    history.ok.insert(*transfer_id, submitted.clone());
-                    continue 'transfers;
-                }
-                Err(LedgerError::BelowMinimum { .. }) => {
-                    refused_now += 1;
-                    history.failed.insert(*transfer_id);
-                    continue 'transfers;
-                }
-                Err(LedgerError::IdConflict { existing, .. }) => {
-                    violations.push(format!(
-                        "unknown transfer {transfer_id} ({submitted:?}) conflicts with {existing:?}"
-                    ));
-                    continue 'transfers;
-                }
-                Err(_) => {}
-            }
-        }
-        unresolved += 1;
-    }
+    let resolution = resolve(
+        &ledger,
+        &unknown,
+        RESOLVE_TRIES,
+        OPERATION_TIMEOUT,
+        &mut history,
+        &mut violations,
+    )
+    .await;
 
     // The final state, read on the new primary itself.
     let mut new_primary = PgConnection::connect(&pair.standby_url())
@@ -239,9 +216,13 @@ async fn run_bank(run: Duration) {
         report!("bank_failover:   failed: {count} {reason}");
     }
     report!(
-        "bank_failover:   unknown resolved by resubmitting the same id: {had_committed} had been \
-         booked (replayed), {booked_now} had not (booked now), {refused_now} had not (refused now), \
-         {unresolved} unresolved"
+        "bank_failover:   unknown resolved by resubmitting the same id: {} had been \
+         booked (replayed), {} had not (booked now), {} had not (refused now), \
+         {} unresolved",
+        resolution.had_committed,
+        resolution.booked_now,
+        resolution.refused_now,
+        resolution.unresolved
     );
     report!(
         "bank_failover: fault: 1 primary SIGKILL, standby promoted {:.2} s after it; first transfer \
@@ -266,7 +247,10 @@ async fn run_bank(run: Duration) {
         "bank invariants broken on the new primary:\n{}",
         violations.join("\n")
     );
-    assert_eq!(unresolved, 0, "unknown transfers left unresolved");
+    assert_eq!(
+        resolution.unresolved, 0,
+        "unknown transfers left unresolved"
+    );
     assert!(before_kill > 0, "nothing was booked before the kill");
     assert!(after_kill > 0, "nothing was booked on the new primary");
     pool.pool().close().await;

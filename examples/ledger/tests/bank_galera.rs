@@ -40,7 +40,7 @@ use money_tests::dec;
 use money_tests::galera::{self, Galera, NODES};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, MySql, MySqlConnection, MySqlPool};
-use support::bank::{History, Outcome, State, Submitted, check, load_state, submit_fresh};
+use support::bank::{History, Outcome, State, Submitted, check, load_state, resolve, submit_fresh};
 use tokio::time::timeout;
 
 macro_rules! report {
@@ -271,38 +271,15 @@ async fn run_bank(run: Duration) {
     galera.wait_synced().await.expect("the cluster syncs");
 
     // Unknown outcomes, resolved by resubmitting the same id (on node 0).
-    let (mut had_committed, mut booked_now, mut refused_now, mut unresolved) = (0, 0, 0, 0);
-    'transfers: for (transfer_id, submitted) in &unknown {
-        for _ in 0..RESOLVE_TRIES {
-            match setup
-                .transfer(*transfer_id, submitted.from, submitted.to, submitted.amount)
-                .await
-            {
-                Ok(posted) => {
-                    if posted.replayed {
-                        had_committed += 1;
-                    } else {
-                        booked_now += 1;
-                    }
-                    history.ok.insert(*transfer_id, submitted.clone());
-                    continue 'transfers;
-                }
-                Err(LedgerError::BelowMinimum { .. }) => {
-                    refused_now += 1;
-                    history.failed.insert(*transfer_id);
-                    continue 'transfers;
-                }
-                Err(LedgerError::IdConflict { existing, .. }) => {
-                    violations.push(format!(
-                        "unknown transfer {transfer_id} ({submitted:?}) conflicts with {existing:?}"
-                    ));
-                    continue 'transfers;
-                }
-                Err(_) => {}
-            }
-        }
-        unresolved += 1;
-    }
+    let resolution = resolve(
+        &setup,
+        &unknown,
+        RESOLVE_TRIES,
+        OPERATION_TIMEOUT,
+        &mut history,
+        &mut violations,
+    )
+    .await;
     setup_pool.close().await;
 
     // Galera's own counters of lost conflicts (the killed node's restart
@@ -366,9 +343,13 @@ async fn run_bank(run: Duration) {
         report!("bank_galera:   failed: {count} {reason}");
     }
     report!(
-        "bank_galera:   unknown resolved by resubmitting the same id: {had_committed} had been \
-         booked (replayed), {booked_now} had not (booked now), {refused_now} had not (refused now), \
-         {unresolved} unresolved"
+        "bank_galera:   unknown resolved by resubmitting the same id: {} had been \
+         booked (replayed), {} had not (booked now), {} had not (refused now), \
+         {} unresolved",
+        resolution.had_committed,
+        resolution.booked_now,
+        resolution.refused_now,
+        resolution.unresolved
     );
     report!(
         "bank_galera: faults: node {KILLED_NODE} SIGKILLed once, the two others a cluster of two \
@@ -410,7 +391,10 @@ async fn run_bank(run: Duration) {
         "bank invariants broken on the Galera cluster:\n{}",
         violations.join("\n")
     );
-    assert_eq!(unresolved, 0, "unknown transfers left unresolved");
+    assert_eq!(
+        resolution.unresolved, 0,
+        "unknown transfers left unresolved"
+    );
     assert!(
         rejoined_by_ist,
         "node {KILLED_NODE} did not rejoin by IST; its log since the restart:\n{}",

@@ -73,6 +73,67 @@ pub async fn submit_fresh<DB: LedgerDatabase>(
     }
 }
 
+/// How the unknown outcomes were resolved.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    /// Replayed: they had been booked.
+    pub had_committed: usize,
+    /// They had not, and are booked now.
+    pub booked_now: usize,
+    /// They had not, and are refused now (insufficient funds).
+    pub refused_now: usize,
+    /// No definite answer after every try.
+    pub unresolved: usize,
+}
+
+/// Resubmits every unknown transfer with its payload, up to `tries` times
+/// of at most `limit` each, until the ledger gives a definite answer: a
+/// replay (it had been booked), a booking (it had not, and is booked now)
+/// or a refusal for lack of funds (it had not: the idempotency check
+/// passed, so no row held its id). Records each answer in `history`; a
+/// conflict with what is stored is a violation.
+pub async fn resolve<DB: LedgerDatabase>(
+    ledger: &Ledger<DB>,
+    unknown: &[(i64, Submitted)],
+    tries: usize,
+    limit: Duration,
+    history: &mut History,
+    violations: &mut Vec<String>,
+) -> Resolution {
+    let mut resolution = Resolution::default();
+    'transfers: for (transfer_id, submitted) in unknown {
+        for _ in 0..tries {
+            let transfer =
+                ledger.transfer(*transfer_id, submitted.from, submitted.to, submitted.amount);
+            match tokio::time::timeout(limit, transfer).await {
+                Ok(Ok(posted)) => {
+                    if posted.replayed {
+                        resolution.had_committed += 1;
+                    } else {
+                        resolution.booked_now += 1;
+                    }
+                    history.ok.insert(*transfer_id, submitted.clone());
+                    continue 'transfers;
+                }
+                Ok(Err(LedgerError::BelowMinimum { .. })) => {
+                    resolution.refused_now += 1;
+                    history.failed.insert(*transfer_id);
+                    continue 'transfers;
+                }
+                Ok(Err(LedgerError::IdConflict { existing, .. })) => {
+                    violations.push(format!(
+                        "unknown transfer {transfer_id} ({submitted:?}) conflicts with what is stored: {existing:?}"
+                    ));
+                    continue 'transfers;
+                }
+                Ok(Err(_)) | Err(_) => {}
+            }
+        }
+        resolution.unresolved += 1;
+    }
+    resolution
+}
+
 /// What the clients saw, once unknown outcomes are resolved.
 #[derive(Clone, Debug, Default)]
 pub struct History {
