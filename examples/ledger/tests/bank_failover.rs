@@ -29,7 +29,7 @@ use money_tests::dec;
 use money_tests::pg_replica::ReplicaPair;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
-use support::bank::{History, Outcome, Submitted, check, load_state, resolve, submit_fresh};
+use support::bank::{History, Workload, check, load_state, resolve, worker};
 use tokio::time::timeout;
 
 macro_rules! report {
@@ -44,19 +44,15 @@ const WORKERS: usize = 8;
 const INITIAL_BALANCE: &str = "1000.00";
 const MAX_AMOUNT_CENTS: i64 = 20_000;
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// What the workers share.
+const WORKLOAD: Workload = Workload {
+    seed: SEED,
+    accounts: ACCOUNTS,
+    max_cents: MAX_AMOUNT_CENTS,
+    limit: OPERATION_TIMEOUT,
+    failure_reason,
+};
 const RESOLVE_TRIES: usize = 5;
-
-/// What one worker saw.
-#[derive(Default)]
-struct WorkerLog {
-    ok: Vec<(i64, Submitted)>,
-    /// When each ok was acknowledged.
-    acknowledged: Vec<Instant>,
-    failed: Vec<(i64, String)>,
-    unknown: Vec<(i64, Submitted)>,
-    retries: u64,
-    violations: Vec<String>,
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bank_workload_survives_a_primary_kill_and_promotion() {
@@ -122,7 +118,7 @@ async fn run_bank(run: Duration) {
     let mut workers = Vec::with_capacity(WORKERS);
     for index in 0..WORKERS {
         let ledger = ledger.clone();
-        workers.push(tokio::spawn(worker(index, ledger, stop)));
+        workers.push(tokio::spawn(worker(index, ledger, stop, WORKLOAD)));
     }
     tokio::time::sleep(run / 4).await;
     let killed_at = Instant::now();
@@ -254,31 +250,6 @@ async fn run_bank(run: Duration) {
     assert!(before_kill > 0, "nothing was booked before the kill");
     assert!(after_kill > 0, "nothing was booked on the new primary");
     pool.pool().close().await;
-}
-
-async fn worker(index: usize, ledger: Ledger, stop: Instant) -> WorkerLog {
-    let mut rng = fastrand::Rng::with_seed(SEED ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9));
-    let mut log = WorkerLog::default();
-    let first_id = (index as i64 + 1) * 10_000_000;
-    let mut sequence = 0;
-    while Instant::now() < stop {
-        sequence += 1;
-        let transfer_id = first_id + sequence;
-        let submitted = Submitted::random(&mut rng, ACCOUNTS, MAX_AMOUNT_CENTS);
-        match submit_fresh(&ledger, transfer_id, &submitted, OPERATION_TIMEOUT).await {
-            Outcome::Replayed(posted) => log.violations.push(format!(
-                "fresh transfer {transfer_id} reported as a replay: {posted:?}"
-            )),
-            Outcome::Booked(posted) => {
-                log.retries += u64::from(posted.attempts - 1);
-                log.ok.push((transfer_id, submitted));
-                log.acknowledged.push(Instant::now());
-            }
-            Outcome::Unknown => log.unknown.push((transfer_id, submitted)),
-            Outcome::Failed(error) => log.failed.push((transfer_id, failure_reason(&error))),
-        }
-    }
-    log
 }
 
 fn failure_reason(error: &LedgerError) -> String {

@@ -40,7 +40,7 @@ use money_tests::dec;
 use money_tests::galera::{self, Galera, NODES};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, MySql, MySqlConnection, MySqlPool};
-use support::bank::{History, Outcome, State, Submitted, check, load_state, resolve, submit_fresh};
+use support::bank::{History, State, Workload, check, load_state, resolve, worker};
 use tokio::time::timeout;
 
 macro_rules! report {
@@ -55,24 +55,20 @@ const WORKERS: usize = 6;
 const INITIAL_BALANCE: &str = "1000.00";
 const MAX_AMOUNT_CENTS: i64 = 20_000;
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// What the workers share.
+const WORKLOAD: Workload = Workload {
+    seed: SEED,
+    accounts: ACCOUNTS,
+    max_cents: MAX_AMOUNT_CENTS,
+    limit: OPERATION_TIMEOUT,
+    failure_reason,
+};
 const RESOLVE_TRIES: usize = 5;
 /// The node SIGKILLed and restarted.
 const KILLED_NODE: usize = 1;
 /// How long it stays down once the two others have formed a cluster without
 /// it.
 const DOWN_FOR: Duration = Duration::from_secs(3);
-
-/// What one worker saw.
-#[derive(Default)]
-struct WorkerLog {
-    ok: Vec<(i64, Submitted)>,
-    /// When each ok was acknowledged.
-    acknowledged: Vec<Instant>,
-    failed: Vec<(i64, String)>,
-    unknown: Vec<(i64, Submitted)>,
-    retries: u64,
-    violations: Vec<String>,
-}
 
 /// What the connection killer did.
 #[derive(Default)]
@@ -191,7 +187,7 @@ async fn run_bank(run: Duration) {
             .unwrap_or_else(|error| panic!("a cluster pool from node {node}: {error}"));
         pools.push(pool.pool().clone());
         let ledger = Ledger::on_cluster(pool, options.clone());
-        workers.push(tokio::spawn(worker(index, ledger, stop)));
+        workers.push(tokio::spawn(worker(index, ledger, stop, WORKLOAD)));
     }
     let node_down = Arc::new(AtomicBool::new(false));
     let killer = tokio::spawn(kill_connections(
@@ -432,31 +428,6 @@ async fn node_state(galera: &Galera, node: usize, database: &str) -> State {
         .expect("COMMIT");
     let _ = connection.close().await;
     state
-}
-
-async fn worker(index: usize, ledger: Ledger<MySql>, stop: Instant) -> WorkerLog {
-    let mut rng = fastrand::Rng::with_seed(SEED ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9));
-    let mut log = WorkerLog::default();
-    let first_id = (index as i64 + 1) * 10_000_000;
-    let mut sequence = 0;
-    while Instant::now() < stop {
-        sequence += 1;
-        let transfer_id = first_id + sequence;
-        let submitted = Submitted::random(&mut rng, ACCOUNTS, MAX_AMOUNT_CENTS);
-        match submit_fresh(&ledger, transfer_id, &submitted, OPERATION_TIMEOUT).await {
-            Outcome::Replayed(posted) => log.violations.push(format!(
-                "fresh transfer {transfer_id} reported as a replay: {posted:?}"
-            )),
-            Outcome::Booked(posted) => {
-                log.retries += u64::from(posted.attempts - 1);
-                log.ok.push((transfer_id, submitted));
-                log.acknowledged.push(Instant::now());
-            }
-            Outcome::Unknown => log.unknown.push((transfer_id, submitted)),
-            Outcome::Failed(error) => log.failed.push((transfer_id, failure_reason(&error))),
-        }
-    }
-    log
 }
 
 /// A failure, by kind: the refusal's constraint, or the database's error

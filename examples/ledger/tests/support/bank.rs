@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use money_ledger::{Ledger, LedgerDatabase, LedgerError, Posted};
 use money_sqlx::AsConnection;
@@ -71,6 +71,74 @@ pub async fn submit_fresh<DB: LedgerDatabase>(
         Ok(Err(LedgerError::OutcomeUnknown { .. })) | Err(_) => Outcome::Unknown,
         Ok(Err(error)) => Outcome::Failed(error),
     }
+}
+
+/// What one worker of a failover or cluster run saw.
+#[derive(Debug, Default)]
+pub struct WorkerLog {
+    /// Booked, with the payload.
+    pub ok: Vec<(i64, Submitted)>,
+    /// When each ok was acknowledged.
+    pub acknowledged: Vec<Instant>,
+    /// Refused, with the reason.
+    pub failed: Vec<(i64, String)>,
+    /// Outcome unknown.
+    pub unknown: Vec<(i64, Submitted)>,
+    /// Attempts beyond the first of the booked transfers.
+    pub retries: u64,
+    /// What broke an invariant on the spot.
+    pub violations: Vec<String>,
+}
+
+/// What every worker of a run shares.
+#[derive(Clone, Copy)]
+pub struct Workload {
+    /// The run's seed; each worker's generator mixes in its index.
+    pub seed: u64,
+    /// Accounts `1..=accounts`.
+    pub accounts: i64,
+    /// The largest amount, in cents.
+    pub max_cents: i64,
+    /// How long a submission may take before its outcome counts as unknown.
+    pub limit: Duration,
+    /// A refusal, by kind, for the report.
+    pub failure_reason: fn(&LedgerError) -> String,
+}
+
+/// A worker of a run: fresh transfers on `ledger` until `stop`, with ids
+/// `(index + 1) * 10,000,000 + n` and payloads drawn from a generator
+/// seeded by the run's seed and `index`.
+pub async fn worker<DB: LedgerDatabase>(
+    index: usize,
+    ledger: Ledger<DB>,
+    stop: Instant,
+    workload: Workload,
+) -> WorkerLog {
+    let mut rng =
+        fastrand::Rng::with_seed(workload.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9));
+    let mut log = WorkerLog::default();
+    let first_id = (index as i64 + 1) * 10_000_000;
+    let mut sequence = 0;
+    while Instant::now() < stop {
+        sequence += 1;
+        let transfer_id = first_id + sequence;
+        let submitted = Submitted::random(&mut rng, workload.accounts, workload.max_cents);
+        match submit_fresh(&ledger, transfer_id, &submitted, workload.limit).await {
+            Outcome::Replayed(posted) => log.violations.push(format!(
+                "fresh transfer {transfer_id} reported as a replay: {posted:?}"
+            )),
+            Outcome::Booked(posted) => {
+                log.retries += u64::from(posted.attempts - 1);
+                log.ok.push((transfer_id, submitted));
+                log.acknowledged.push(Instant::now());
+            }
+            Outcome::Unknown => log.unknown.push((transfer_id, submitted)),
+            Outcome::Failed(error) => log
+                .failed
+                .push((transfer_id, (workload.failure_reason)(&error))),
+        }
+    }
+    log
 }
 
 /// How the unknown outcomes were resolved.
