@@ -1,4 +1,5 @@
-//! `money_ledger`'s cross-currency transfers against a real PostgreSQL:
+//! `money_ledger`'s cross-currency transfers against real databases, each
+//! behaviour on PostgreSQL and on MariaDB:
 //! the newest fresh rate is used (stale, missing and future rates are not),
 //! the converted amount is rounded half away from zero to the target
 //! currency's minor units with the difference stored and returned, a replay
@@ -11,8 +12,7 @@ use std::time::Duration;
 use money_core::Decimal;
 use money_ledger::{FxPolicy, FxRate, Ledger, LedgerError, Timestamp};
 use money_tests::dec;
-use money_tests::pg::TestSchema;
-use support::{balances, ledger_with, stored_transfers};
+use support::{Server, Store, balances};
 
 const ALICE_USD: i64 = 1;
 const BOB_EUR: i64 = 2;
@@ -21,8 +21,8 @@ const DESK_USD: i64 = 900;
 const DESK_EUR: i64 = 901;
 const DESK_JPY: i64 = 902;
 
-async fn fx_ledger() -> (TestSchema, Ledger, FxPolicy) {
-    let (schema, ledger) = ledger_with(&[
+async fn fx_ledger<DB: Server>() -> (DB::Store, Ledger<DB>, FxPolicy) {
+    let (store, ledger) = DB::ledger_with(&[
         (ALICE_USD, "USD", "1000.00"),
         (BOB_EUR, "EUR", "100.00"),
         (CAROL_JPY, "JPY", "0"),
@@ -35,16 +35,22 @@ async fn fx_ledger() -> (TestSchema, Ledger, FxPolicy) {
         .desk("USD", DESK_USD)
         .desk("EUR", DESK_EUR)
         .desk("JPY", DESK_JPY);
-    (schema, ledger, policy)
+    (store, ledger, policy)
 }
 
 /// An instant `seconds` before (negative: after) the database's `now()`.
-async fn database_time(ledger: &Ledger, seconds_ago: i64) -> Timestamp {
+async fn database_time<DB: Server>(ledger: &Ledger<DB>, seconds_ago: i64) -> Timestamp {
     let now = ledger.database_now().await.expect("now");
     now - money_ledger::time::Duration::seconds(seconds_ago)
 }
 
-async fn publish(ledger: &Ledger, id: i64, pair: (&str, &str), rate: &str, as_of: Timestamp) {
+async fn publish<DB: Server>(
+    ledger: &Ledger<DB>,
+    id: i64,
+    pair: (&str, &str),
+    rate: &str,
+    as_of: Timestamp,
+) {
     ledger
         .publish_rate(&FxRate {
             id,
@@ -57,9 +63,10 @@ async fn publish(ledger: &Ledger, id: i64, pair: (&str, &str), rate: &str, as_of
         .expect("publish rate");
 }
 
-#[tokio::test]
-async fn fx_uses_the_newest_fresh_rate_rounds_half_away_from_zero_and_stores_the_difference() {
-    let (schema, ledger, policy) = fx_ledger().await;
+async fn fx_uses_the_newest_fresh_rate_rounds_half_away_from_zero_and_stores_the_difference<
+    DB: Server,
+>() {
+    let (store, ledger, policy) = fx_ledger::<DB>().await;
     publish(
         &ledger,
         1,
@@ -145,16 +152,12 @@ async fn fx_uses_the_newest_fresh_rate_rounds_half_away_from_zero_and_stores_the
     assert_eq!(replay.receipt, posted.receipt);
 
     // A rate a conversion used cannot be deleted.
-    let deleted = sqlx::query("DELETE FROM fx_rates WHERE id = 2")
-        .execute(&schema.pool)
-        .await
-        .expect_err("the conversion references it");
+    // (PostgreSQL's 23503, MariaDB's 1451.)
+    let deleted = store.refused("DELETE FROM fx_rates WHERE id = 2").await;
     assert_eq!(
-        deleted
-            .as_database_error()
-            .and_then(|error| error.code())
-            .as_deref(),
-        Some("23503")
+        deleted.as_database_error().map(|error| error.kind()),
+        Some(sqlx::error::ErrorKind::ForeignKeyViolation),
+        "{deleted}"
     );
 
     // JPY has no minor units: 10.02 USD at 149.125 is 1494.2325, booked 1494.
@@ -175,12 +178,11 @@ async fn fx_uses_the_newest_fresh_rate_rounds_half_away_from_zero_and_stores_the
         (conversion.booked_amount, conversion.rounding_difference),
         (dec("1494"), dec("-0.2325"))
     );
-    schema.drop().await;
+    store.remove().await;
 }
 
-#[tokio::test]
-async fn fx_refuses_a_stale_or_missing_rate_and_books_nothing() {
-    let (schema, ledger, policy) = fx_ledger().await;
+async fn fx_refuses_a_stale_or_missing_rate_and_books_nothing<DB: Server>() {
+    let (store, ledger, policy) = fx_ledger::<DB>().await;
     match ledger
         .fx_transfer(&policy, 7, ALICE_USD, BOB_EUR, dec("10.00"))
         .await
@@ -211,7 +213,7 @@ async fn fx_refuses_a_stale_or_missing_rate_and_books_nothing() {
         }
         other => panic!("expected StaleRate, got {other:?}"),
     }
-    assert_eq!(stored_transfers(&schema.pool).await, 0);
+    assert_eq!(store.count("transfers").await, 0);
 
     // A fresh rate: the same request now goes through.
     publish(
@@ -252,6 +254,30 @@ async fn fx_refuses_a_stale_or_missing_rate_and_books_nothing() {
             .await,
         Err(LedgerError::ConvertsToZero { .. })
     ));
-    assert_eq!(stored_transfers(&schema.pool).await, 1);
-    schema.drop().await;
+    assert_eq!(store.count("transfers").await, 1);
+    store.remove().await;
+}
+
+/// Each behaviour above as a test on PostgreSQL (`postgres::...`) and on
+/// MariaDB/MySQL (`mysql::...`).
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name::<sqlx::Postgres>().await;
+            })*
+        }
+        mod mysql {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name::<sqlx::MySql>().await;
+            })*
+        }
+    };
+}
+
+on_both_databases! {
+    fx_uses_the_newest_fresh_rate_rounds_half_away_from_zero_and_stores_the_difference,
+    fx_refuses_a_stale_or_missing_rate_and_books_nothing,
 }

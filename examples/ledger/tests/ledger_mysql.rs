@@ -1,16 +1,14 @@
 //! `money_ledger` on a real MariaDB (`money_tests::mysql`: `MYSQL_URL`, or a
 //! private server), beyond the behaviours `ledger.rs` runs on both
 //! databases: the schema is the one the declarations render for
-//! `Dialect::MySql`, concurrent transfers in both directions keep the total
-//! under its row locks, and cross-currency transfers take the newest fresh
-//! rate (as `ledger_fx.rs` on PostgreSQL).
+//! `Dialect::MySql`, and concurrent transfers in both directions keep the
+//! total under its row locks. Cross-currency transfers run on both
+//! databases in `ledger_fx.rs`.
 
 mod support;
 
-use std::time::Duration;
-
 use money_core::{Decimal, Dialect};
-use money_ledger::{FxPolicy, FxRate, Ledger, LedgerError, Timestamp};
+use money_ledger::{Ledger, LedgerError};
 use money_tests::dec;
 use sqlx::MySql;
 use sqlx::mysql::MySqlPoolOptions;
@@ -141,98 +139,5 @@ async fn concurrent_transfers_in_both_directions_keep_the_total_and_every_balanc
         "balance and entries disagree: {sums:?}"
     );
     pool.close().await;
-    database.drop().await;
-}
-
-const ALICE_USD: i64 = 1;
-const BOB_EUR: i64 = 2;
-const DESK_USD: i64 = 900;
-const DESK_EUR: i64 = 901;
-
-/// An instant `seconds` before (negative: after) the database's clock.
-async fn database_time(ledger: &Ledger<MySql>, seconds_ago: i64) -> Timestamp {
-    let now = ledger.database_now().await.expect("now");
-    now - money_ledger::time::Duration::seconds(seconds_ago)
-}
-
-async fn publish(ledger: &Ledger<MySql>, id: i64, rate: &str, as_of: Timestamp) {
-    ledger
-        .publish_rate(&FxRate {
-            id,
-            base_currency: "EUR".to_owned(),
-            quote_currency: "USD".to_owned(),
-            rate: dec(rate),
-            as_of,
-        })
-        .await
-        .expect("publish rate");
-}
-
-#[tokio::test]
-async fn fx_uses_the_newest_fresh_rate_and_refuses_a_stale_one() {
-    let (database, ledger) = mysql_ledger_with(&[
-        (ALICE_USD, "USD", "1000.00"),
-        (BOB_EUR, "EUR", "100.00"),
-        (DESK_USD, "USD", "1000.00"),
-        (DESK_EUR, "EUR", "1000.00"),
-    ])
-    .await;
-    let policy = FxPolicy::new(Duration::from_secs(60))
-        .desk("USD", DESK_USD)
-        .desk("EUR", DESK_EUR);
-    match ledger
-        .fx_transfer(&policy, 7, BOB_EUR, ALICE_USD, dec("0.10"))
-        .await
-    {
-        Err(LedgerError::NoRate { base, quote }) => {
-            assert_eq!((base, quote), ("EUR".into(), "USD".into()))
-        }
-        other => panic!("expected NoRate, got {other:?}"),
-    }
-    publish(&ledger, 1, "1.20", database_time(&ledger, 120).await).await;
-    match ledger
-        .fx_transfer(&policy, 7, BOB_EUR, ALICE_USD, dec("0.10"))
-        .await
-    {
-        Err(LedgerError::StaleRate { rate, age, .. }) => {
-            assert_eq!(rate.id, 1);
-            assert!(age >= Duration::from_secs(120), "{age:?}");
-        }
-        other => panic!("expected StaleRate, got {other:?}"),
-    }
-    publish(&ledger, 2, "1.25", database_time(&ledger, 5).await).await;
-    // Not yet valid: ignored.
-    publish(&ledger, 3, "9.99", database_time(&ledger, -3600).await).await;
-
-    // 0.10 EUR at 1.25 is 0.125 USD: booked 0.13, half away from zero.
-    let posted = ledger
-        .fx_transfer(&policy, 7, BOB_EUR, ALICE_USD, dec("0.10"))
-        .await
-        .expect("fx transfer");
-    let conversion = posted.receipt.conversion.clone().expect("a conversion");
-    assert_eq!(conversion.rate_id, 2);
-    assert_eq!(conversion.exact_amount, dec("0.125"));
-    assert_eq!(conversion.booked_amount, dec("0.13"));
-    assert_eq!(conversion.rounding_difference, dec("0.005"));
-    let age = Duration::try_from(conversion.priced_at - conversion.rate_as_of)
-        .expect("rate not from the future");
-    assert!(age <= policy.max_rate_age(), "{age:?}");
-    assert_eq!(
-        balances(&ledger).await,
-        [
-            (ALICE_USD, dec("1000.13")),
-            (BOB_EUR, dec("99.90")),
-            (DESK_USD, dec("999.87")),
-            (DESK_EUR, dec("1000.10")),
-        ]
-    );
-    // A replay returns the stored pricing, microseconds included.
-    let replay = ledger
-        .fx_transfer(&policy, 7, BOB_EUR, ALICE_USD, dec("0.10"))
-        .await
-        .expect("replay");
-    assert!(replay.replayed);
-    assert_eq!(replay.receipt, posted.receipt);
-    assert_eq!(mysql_count(&database.pool, "journal_entries").await, 4);
     database.drop().await;
 }

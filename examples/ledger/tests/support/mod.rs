@@ -126,6 +126,8 @@ pub trait Store<DB: sqlx::Database> {
     fn count(&self, table: &str) -> impl Future<Output = i64>;
     /// Runs `sql`, a test's own statement.
     fn execute(&self, sql: &str) -> impl Future<Output = ()>;
+    /// Runs `sql`, which the database must refuse: its error.
+    fn refused(&self, sql: &str) -> impl Future<Output = sqlx::Error>;
     /// Another pool of up to `connections` on the same store.
     fn pool_of(&self, connections: u32) -> impl Future<Output = Pool<DB>>;
     /// Drops the store.
@@ -145,6 +147,12 @@ impl Store<Postgres> for TestSchema {
     }
     async fn execute(&self, sql: &str) {
         money_tests::pg::execute(&self.pool, sql).await;
+    }
+    async fn refused(&self, sql: &str) -> sqlx::Error {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.pool)
+            .await
+            .expect_err(sql)
     }
     async fn pool_of(&self, connections: u32) -> PgPool {
         PgPoolOptions::new()
@@ -174,6 +182,12 @@ impl Store<MySql> for TestDatabase {
             .execute(&self.pool)
             .await
             .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    }
+    async fn refused(&self, sql: &str) -> sqlx::Error {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.pool)
+            .await
+            .expect_err(sql)
     }
     async fn pool_of(&self, connections: u32) -> MySqlPool {
         MySqlPoolOptions::new()
