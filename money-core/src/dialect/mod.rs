@@ -198,7 +198,8 @@ pub(crate) trait Renderer: Sync {
 /// [`Rule::MinorUnits`] for `amount` (quoted) in a column of `scale`, with
 /// the row's currency in `currency_column` (unquoted): one clause per group
 /// of codes with the same minor units below the scale, `(currency NOT IN
-/// (...) OR <amount fits units>)`, joined by `AND`. `fits(units)` is the
+/// (...) OR <amount fits units>)` (the code set as [`Renderer::code_set`]
+/// spells it), joined by `AND`. `fits(units)` is the
 /// dialect's test that the amount has at most `units` digits after the
 /// point. A NULL currency makes every `NOT IN` NULL, so the CHECK passes, as
 /// Rust lets an amount without a currency use the column's scale.
