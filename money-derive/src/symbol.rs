@@ -43,6 +43,9 @@ pub const CONTAINER_KEYS: &[&str] = &[
     CRATE,
 ];
 pub const FOREIGN_KEY_KEYS: &[&str] = &[FIELDS, REFERENCES, ON_DELETE, ON_UPDATE];
+/// The field keys a `MoneyValue` struct takes: its declaration. The others
+/// are about a column of a model.
+pub const VALUE_KEYS: &[&str] = &[PRECISION, SCALE, MIN, MAX, ON_EXCESS_SCALE];
 pub const FIELD_KEYS: &[&str] = &[
     PRECISION,
     SCALE,

@@ -4,7 +4,7 @@
 use super::{Money, spec::check_money};
 use crate::ast;
 use crate::ctxt::Ctxt;
-use crate::symbol::{COLUMN, CURRENCY, CURRENCY_FIELD, PRIMARY_KEY, SKIP, SQL_TYPE};
+use crate::symbol::VALUE_KEYS;
 
 /// A checked value type.
 pub struct Value<'a> {
@@ -33,16 +33,7 @@ pub fn check_value<'a>(cx: &mut Ctxt, value: &ast::Value<'a>) -> Value<'a> {
     }
     let attrs = &value.attrs;
     for (key, span) in attrs.written_keys() {
-        if [
-            COLUMN,
-            SQL_TYPE,
-            SKIP,
-            PRIMARY_KEY,
-            CURRENCY,
-            CURRENCY_FIELD,
-        ]
-        .contains(&key)
-        {
+        if !VALUE_KEYS.contains(&key) {
             cx.syn_error(syn::Error::new(
                 span,
                 format!("`{key}` applies to a field of a `MoneyModel`, not to a money value type"),
