@@ -14,8 +14,8 @@ use crate::table::{Column, Table};
 /// constraint that enforces the same rule, so an error from the database and
 /// an error from [`validate`](crate::MoneyModel::validate) can be compared and
 /// mapped to each other.
-// Kept small and allocation-free for an amount's error: the name inline,
-// the rule as its kind (the column's spec has the rule itself).
+// Kept small: the name inline, the rule as its kind (the column's spec has
+// the rule itself); only a minor-units error allocates, for its currency.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ValidationError {
     table: &'static str,
@@ -354,9 +354,8 @@ fn record_broken_rules(
     };
     let stored = spec.stored_value(value);
     // Kind by kind, in the order of `rules()`, by the integer tests
-    // `accepts` made. A kind the spec has no rule of holds (`holds` and
-    // `fits_currency` say so, `tests/accepts.rs` checks it), so every
-    // recorded kind is one of the spec's rules.
+    // `accepts` made. Only the spec's own rules are recorded, so that
+    // `ValidationError::rule` finds every recorded kind in the spec.
     for kind in RuleKind::ALL {
         let holds = match kind {
             RuleKind::Digits | RuleKind::Scale | RuleKind::Min | RuleKind::Max => {
@@ -366,7 +365,7 @@ fn record_broken_rules(
             // Not a rule of amounts.
             RuleKind::Currency => true,
         };
-        if holds {
+        if holds || spec.rule(kind).is_none() {
             continue;
         }
         // The currency a rule was judged against, for its message.
