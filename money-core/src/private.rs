@@ -11,7 +11,6 @@
 //! ...), `pub` there only so that this module can re-export them. Not part
 //! of the API: anything here may change in any release.
 
-pub use crate::MoneyModel;
 pub use crate::currency::{Currency, CurrencyField};
 pub use crate::spec::{ExcessScale, MoneySpec};
 pub use crate::table::{

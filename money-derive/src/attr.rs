@@ -442,12 +442,21 @@ fn unknown_key(
     skip_value(meta)
 }
 
-fn path_text(path: &syn::Path) -> String {
-    path.segments
+/// A path as written, without generics (`::money_core`, `serde`), as
+/// messages show it and as string attributes (`#[serde(with = "...")]`)
+/// take it.
+pub fn path_text(path: &syn::Path) -> String {
+    let segments: Vec<String> = path
+        .segments
         .iter()
         .map(|segment| segment.ident.to_string())
-        .collect::<Vec<_>>()
-        .join("::")
+        .collect();
+    let leading = if path.leading_colon.is_some() {
+        "::"
+    } else {
+        ""
+    };
+    format!("{leading}{}", segments.join("::"))
 }
 
 /// Consumes `= value` or `(...)` after a key whose value was not used.
@@ -738,10 +747,12 @@ fn crate_value(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<syn:
 
 /// `::money_core` unless `crate = "..."` names another path.
 fn crate_path(krate: &Attr<syn::Path>) -> syn::Path {
-    match krate.get() {
-        Some(path) => path.clone(),
-        None => syn::parse_quote!(::money_core),
-    }
+    krate.get().cloned().unwrap_or_else(default_crate_path)
+}
+
+/// The path generated code reaches money-core by when nothing else is said.
+pub fn default_crate_path() -> syn::Path {
+    syn::parse_quote!(::money_core)
 }
 
 /// A key without a value: `skip`, `primary_key`.

@@ -311,10 +311,9 @@ fn fallback(input: &DeriveInput, container: Option<&Container>) -> TokenStream {
     // The user's `crate = "..."` when it parsed, so that a crate that only
     // re-exports money-core sees no error about `::money_core` besides its
     // own.
-    let krate = container.map_or_else(
-        || syn::parse_quote!(::money_core),
-        |container| container.attrs.crate_path(),
-    );
+    let krate = container.map_or_else(crate::attr::default_crate_path, |container| {
+        container.attrs.crate_path()
+    });
     let p = quote! { #krate::__private };
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let type_checks = container

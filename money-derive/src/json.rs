@@ -20,6 +20,7 @@ use quote::quote;
 use syn::{Attribute, LitStr};
 
 use crate::ast::Container;
+use crate::attr::path_text;
 use crate::check::{Kind, Model};
 use crate::serde_attr::{ContainerSerde, FieldSerde, rename_field, serde_attrs};
 
@@ -198,20 +199,4 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
 
         #schema
     }
-}
-
-/// `path` as it would be written in source, `::a::b` or `a::b`, for the
-/// attributes of serde and schemars that take a path in a string.
-fn path_text(path: &syn::Path) -> String {
-    let segments: Vec<String> = path
-        .segments
-        .iter()
-        .map(|segment| segment.ident.to_string())
-        .collect();
-    let leading = if path.leading_colon.is_some() {
-        "::"
-    } else {
-        ""
-    };
-    format!("{leading}{}", segments.join("::"))
 }

@@ -14,14 +14,14 @@ use crate::value::{MoneyValue, ValueError};
 /// An amount bound for a column declared with `spec`; `None` binds NULL.
 /// Encoded as the column stores it ([`MoneySpec::stored_value`]).
 #[derive(Clone, Copy, Debug)]
-pub struct Amount<'a> {
+struct Amount<'a> {
     amount: Option<Decimal>,
     spec: &'a MoneySpec,
 }
 
 impl<'a> Amount<'a> {
     /// The amount of a model field declared with `spec`.
-    pub fn new(amount: Option<Decimal>, spec: &'a MoneySpec) -> Self {
+    fn new(amount: Option<Decimal>, spec: &'a MoneySpec) -> Self {
         Amount { amount, spec }
     }
 }

@@ -7,7 +7,7 @@
 //! | database | column | bound as | read from |
 //! |---|---|---|---|
 //! | PostgreSQL | `numeric` | binary `numeric` | binary or text `numeric`, exactly ([`crate::pg`]) |
-//! | MariaDB/MySQL | `DECIMAL` | the decimal text, typed `NEWDECIMAL` | the decimal text, exactly ([`parse_decimal`](crate::parse_decimal)) |
+//! | MariaDB/MySQL | `DECIMAL` | the decimal text, typed `NEWDECIMAL` | the decimal text, exactly ([`decode_numeric_text`](crate::pg::decode_numeric_text)) |
 //! | SQLite | no declared type | `INTEGER` minor units | `INTEGER` minor units only ([`crate::dialect::sqlite`]) |
 //!
 //! Everything else is written once, generic over the database: a money
