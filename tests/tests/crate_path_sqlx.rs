@@ -1,7 +1,9 @@
 //! `#[money(crate = "money_sqlx::money_core")]`: a crate that depends on
 //! money-sqlx reaches money-core through its re-export, and the sqlx part
 //! of the expansion (row decoding, binding, batches, value types'
-//! `Encode`/`Decode`) works through that path as through the default one.
+//! `Encode`/`Decode`, JSON and its schema) works through that path as
+//! through the default one (run on SQLite; PostgreSQL's batch and `COPY`
+//! impls are compiled through it).
 //! (`tests/reexport` proves, in a crate without `money_core` in its extern
 //! prelude, that no other path is left in the expansion.)
 
@@ -13,7 +15,12 @@ use money_sqlx::money_core::{Decimal, Dialect, MoneyModel, MoneyValue};
 pub struct Fee(Decimal);
 
 #[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(crate = "money_sqlx::money_core", table = "ledger_lines", serde)]
+#[money(
+    crate = "money_sqlx::money_core",
+    table = "ledger_lines",
+    serde,
+    json_schema
+)]
 pub struct Line {
     #[money(primary_key)]
     pub id: i64,
@@ -104,4 +111,21 @@ fn json_through_a_reexported_path() {
     )
     .expect_err("JPY has no minor units");
     assert!(error.to_string().starts_with("amount: "), "{error}");
+}
+
+#[test]
+fn json_schema_through_a_reexported_path() {
+    let schema = serde_json::to_value(schemars::schema_for!(Line)).expect("a schema");
+    let properties = &schema["properties"];
+    // Amounts are strings with their declared digits, never numbers.
+    assert_eq!(properties["amount"]["type"], "string", "{schema}");
+    assert!(properties["amount"]["pattern"].is_string(), "{schema}");
+    let codes = properties["currency"]["enum"]
+        .as_array()
+        .expect("the codes");
+    assert_eq!(
+        codes.len(),
+        money_sqlx::money_core::Currency::all().count(),
+        "{schema}"
+    );
 }

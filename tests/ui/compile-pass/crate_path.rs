@@ -73,7 +73,7 @@ fn main() {
         overdraft_limit: Some("1.5".parse().unwrap()),
         fee: "1.20".parse().unwrap(),
     };
-    // JPY has no minor units: the currency rule of the money field holds.
+    // JPY has no minor units: the currency rule of the money field is broken.
     let errors = account.validate().unwrap_err();
     assert_eq!(
         errors.iter().next().unwrap().constraint(),
