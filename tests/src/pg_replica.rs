@@ -229,6 +229,16 @@ impl ReplicaPair {
         Self::url(self.standby_port)
     }
 
+    /// A multi-host URL for a cluster pool that writes to whichever of
+    /// `ports` is the primary (`target_session_attrs=read-write`), tried in
+    /// that order.
+    pub fn read_write_url(ports: [u16; 2]) -> String {
+        format!(
+            "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
+            ports[0], ports[1]
+        )
+    }
+
     /// SIGKILLs the primary (postmaster and backends) and waits for it to be gone.
     ///
     /// # Panics

@@ -69,10 +69,7 @@ fn multi_host_urls_parse_and_bad_ones_say_why() {
 async fn writes_go_to_the_primary_and_follow_a_failover() {
     let pair = ReplicaPair::start().await;
     // The standby first: the pool must pass over it.
-    let url = format!(
-        "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
-        pair.standby_port, pair.primary_port
-    );
+    let url = ReplicaPair::read_write_url([pair.standby_port, pair.primary_port]);
     let cluster = url
         .parse::<PgCluster>()
         .expect("valid URL")

@@ -174,10 +174,7 @@ async fn a_session_terminated_in_the_body_is_retried_on_a_fresh_connection() {
 #[tokio::test]
 async fn a_write_refused_by_a_read_only_host_is_retried_on_the_new_primary() {
     let pair = ReplicaPair::start().await;
-    let url = format!(
-        "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
-        pair.primary_port, pair.standby_port
-    );
+    let url = ReplicaPair::read_write_url([pair.primary_port, pair.standby_port]);
     let cluster = url
         .parse::<PgCluster>()
         .expect("valid URL")

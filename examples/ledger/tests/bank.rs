@@ -22,10 +22,10 @@
 //! cargo test -p money-ledger --test bank
 //! ```
 
+#[macro_use]
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use money_ledger::{Account, Ledger, LedgerError, Receipt, minimum_balance};
@@ -39,14 +39,6 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use support::bank::{History, Outcome, Submitted, check, load_state, resolve, submit_fresh};
 use tokio::time::timeout;
-
-/// Writes a line on the test process's stderr, past the test harness's
-/// output capture, so that every run shows its parameters and numbers.
-macro_rules! report {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
 
 const DEFAULT_SEED: u64 = 0x0B4D_5EED_2025;
 const DEFAULT_SECONDS: u64 = 30;

@@ -17,10 +17,10 @@
 //! cargo test -p money-ledger --test bank_failover
 //! ```
 
+#[macro_use]
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use money_ledger::{Account, Ledger, LedgerError, minimum_balance};
@@ -31,12 +31,6 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
 use support::bank::{History, Workload, check, load_state, resolve, worker};
 use tokio::time::timeout;
-
-macro_rules! report {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
 
 const SEED: u64 = 0xFA11_0BE2_2026;
 const ACCOUNTS: i64 = 8;
@@ -70,10 +64,7 @@ async fn bank_workload_survives_a_primary_kill_and_promotion() {
 
 async fn run_bank(run: Duration) {
     let pair = ReplicaPair::start().await;
-    let url = format!(
-        "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
-        pair.primary_port, pair.standby_port
-    );
+    let url = ReplicaPair::read_write_url([pair.primary_port, pair.standby_port]);
     let cluster = url
         .parse::<PgCluster>()
         .expect("valid URL")

@@ -20,16 +20,16 @@
 //! `support::bank::check` must find every invariant holding on each.
 //!
 //! About 30 s (`BANK_SECONDS` sets the run, 20 s by default). Prints its
-//! counts on stderr:
+//! counts on stderr, past the harness's capture:
 //!
 //! ```text
-//! cargo test -p money-ledger --test bank_galera -- --nocapture
+//! cargo test -p money-ledger --test bank_galera
 //! ```
 
+#[macro_use]
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -42,12 +42,6 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, MySql, MySqlConnection, MySqlPool};
 use support::bank::{History, State, Workload, check, load_state, resolve, worker};
 use tokio::time::timeout;
-
-macro_rules! report {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
 
 const SEED: u64 = 0x6A1E_2A00_2026;
 const ACCOUNTS: i64 = 8;

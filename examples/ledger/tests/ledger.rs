@@ -7,6 +7,7 @@
 //! during COMMIT) resolved by resubmitting. Cross-currency transfers:
 //! `ledger_fx.rs`; what only MariaDB shows: `ledger_mysql.rs`.
 
+#[macro_use]
 mod support;
 
 use std::sync::Arc;
@@ -220,23 +221,6 @@ async fn invalid_requests_are_refused_and_book_nothing<DB: Server>() {
     }
     assert_eq!(store.count("transfers").await, 0);
     store.remove().await;
-}
-
-/// Each behaviour above as a test on PostgreSQL (`postgres::...`) and on
-/// MariaDB/MySQL (`mysql::...`).
-macro_rules! on_both_databases {
-    ($($(#[$attribute:meta])* $name:ident),* $(,)?) => {
-        mod postgres {
-            $($(#[$attribute])* async fn $name() {
-                super::$name::<sqlx::Postgres>().await;
-            })*
-        }
-        mod mysql {
-            $($(#[$attribute])* async fn $name() {
-                super::$name::<sqlx::MySql>().await;
-            })*
-        }
-    };
 }
 
 on_both_databases! {

@@ -5,6 +5,7 @@
 //! currency's minor units with the difference stored and returned, a replay
 //! returns the first pricing, and a used rate cannot be deleted.
 
+#[macro_use]
 mod support;
 
 use std::time::Duration;
@@ -258,26 +259,9 @@ async fn fx_refuses_a_stale_or_missing_rate_and_books_nothing<DB: Server>() {
     store.remove().await;
 }
 
-/// Each behaviour above as a test on PostgreSQL (`postgres::...`) and on
-/// MariaDB/MySQL (`mysql::...`).
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name::<sqlx::Postgres>().await;
-            })*
-        }
-        mod mysql {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name::<sqlx::MySql>().await;
-            })*
-        }
-    };
-}
-
 on_both_databases! {
+    #[tokio::test]
     fx_uses_the_newest_fresh_rate_rounds_half_away_from_zero_and_stores_the_difference,
+    #[tokio::test]
     fx_refuses_a_stale_or_missing_rate_and_books_nothing,
 }

@@ -1,8 +1,11 @@
-//! The checker of the bank test (`tests/bank.rs`): what a run
-//! recorded ([`History`]), what the database holds afterwards ([`State`]),
-//! and every invariant the two must satisfy ([`check`]), as a list of
-//! violations. It is kept apart from the workload so that a test can feed it
-//! corrupted states and see each check fail.
+//! The bank tests' shared pieces (`tests/bank.rs`, `bank_failover.rs`,
+//! `bank_galera.rs`): the workload (a transfer drawn at random, its
+//! submission and outcome, a worker, the resolution of unknown outcomes) and
+//! the checker: what a run recorded ([`History`]), what the database holds
+//! afterwards ([`State`]), and every invariant the two must satisfy
+//! ([`check`]), as a list of violations. The checker takes any state, so
+//! that `bank_checker.rs` can feed it corrupted ones and see each check
+//! fail.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -244,9 +247,9 @@ pub struct State {
     pub entries: Vec<EntryRow>,
 }
 
-/// Reads the ledger's tables on `connection`, a PostgreSQL or MariaDB/MySQL
-/// connection (or a pooled one, or an open transaction) (run it inside a REPEATABLE READ or SERIALIZABLE transaction
-/// for one snapshot). The statements name the tables and columns unquoted
+/// Reads the ledger's tables on `connection`: a PostgreSQL or MariaDB/MySQL
+/// connection, a pooled one or an open transaction (run it inside a
+/// REPEATABLE READ or SERIALIZABLE transaction for one snapshot). The statements name the tables and columns unquoted
 /// (all lowercase), which both dialects read alike, so one reader serves
 /// both and [`check`] judges either database's state.
 ///

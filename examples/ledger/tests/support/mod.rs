@@ -4,6 +4,35 @@
 //! the bank test's checker ([`bank`]).
 #![allow(dead_code)]
 
+/// A line on stderr written past the test harness's capture: the bank runs
+/// print their outcome in every run (`#[macro_use] mod support;`).
+#[allow(unused_macros)]
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Each named behaviour, a function generic over [`Server`], as a test on
+/// PostgreSQL (`postgres::name`) and on MariaDB/MySQL (`mysql::name`),
+/// with the test attribute written before its name.
+#[allow(unused_macros)]
+macro_rules! on_both_databases {
+    ($($(#[$attribute:meta])* $name:ident),* $(,)?) => {
+        mod postgres {
+            $($(#[$attribute])* async fn $name() {
+                super::$name::<sqlx::Postgres>().await;
+            })*
+        }
+        mod mysql {
+            $($(#[$attribute])* async fn $name() {
+                super::$name::<sqlx::MySql>().await;
+            })*
+        }
+    };
+}
+
 pub mod bank;
 
 use std::future::Future;
