@@ -200,6 +200,9 @@ pub enum Error {
     /// idempotent insert on MariaDB/MySQL whose transaction was rolled back
     /// between its `INSERT` and its read-back (see
     /// [`ModelExt::insert_idempotent`](crate::ModelExt::insert_idempotent)).
+    /// Outside a transaction the same error means that the row was
+    /// committed and another session deleted it before the read-back;
+    /// running the insert again writes it anew.
     #[error("transaction conflict (SQLSTATE {sqlstate}); retry the transaction")]
     Conflict {
         /// `40001` or `40P01`.
