@@ -463,10 +463,16 @@ pub fn path_text(path: &syn::Path) -> String {
 pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         meta.input.parse::<Token![=]>()?;
-        while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
-            meta.input.parse::<TokenTree>()?;
-        }
+        skip_to_next_key(meta)?;
     } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// Skips the rest of a value whose `=` is consumed, up to the next key.
+fn skip_to_next_key(meta: &ParseNestedMeta) -> syn::Result<()> {
+    while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
         meta.input.parse::<TokenTree>()?;
     }
     Ok(())
@@ -492,7 +498,7 @@ fn literal_value(
             Ok(lit) => minus.span.join(lit.span()).unwrap_or(minus.span),
             Err(_) => minus.span,
         };
-        skip_value(meta)?;
+        skip_to_next_key(meta)?;
         cx.syn_error(syn::Error::new(
             span,
             format!("`{key}` cannot be a negative number; write it like `{key} = {example}`"),
@@ -503,10 +509,7 @@ fn literal_value(
         Ok(lit) => Ok(Some(lit)),
         Err(_) => {
             let span = meta.input.span();
-            // The `=` is consumed: skip the value's tokens up to the next key.
-            while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
-                meta.input.parse::<TokenTree>()?;
-            }
+            skip_to_next_key(meta)?;
             cx.syn_error(syn::Error::new(
                 span,
                 format!("expected a literal, like `{key} = {example}`"),
