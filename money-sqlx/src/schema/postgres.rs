@@ -8,7 +8,7 @@
 //! (columns, referenced table and columns, actions), so the scratch tables
 //! have no index (see `scratch::Scratch`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use money_core::{Dialect, Table, ddl};
 use sqlx::{AssertSqlSafe, PgPool, Row};
@@ -112,8 +112,54 @@ const SCRATCH_COLUMNS: usize = 1000;
 /// `:varattnosyn`), and `NO INHERIT` noted. Equal fingerprints are equal
 /// expressions; unequal ones are printed and compared as text, so a
 /// fingerprint can only save work, never decide a difference.
-fn check_fingerprint(tree: &str, columns: &BTreeMap<i16, String>, no_inherit: bool) -> String {
+fn check_fingerprint(
+    tree: &str,
+    columns: &BTreeMap<i16, (&str, &str)>,
+    no_inherit: bool,
+) -> String {
     let mut fingerprint = String::with_capacity(tree.len() + 16);
+    fingerprint_pieces(tree, columns, no_inherit, &mut |piece| {
+        fingerprint.push_str(piece);
+        true
+    });
+    fingerprint
+}
+
+/// Whether `tree`'s fingerprint is `fingerprint`, found without building
+/// it: the pieces are compared as they come, and the first that differs
+/// ends the scan. A live table's CHECK is compared this way with its
+/// declared one, so the trees of 200 tables (a few KB each for a currency
+/// CHECK) are read once and neither copied nor hashed.
+fn same_fingerprint(
+    tree: &str,
+    columns: &BTreeMap<i16, (&str, &str)>,
+    no_inherit: bool,
+    fingerprint: &str,
+) -> bool {
+    let mut rest = fingerprint;
+    fingerprint_pieces(
+        tree,
+        columns,
+        no_inherit,
+        &mut |piece| match rest.strip_prefix(piece) {
+            Some(after) => {
+                rest = after;
+                true
+            }
+            None => false,
+        },
+    ) && rest.is_empty()
+}
+
+/// [`check_fingerprint`]'s pieces, in order, to `sink`; false as soon as
+/// `sink` refuses one. A column name is written quoted, with `"` and `\`
+/// escaped, so no name can pass for other text.
+fn fingerprint_pieces(
+    tree: &str,
+    columns: &BTreeMap<i16, (&str, &str)>,
+    no_inherit: bool,
+    sink: &mut dyn FnMut(&str) -> bool,
+) -> bool {
     // `tree[..copied]` is in the fingerprint or dropped; fields start at
     // " :", found by their colon (a byte search, not a substring search).
     let mut copied = 0;
@@ -135,38 +181,47 @@ fn check_fingerprint(tree: &str, columns: &BTreeMap<i16, String>, no_inherit: bo
         let value_end = tree[value_start..]
             .find([' ', '}', ')'])
             .map_or(tree.len(), |offset| value_start + offset);
-        if is_location {
-            fingerprint.push_str(&tree[copied..colon - 1]);
+        let kept = if is_location {
+            sink(&tree[copied..colon - 1])
         } else {
-            fingerprint.push_str(&tree[copied..value_start]);
             let value = &tree[value_start..value_end];
-            match value
-                .parse::<i16>()
-                .ok()
-                .and_then(|attnum| columns.get(&attnum))
-            {
-                Some(name) => {
-                    use std::fmt::Write;
-                    let _ = write!(fingerprint, "{name:?}");
+            sink(&tree[copied..value_start])
+                && match value
+                    .parse::<i16>()
+                    .ok()
+                    .and_then(|attnum| columns.get(&attnum))
+                {
+                    Some((name, _)) => quoted_name(name, sink),
+                    None => sink(value),
                 }
-                None => fingerprint.push_str(value),
-            }
+        };
+        if !kept {
+            return false;
         }
         copied = value_end;
         search = value_end;
     }
-    fingerprint.push_str(&tree[copied..]);
-    if no_inherit {
-        fingerprint.push_str(" NO INHERIT");
-    }
-    fingerprint
+    sink(&tree[copied..]) && (!no_inherit || sink(" NO INHERIT"))
 }
 
-/// A CHECK as read, before it is known whether it must be printed.
-struct RawCheck {
-    oid: i64,
-    /// Its fingerprint's number: equal numbers, equal fingerprints.
-    fingerprint: usize,
+/// `name` between `"`, each `"` and `\` in it escaped, to `sink`.
+fn quoted_name(name: &str, sink: &mut dyn FnMut(&str) -> bool) -> bool {
+    if !sink("\"") {
+        return false;
+    }
+    let mut rest = name;
+    while let Some(at) = rest.find(['"', '\\']) {
+        let escape = if rest.as_bytes()[at] == b'"' {
+            "\\\""
+        } else {
+            "\\\\"
+        };
+        if !sink(&rest[..at]) || !sink(escape) {
+            return false;
+        }
+        rest = &rest[at + 1..];
+    }
+    sink(rest) && sink("\"")
 }
 
 /// Checks the connection's current schema against `tables`: see the
@@ -224,162 +279,205 @@ pub(crate) async fn verify(
     let mut live_tables: BTreeMap<String, CatalogTable> = BTreeMap::new();
     let mut scratch_tables: BTreeMap<String, CatalogTable> = BTreeMap::new();
     let mut elsewhere: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    // Per (scratch?, table): column number -> name, and the names as
-    // `quote_ident` prints them in keys.
-    let mut attributes: BTreeMap<(bool, String), BTreeMap<i16, String>> = BTreeMap::new();
-    let mut quoted: BTreeMap<(bool, String), BTreeMap<i16, String>> = BTreeMap::new();
+    // Per (scratch?, table): column number -> name, and the name as
+    // `quote_ident` prints it in keys. Borrowed from the rows.
+    let mut numbered: ColumnNames<'_> = HashMap::new();
     for row in &column_rows {
         let decode = unreadable("decode a column row");
-        let schema: String = row.try_get(0).map_err(&decode)?;
+        let schema: &str = row.try_get(0).map_err(&decode)?;
         let is_scratch: bool = row.try_get(1).map_err(&decode)?;
-        let table: String = row.try_get(2).map_err(&decode)?;
+        let table: &str = row.try_get(2).map_err(&decode)?;
+        let name: &str = row.try_get(3).map_err(&decode)?;
         let column = CatalogColumn {
-            name: row.try_get(3).map_err(&decode)?,
+            name: name.to_owned(),
             sql_type: row.try_get(4).map_err(&decode)?,
             not_null: row.try_get(5).map_err(&decode)?,
         };
         let attnum: i16 = row.try_get(6).map_err(&decode)?;
-        let quoted_name: String = row.try_get(7).map_err(&decode)?;
+        let quoted_name: &str = row.try_get(7).map_err(&decode)?;
         let target = if is_scratch {
             &mut scratch_tables
         } else if schema == live {
             &mut live_tables
         } else {
-            let schemas = elsewhere.entry(table).or_default();
-            if !schemas.contains(&schema) {
-                schemas.push(schema);
+            let schemas = elsewhere.entry(table.to_owned()).or_default();
+            if !schemas.iter().any(|known| known == schema) {
+                schemas.push(schema.to_owned());
             }
             continue;
         };
-        attributes
-            .entry((is_scratch, table.clone()))
+        numbered
+            .entry((is_scratch, table))
             .or_default()
-            .insert(attnum, column.name.clone());
-        quoted
-            .entry((is_scratch, table.clone()))
+            .insert(attnum, (name, quoted_name));
+        target
+            .entry(table.to_owned())
             .or_default()
-            .insert(attnum, quoted_name);
-        target.entry(table).or_default().columns.push(column);
+            .columns
+            .push(column);
     }
     let no_columns = BTreeMap::new();
-    let mut fingerprints: HashMap<String, usize> = HashMap::new();
-    let columns = (&attributes, &quoted);
-    let mut checks: BTreeMap<(bool, String, String), RawCheck> = BTreeMap::new();
-    for row in &constraint_rows {
-        let decode = unreadable("decode a constraint row");
-        let is_scratch: bool = row.try_get(0).map_err(&decode)?;
-        let table: String = row.try_get(1).map_err(&decode)?;
-        let name: String = row.try_get(2).map_err(&decode)?;
-        let contype: String = row.try_get(3).map_err(&decode)?;
-        let validated: bool = row.try_get(4).map_err(&decode)?;
-        let oid: i64 = row.try_get(5).map_err(&decode)?;
-        let no_inherit: bool = row.try_get(6).map_err(&decode)?;
-        let tree: Option<String> = row.try_get(7).map_err(&decode)?;
-        let printed: Option<String> = row.try_get(8).map_err(&decode)?;
-        // NULL for a CHECK (a CHECK on no column has no list at all).
-        let column_numbers: Vec<i16> = row
-            .try_get::<Option<Vec<i16>>, _>(9)
-            .map_err(&decode)?
-            .unwrap_or_default();
-        let referenced: Option<String> = row.try_get(10).map_err(&decode)?;
-        let referenced_columns: Option<Vec<String>> = row.try_get(11).map_err(&decode)?;
-        let foreign: Option<String> = row.try_get(12).map_err(&decode)?;
-        let key = || key_columns(columns, is_scratch, &table, &name, &column_numbers);
-        let (kind, definition) = match contype.as_str() {
-            "c" => {
-                let fingerprint = check_fingerprint(
-                    tree.as_deref().unwrap_or_default(),
-                    attributes
-                        .get(&(is_scratch, table.clone()))
-                        .unwrap_or(&no_columns),
-                    no_inherit,
-                );
-                // Each distinct fingerprint (a few KB for a currency CHECK)
-                // is kept once and compared by number; the definition is
-                // replaced by the printed CHECK wherever the two sides
-                // differ, so the number is never shown.
-                let next = fingerprints.len();
-                let number = *fingerprints.entry(fingerprint).or_insert(next);
-                checks.insert(
-                    (is_scratch, table.clone(), name.clone()),
-                    RawCheck {
-                        oid,
-                        fingerprint: number,
+
+    // The declared CHECKs as the server normalized them, by (scratch table,
+    // position in it): the scratch rows first, few however many tables
+    // share them.
+    let scratch_index: HashMap<String, usize> = (0..scratch.len())
+        .map(|index| (scratch.table_name(index), index))
+        .collect();
+    let mut declared_checks: HashMap<(usize, usize), DeclaredCheck> = HashMap::new();
+    // Where each declared CHECK was rendered: (table, CHECK) -> (scratch
+    // table, position).
+    let mut placed_at: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
+    for ((index, placed), table) in scratch.placements().iter().zip(&ordered) {
+        for (name, position) in placed {
+            placed_at.insert((table.name(), name.as_str()), (*index, *position));
+        }
+    }
+    // The live CHECKs that are not the same as declared, to print:
+    // (table, name, oid).
+    let mut differing: Vec<(&str, &str, i64)> = Vec::new();
+    // The live CHECKs that are the same as declared (and validated).
+    let mut same: HashSet<(&str, &str)> = HashSet::new();
+    for scratch_rows in [true, false] {
+        for row in &constraint_rows {
+            let decode = unreadable("decode a constraint row");
+            let is_scratch: bool = row.try_get(0).map_err(&decode)?;
+            if is_scratch != scratch_rows {
+                continue;
+            }
+            let table: &str = row.try_get(1).map_err(&decode)?;
+            let name: &str = row.try_get(2).map_err(&decode)?;
+            let contype: &str = row.try_get(3).map_err(&decode)?;
+            let validated: bool = row.try_get(4).map_err(&decode)?;
+            let oid: i64 = row.try_get(5).map_err(&decode)?;
+            let no_inherit: bool = row.try_get(6).map_err(&decode)?;
+            let columns = numbered.get(&(is_scratch, table)).unwrap_or(&no_columns);
+            let (kind, definition) = match contype {
+                "c" => {
+                    let tree: Option<&str> = row.try_get(7).map_err(&decode)?;
+                    let tree = tree.unwrap_or_default();
+                    if is_scratch {
+                        let at = scratch_index.get(table).zip(
+                            name.strip_prefix(Scratch::CHECK_PREFIX)
+                                .and_then(|position| position.parse::<usize>().ok()),
+                        );
+                        let Some((index, position)) = at else {
+                            // Not one of ours: a scratch table has only
+                            // the CHECKs it was given.
+                            continue;
+                        };
+                        declared_checks.insert(
+                            (*index, position),
+                            DeclaredCheck {
+                                oid,
+                                fingerprint: check_fingerprint(tree, columns, no_inherit),
+                            },
+                        );
+                        (ConstraintKind::Check, placeholder(*index, position))
+                    } else {
+                        let at = placed_at.get(&(table, name)).copied();
+                        let declared = at.and_then(|at| declared_checks.get(&at));
+                        match (at, declared) {
+                            (Some((index, position)), Some(declared))
+                                if validated
+                                    && same_fingerprint(
+                                        tree,
+                                        columns,
+                                        no_inherit,
+                                        &declared.fingerprint,
+                                    ) =>
+                            {
+                                same.insert((table, name));
+                                (ConstraintKind::Check, placeholder(index, position))
+                            }
+                            _ => {
+                                differing.push((table, name, oid));
+                                // Replaced by the printed CHECK below.
+                                (ConstraintKind::Check, String::new())
+                            }
+                        }
+                    }
+                }
+                "p" | "u" => {
+                    let kind = if contype == "p" {
+                        ConstraintKind::PrimaryKey
+                    } else {
+                        ConstraintKind::Unique
+                    };
+                    let numbers: Vec<i16> = row.try_get(9).map_err(&decode)?;
+                    let (columns, quoted) = key_columns(columns, table, name, &numbers)?;
+                    let printed: &str = row.try_get(8).map_err(&decode)?;
+                    let plain = printed
+                        .strip_prefix(if contype == "p" {
+                            "PRIMARY KEY ("
+                        } else {
+                            "UNIQUE ("
+                        })
+                        .and_then(|rest| rest.strip_suffix(')'))
+                        == Some(quoted.join(", ").as_str());
+                    let definition = if plain {
+                        key_definition(Dialect::Postgres, kind, &columns)
+                    } else {
+                        printed.to_owned()
+                    };
+                    (kind, definition)
+                }
+                _ => {
+                    let numbers: Vec<i16> = row.try_get(9).map_err(&decode)?;
+                    let (columns, _) = key_columns(columns, table, name, &numbers)?;
+                    let referenced: Option<&str> = row.try_get(10).map_err(&decode)?;
+                    let referenced_columns: Option<Vec<String>> =
+                        row.try_get(11).map_err(&decode)?;
+                    // Five flags: ON DELETE, ON UPDATE and MATCH as
+                    // pg_constraint codes, then `D` if DEFERRABLE and `I` if
+                    // INITIALLY DEFERRED, else `-` (see CONSTRAINTS).
+                    let foreign: Option<&str> = row.try_get(12).map_err(&decode)?;
+                    let foreign = foreign.unwrap_or_default();
+                    let flag = |at: usize| foreign.get(at..at + 1).unwrap_or_default();
+                    let mut definition = foreign_key_definition(
+                        Dialect::Postgres,
+                        &columns,
+                        referenced.unwrap_or_default(),
+                        &referenced_columns.unwrap_or_default(),
+                        action(flag(0)),
+                        action(flag(1)),
+                    );
+                    if flag(2) == "f" {
+                        definition.push_str(" MATCH FULL");
+                    }
+                    if flag(3) == "D" {
+                        definition.push_str(" DEFERRABLE");
+                    }
+                    if flag(4) == "I" {
+                        definition.push_str(" INITIALLY DEFERRED");
+                    }
+                    (ConstraintKind::ForeignKey, definition)
+                }
+            };
+            let target = if is_scratch {
+                &mut scratch_tables
+            } else {
+                &mut live_tables
+            };
+            target
+                .entry(table.to_owned())
+                .or_default()
+                .constraints
+                .insert(
+                    name.to_owned(),
+                    CatalogConstraint {
+                        name: name.to_owned(),
+                        kind,
+                        validated,
+                        enforced: true,
+                        definition,
                     },
                 );
-                (ConstraintKind::Check, format!("CHECK #{number}"))
-            }
-            "p" | "u" => {
-                let kind = if contype == "p" {
-                    ConstraintKind::PrimaryKey
-                } else {
-                    ConstraintKind::Unique
-                };
-                let (columns, quoted) = key()?;
-                let printed = printed.unwrap_or_default();
-                let plain = printed
-                    == format!(
-                        "{} ({})",
-                        if contype == "p" {
-                            "PRIMARY KEY"
-                        } else {
-                            "UNIQUE"
-                        },
-                        quoted.join(", ")
-                    );
-                let definition = if plain {
-                    key_definition(Dialect::Postgres, kind, &columns)
-                } else {
-                    printed
-                };
-                (kind, definition)
-            }
-            _ => {
-                let (columns, _) = key()?;
-                // Five flags: ON DELETE, ON UPDATE and MATCH as
-                // pg_constraint codes, then `D` if DEFERRABLE and `I` if
-                // INITIALLY DEFERRED, else `-` (see CONSTRAINTS).
-                let foreign = foreign.unwrap_or_default();
-                let flag = |at: usize| foreign.get(at..at + 1).unwrap_or_default();
-                let mut definition = foreign_key_definition(
-                    Dialect::Postgres,
-                    &columns,
-                    referenced.as_deref().unwrap_or_default(),
-                    &referenced_columns.unwrap_or_default(),
-                    action(flag(0)),
-                    action(flag(1)),
-                );
-                if flag(2) == "f" {
-                    definition.push_str(" MATCH FULL");
-                }
-                if flag(3) == "D" {
-                    definition.push_str(" DEFERRABLE");
-                }
-                if flag(4) == "I" {
-                    definition.push_str(" INITIALLY DEFERRED");
-                }
-                (ConstraintKind::ForeignKey, definition)
-            }
-        };
-        let target = if is_scratch {
-            &mut scratch_tables
-        } else {
-            &mut live_tables
-        };
-        target.entry(table).or_default().constraints.insert(
-            name.clone(),
-            CatalogConstraint {
-                name,
-                kind,
-                validated,
-                enforced: true,
-                definition,
-            },
-        );
+        }
     }
 
     // The declarations as the database normalized them, CHECKs still as
-    // fingerprints.
+    // placeholders.
     let mut declarations = Vec::with_capacity(ordered.len());
     for (position, table) in ordered.iter().enumerate() {
         declarations.push(scratch.declared(table, position, &scratch_tables)?);
@@ -416,57 +514,43 @@ pub(crate) async fn verify(
             if plain != Some(true) || !valid {
                 continue;
             }
-            let (names, _) = key_columns(columns, false, &table, &name, &numbers)?;
+            let columns = numbered
+                .get(&(false, table.as_str()))
+                .unwrap_or(&no_columns);
+            let (names, _) = key_columns(columns, &table, &name, &numbers)?;
             live_tables.entry(table).or_default().unique_indexes.insert(
                 name,
                 key_definition(Dialect::Postgres, ConstraintKind::Unique, &names),
             );
         }
     }
-    // Print every CHECK that is not the same, validated, on both sides; a
-    // scratch CHECK several declarations share is printed as soon as one of
-    // them differs, and then so are the live CHECKs of all of them.
-    let mut pairs: Vec<(Option<i64>, Option<i64>, bool)> = Vec::new();
-    for ((index, placed), table) in scratch.placements().iter().zip(&ordered) {
-        let scratch_name = scratch.table_name(*index);
-        let Some(found) = live_tables.get(table.name()) else {
+    // Print every CHECK that is not the same, validated, on both sides: the
+    // live one, and in each table where it differs or is missing, the
+    // declared one. Where they are the same, both keep one placeholder.
+    let mut declared_to_print: Vec<(usize, &str, i64)> = Vec::new();
+    for (position, ((_, placed), table)) in scratch.placements().iter().zip(&ordered).enumerate() {
+        if !live_tables.contains_key(table.name()) {
             continue;
-        };
-        for (name, position) in placed {
-            let declared =
-                checks.get(&(true, scratch_name.clone(), Scratch::check_name(*position)));
-            let live = checks.get(&(false, table.name().to_owned(), name.clone()));
-            let validated = found
-                .constraints
-                .get(name)
-                .is_some_and(|constraint| constraint.validated);
-            let same = matches!((declared, live), (Some(declared), Some(live))
-                if declared.fingerprint == live.fingerprint && validated);
-            pairs.push((
-                declared.map(|check| check.oid),
-                live.map(|check| check.oid),
-                same,
-            ));
+        }
+        for (name, _) in placed {
+            if same.contains(&(table.name(), name.as_str())) {
+                continue;
+            }
+            if let Some(declared) = placed_at
+                .get(&(table.name(), name.as_str()))
+                .and_then(|at| declared_checks.get(at))
+            {
+                declared_to_print.push((position, name, declared.oid));
+            }
         }
     }
-    let mut to_print: BTreeSet<i64> = pairs
+    let to_print: BTreeSet<i64> = differing
         .iter()
-        .filter(|(_, _, same)| !same)
-        .filter_map(|(declared, _, _)| *declared)
+        .map(|(_, _, oid)| *oid)
+        .chain(declared_to_print.iter().map(|(_, _, oid)| *oid))
         .collect();
-    let same_live: BTreeSet<i64> = pairs
-        .iter()
-        .filter(|(declared, _, same)| *same && declared.is_some_and(|oid| !to_print.contains(&oid)))
-        .filter_map(|(_, live, _)| *live)
-        .collect();
-    to_print.extend(
-        checks
-            .iter()
-            .filter(|((is_scratch, ..), check)| !is_scratch && !same_live.contains(&check.oid))
-            .map(|(_, check)| check.oid),
-    );
     let to_print: Vec<i64> = to_print.into_iter().collect();
-    let mut printed: BTreeMap<i64, String> = BTreeMap::new();
+    let mut printed: HashMap<i64, String> = HashMap::new();
     if !to_print.is_empty() {
         let rows = sqlx::query(PRINT)
             .bind(&to_print)
@@ -478,8 +562,8 @@ pub(crate) async fn verify(
         for row in &rows {
             let decode = unreadable("decode a printed CHECK");
             let oid: i64 = row.try_get(0).map_err(&decode)?;
-            let text: String = row.try_get(1).map_err(&decode)?;
-            let text = text.strip_suffix(" NOT VALID").unwrap_or(&text).to_owned();
+            let text: &str = row.try_get(1).map_err(&decode)?;
+            let text = text.strip_suffix(" NOT VALID").unwrap_or(text).to_owned();
             printed.insert(oid, text);
         }
     }
@@ -488,38 +572,32 @@ pub(crate) async fn verify(
         .rollback()
         .await
         .map_err(unreadable("roll back the scratch tables"))?;
-    let print = |table: &mut CatalogTable, is_scratch: bool, table_name: &str| {
-        for constraint in table.constraints.values_mut() {
-            if let Some(text) = checks
-                .get(&(is_scratch, table_name.to_owned(), constraint.name.clone()))
-                .and_then(|check| printed.get(&check.oid))
-            {
-                constraint.definition = text.clone();
-            }
+    // A CHECK the catalog lost between the reads keeps an empty definition,
+    // which no declaration has: it is reported as differing.
+    for (table, name, oid) in differing {
+        if let (Some(constraint), Some(text)) = (
+            live_tables
+                .get_mut(table)
+                .and_then(|found| found.constraints.get_mut(name)),
+            printed.get(&oid),
+        ) {
+            constraint.definition = text.clone();
         }
-    };
-    for (name, table) in live_tables.iter_mut() {
-        print(table, false, name);
+    }
+    for (position, name, oid) in declared_to_print {
+        if let (Some(constraint), Some(text)) = (
+            declarations
+                .get_mut(position)
+                .and_then(|declared| declared.constraints.get_mut(name)),
+            printed.get(&oid),
+        ) {
+            constraint.definition = text.clone();
+        }
     }
 
     let mut entries = Vec::new();
-    for ((table, mut declared), (index, placed)) in
-        ordered.iter().zip(declarations).zip(scratch.placements())
-    {
+    for (table, declared) in ordered.iter().zip(declarations) {
         let name = table.name();
-        // The declared CHECKs, read from the scratch table under their
-        // scratch names.
-        let scratch_name = scratch.table_name(*index);
-        for (check, position) in placed {
-            if let (Some(constraint), Some(text)) = (
-                declared.constraints.get_mut(check),
-                checks
-                    .get(&(true, scratch_name.clone(), Scratch::check_name(*position)))
-                    .and_then(|raw| printed.get(&raw.oid)),
-            ) {
-                constraint.definition = text.clone();
-            }
-        }
         let Some(found) = live_tables.get(name) else {
             if let Some(mut found_in) = elsewhere.remove(name) {
                 found_in.sort();
@@ -537,40 +615,48 @@ pub(crate) async fn verify(
     Ok(SchemaReport { entries })
 }
 
-/// `pg_constraint.confdeltype`/`confupdtype` spelled as SQL.
-/// Column names by number, and as `quote_ident` prints them, per (scratch?,
-/// table).
-type ColumnNames<'a> = (
-    &'a BTreeMap<(bool, String), BTreeMap<i16, String>>,
-    &'a BTreeMap<(bool, String), BTreeMap<i16, String>>,
-);
+/// A declared CHECK as its scratch table holds it.
+struct DeclaredCheck {
+    oid: i64,
+    /// See [`check_fingerprint`].
+    fingerprint: String,
+}
+
+/// The definition a CHECK has until it is known whether it must be printed:
+/// the declared one and a live one found the same share it, so they compare
+/// equal; it is never shown (anything shown is printed).
+fn placeholder(index: usize, position: usize) -> String {
+    format!("CHECK #{index}.{position}")
+}
+
+/// Per (scratch?, table): column number -> (name, name as `quote_ident`
+/// prints it).
+type ColumnNames<'a> = HashMap<(bool, &'a str), BTreeMap<i16, (&'a str, &'a str)>>;
 
 /// The columns `numbers` of a key of `table` by name, and as `quote_ident`
 /// prints them. A number [`COLUMNS`] did not return means the table
 /// changed between the two reads.
 fn key_columns(
-    (names, quoted): ColumnNames<'_>,
-    is_scratch: bool,
+    columns: &BTreeMap<i16, (&str, &str)>,
     table: &str,
     key: &str,
     numbers: &[i16],
 ) -> Result<(Vec<String>, Vec<String>), Error> {
-    let lookup = |names: &BTreeMap<(bool, String), BTreeMap<i16, String>>| {
-        let of_table = names.get(&(is_scratch, table.to_owned()));
-        numbers
-            .iter()
-            .map(|number| of_table.and_then(|columns| columns.get(number)).cloned())
-            .collect::<Option<Vec<String>>>()
-    };
-    match (lookup(names), lookup(quoted)) {
-        (Some(names), Some(quoted)) => Ok((names, quoted)),
-        _ => Err(Error::Unreadable {
-            what: format!("name the columns {numbers:?} of key {key} of table {table}"),
-            source: sqlx::Error::Protocol(
-                "the table changed while it was read; verify again".to_owned(),
-            ),
-        }),
+    let mut names = Vec::with_capacity(numbers.len());
+    let mut quoted = Vec::with_capacity(numbers.len());
+    for number in numbers {
+        let Some((name, quoted_name)) = columns.get(number) else {
+            return Err(Error::Unreadable {
+                what: format!("name the columns {numbers:?} of key {key} of table {table}"),
+                source: sqlx::Error::Protocol(
+                    "the table changed while it was read; verify again".to_owned(),
+                ),
+            });
+        };
+        names.push((*name).to_owned());
+        quoted.push((*quoted_name).to_owned());
     }
+    Ok((names, quoted))
 }
 
 /// A printed CHECK with its sets of currency codes in one spelling:
@@ -636,6 +722,7 @@ fn code_sets_as_arrays(printed: &str) -> String {
     out
 }
 
+/// `pg_constraint.confdeltype`/`confupdtype` spelled as SQL.
 fn action(code: &str) -> &'static str {
     match code {
         "a" => "NO ACTION",
@@ -793,7 +880,7 @@ impl FixSql for Postgres {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::check_fingerprint;
+    use super::{check_fingerprint, same_fingerprint};
 
     #[test]
     fn code_sets_in_either_spelling_are_one() {
@@ -835,8 +922,9 @@ mod tests {
     fn fingerprints_ignore_positions_and_column_numbers() {
         let live = "{OPEXPR :opno 1757 :args ({VAR :varno 1 :varattno 3 :vartype 1700 :varnosyn 1 :varattnosyn 3 :location 1368} {CONST :consttype 23 :location 1379 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}) :location 1376}";
         let scratch = "{OPEXPR :opno 1757 :args ({VAR :varno 1 :varattno 1 :vartype 1700 :varnosyn 1 :varattnosyn 1 :location 57} {CONST :consttype 23 :location 68 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}) :location 65}";
-        let live_columns = BTreeMap::from([(3, "balance".to_owned()), (1, "id".to_owned())]);
-        let scratch_columns = BTreeMap::from([(1, "balance".to_owned()), (3, "id".to_owned())]);
+        let live_columns = BTreeMap::from([(3, ("balance", "balance")), (1, ("id", "id"))]);
+        let scratch_columns = BTreeMap::from([(1, ("balance", "balance")), (3, ("id", "id"))]);
+        let live_tree = live;
         let live = check_fingerprint(live, &live_columns, false);
         assert_eq!(live, check_fingerprint(scratch, &scratch_columns, false));
         assert!(!live.contains(":location"), "{live}");
@@ -846,6 +934,36 @@ mod tests {
         let other = scratch.replace("[ 0 0 0 0", "[ 5 0 0 0");
         assert_ne!(live, check_fingerprint(&other, &scratch_columns, false));
         assert_ne!(live, check_fingerprint(scratch, &scratch_columns, true));
+        // Compared piece by piece, the answer is the built fingerprints'.
+        let quoted = BTreeMap::from([(3, (r#"bal"ance"#, "")), (1, (r"i\d", ""))]);
+        let trees = [
+            live_tree,
+            scratch,
+            &other,
+            "",
+            " :varattno 3",
+            " :varattno 1}",
+        ];
+        for tree in trees {
+            for against in trees {
+                for (columns, other_columns) in [
+                    (&live_columns, &scratch_columns),
+                    (&quoted, &live_columns),
+                    (&quoted, &quoted),
+                ] {
+                    for no_inherit in [false, true] {
+                        let built = check_fingerprint(against, other_columns, false);
+                        assert_eq!(
+                            same_fingerprint(tree, columns, no_inherit, &built),
+                            check_fingerprint(tree, columns, no_inherit) == built,
+                            "{tree} against {against}"
+                        );
+                    }
+                }
+            }
+        }
+        // A quote in a name is escaped: it cannot pass for the tree's text.
+        assert!(check_fingerprint(" :varattno 3}", &quoted, false).contains(r#""bal\"ance""#));
         // Whatever the text, no panic.
         for text in [
             "",

@@ -109,9 +109,13 @@ impl Scratch {
         format!("money_verify_{}_{index}", self.tag)
     }
 
+    /// What the name of a CHECK in a scratch table starts with; its
+    /// position follows.
+    pub(crate) const CHECK_PREFIX: &str = "money_verify_check_";
+
     /// The name of the CHECK at `position` in its scratch table.
     pub(crate) fn check_name(position: usize) -> String {
-        format!("money_verify_check_{position}")
+        format!("{}{position}", Self::CHECK_PREFIX)
     }
 
     /// The statements that create the scratch tables, each starting with
