@@ -164,7 +164,7 @@ fn fingerprint_pieces(
     // " :", found by their colon (a byte search, not a substring search).
     let mut copied = 0;
     let mut search = 0;
-    while let Some(offset) = tree[search..].find(':') {
+    while let Some(offset) = memchr::memchr(b':', &tree.as_bytes()[search..]) {
         let colon = search + offset;
         search = colon + 1;
         if colon == 0 || tree.as_bytes()[colon - 1] != b' ' {
