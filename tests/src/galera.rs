@@ -278,15 +278,15 @@ impl Galera {
     /// (seqno -1), and would ask for a full state transfer. As `mysqld_safe` does, a first
     /// `mariadbd --wsrep-recover` pass reads the position InnoDB committed ("Recovered
     /// position" in the node's log), and the node starts from it (`--wsrep-start-position`),
-    /// so that the others send it only the write sets it missed (IST). That pass blocks the
-    /// calling thread for the second or two it takes.
+    /// so that the others send it only the write sets it missed (IST). That pass takes a
+    /// second or two, awaited without blocking the runtime.
     ///
     /// # Panics
     ///
     /// When the recovery pass fails or the node does not rejoin in time; the message has the
     /// end of its log.
     pub async fn restart(&self, index: usize) {
-        let position = match self.recover_position(index) {
+        let position = match self.recover_position(index).await {
             Ok(position) => position,
             Err(message) => panic!("{message}"),
         };
@@ -427,22 +427,31 @@ impl Galera {
     /// Runs `mariadbd --wsrep-recover` on node `index`'s data directory and returns the
     /// position it logs (`uuid:seqno`), or `None` when it logs none (a node that never
     /// committed anything).
-    fn recover_position(&self, index: usize) -> Result<Option<String>, String> {
+    async fn recover_position(&self, index: usize) -> Result<Option<String>, String> {
         const MARK: &str = "WSREP: Recovered position: ";
         let before = self.log(index).len();
         let mut command = self.command(index, false, &["--wsrep-recover".to_owned()])?;
-        let status = command
+        let cannot = |error: std::io::Error| {
+            format!(
+                "cannot run {} --wsrep-recover: {error}",
+                self.server.display()
+            )
+        };
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
-            .status()
-            .map_err(|error| {
-                format!(
-                    "cannot run {} --wsrep-recover: {error}",
-                    self.server.display()
-                )
-            })?;
+            .spawn()
+            .map_err(cannot)?;
+        // Waited for without blocking the runtime's thread: the other
+        // nodes' clients run on it meanwhile.
+        let status = loop {
+            match child.try_wait().map_err(cannot)? {
+                Some(status) => break status,
+                None => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
         let log = self.log(index);
         let recovered = log.get(before..).unwrap_or_default();
         if !status.success() {
