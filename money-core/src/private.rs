@@ -38,6 +38,7 @@ pub use sqlx;
 /// and values, and the traits its impls implement.
 #[cfg(feature = "sqlx")]
 pub mod db {
+    pub use crate::db::bind::{BindInstant, BindValue, Field};
     pub use crate::db::field::{bind_money, decode_value, encode_value, get_money, validated};
     pub use crate::db::{MoneyDatabase, SqlModel};
     #[cfg(feature = "postgres")]

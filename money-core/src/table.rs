@@ -53,6 +53,14 @@ pub enum Scalar {
     Boolean,
     /// `String`.
     Text,
+    /// An instant (`time::OffsetDateTime`, with the `time` feature): the
+    /// time-zone-aware `timestamptz` on PostgreSQL; `datetime(6)` on
+    /// MariaDB/MySQL, which has no such type, holding UTC (sqlx's
+    /// connections there set `time_zone = '+00:00'` and convert on the way
+    /// in and out), years 1000 to 9999 (`timestamp` would end in 2038); ISO
+    /// 8601 `text` on SQLite, as sqlx writes it. Microseconds on the first
+    /// two.
+    Timestamp,
 }
 
 /// A named CHECK constraint of a table, with the column and rule it enforces.
@@ -428,6 +436,13 @@ sql_columns! {
     i64 => BigInt,
     bool => Boolean,
     String => Text,
+}
+
+/// An instant: [`Scalar::Timestamp`].
+#[cfg(feature = "time")]
+impl SqlColumn for time::OffsetDateTime {
+    const COLUMN_TYPE: ColumnType = ColumnType::Scalar(Scalar::Timestamp);
+    const NULLABLE: bool = false;
 }
 
 impl SqlColumn for crate::currency::Currency {

@@ -65,9 +65,11 @@ pub use fx::FxPolicy;
 pub use ledger::{Ledger, Posted, Receipt};
 pub use model::{Account, Conversion, Entry, FxRate, Transfer, minimum_balance};
 /// The `time` crate, whose `OffsetDateTime` sqlx reads and writes as
-/// `timestamptz`.
+/// `timestamptz` (PostgreSQL) and `datetime` (MariaDB/MySQL).
 pub use time;
 
-/// An instant, stored as `timestamptz`: `time::OffsetDateTime` through sqlx's
-/// `time` support (PostgreSQL keeps microseconds).
+/// An instant: `time::OffsetDateTime` through sqlx's `time` support, stored
+/// as `timestamptz` on PostgreSQL and `datetime(6)` holding UTC on
+/// MariaDB/MySQL (money-core's `time` feature, `Scalar::Timestamp`), to the
+/// microsecond.
 pub type Timestamp = time::OffsetDateTime;

@@ -101,7 +101,6 @@ pub struct FxRate {
     #[money(precision = 18, scale = 8, min = "0.00000001")]
     pub rate: Decimal,
     /// When the rate was observed.
-    #[money(sql_type = "timestamptz")]
     pub as_of: Timestamp,
 }
 
@@ -121,11 +120,9 @@ pub struct Conversion {
     #[money(precision = 18, scale = 8, min = "0.00000001")]
     pub rate: Decimal,
     /// Its `as_of`, copied.
-    #[money(sql_type = "timestamptz")]
     pub rate_as_of: Timestamp,
     /// `now()` of the transaction that priced the transfer: the instant the
     /// freshness rule was checked against.
-    #[money(sql_type = "timestamptz")]
     pub priced_at: Timestamp,
     /// The amount debited, in the source currency.
     #[money(precision = 19, scale = 4, min = "0.0001")]

@@ -3,7 +3,7 @@
 //! MariaDB/MySQL, then what the derive does not declare: a CHECK across two
 //! columns and an index.
 
-use money_core::{ColumnType, Dialect, MoneyModel, Table, ddl};
+use money_core::{Dialect, MoneyModel, Table, ddl};
 use sqlx::{AssertSqlSafe, MySqlConnection, PgConnection};
 
 use crate::{Account, Conversion, Entry, FxRate, Transfer};
@@ -16,15 +16,6 @@ const TABLES: [&Table; 5] = [
     FxRate::DEFINITION,
     Account::DEFINITION,
 ];
-
-/// The timestamp columns' declared type (`sql_type = "timestamptz"`): a
-/// PostgreSQL type. MariaDB/MySQL has no time-zone-aware type, so there the
-/// columns are `datetime(6)` holding UTC (sqlx's MariaDB/MySQL connections
-/// set `time_zone = '+00:00'` and read `datetime` as UTC), with the same
-/// microseconds.
-const POSTGRES_TIMESTAMP: &str = "timestamptz";
-/// What [`POSTGRES_TIMESTAMP`] columns are on MariaDB/MySQL.
-const MYSQL_TIMESTAMP: &str = "datetime(6)";
 
 /// Every statement of the PostgreSQL schema, in order: `CREATE TABLE` of
 /// each model, each after the tables its foreign keys reference
@@ -48,9 +39,10 @@ pub fn statements() -> Result<Vec<String>, ddl::OrderError> {
 
 /// [`statements`] rendered for `dialect`, from the same declarations:
 /// `Dialect::Postgres` or `Dialect::MySql` (the dialects the ledger runs
-/// on). On MariaDB/MySQL the `timestamptz` columns are `datetime(6)` holding
-/// UTC; everything else (types, CHECK constraints, keys, foreign keys) is
-/// what the derive renders for the dialect.
+/// on). Every type, CHECK constraint, key and foreign key is what the
+/// derive renders for the dialect: the timestamps (`time::OffsetDateTime`)
+/// are `timestamptz` on PostgreSQL and `datetime(6)` holding UTC on
+/// MariaDB/MySQL.
 ///
 /// # Errors
 ///
@@ -66,11 +58,6 @@ pub fn statements() -> Result<Vec<String>, ddl::OrderError> {
 /// ```
 pub fn statements_for(dialect: Dialect) -> Result<Vec<String>, ddl::OrderError> {
     let mut statements = ddl::create_tables(&TABLES, dialect)?;
-    if dialect == Dialect::MySql {
-        for statement in &mut statements {
-            *statement = mysql_timestamps(statement);
-        }
-    }
     let quote = |name: &str| ddl::quote(dialect, name);
     statements.push(format!(
         "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} <> {})",
@@ -86,25 +73,6 @@ pub fn statements_for(dialect: Dialect) -> Result<Vec<String>, ddl::OrderError> 
         quote("account_id"),
     ));
     Ok(statements)
-}
-
-/// `statement` with the type of every column declared `timestamptz` (a
-/// column of one of [`TABLES`], quoted and followed by its type, as
-/// [`ddl::create_tables`] renders it) replaced by `datetime(6)`.
-fn mysql_timestamps(statement: &str) -> String {
-    let mut statement = statement.to_owned();
-    for table in TABLES {
-        for column in table.columns() {
-            if column.column_type() == ColumnType::Custom(POSTGRES_TIMESTAMP) {
-                let quoted = ddl::quote(Dialect::MySql, column.name());
-                statement = statement.replace(
-                    &format!("{quoted} {POSTGRES_TIMESTAMP}"),
-                    &format!("{quoted} {MYSQL_TIMESTAMP}"),
-                );
-            }
-        }
-    }
-    statement
 }
 
 /// Creates the ledger's tables in the connection's current schema (the

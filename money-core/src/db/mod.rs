@@ -27,6 +27,7 @@ use crate::StoredAmountError;
 use crate::dialect::Dialect;
 use crate::spec::MoneySpec;
 
+pub(crate) mod bind;
 pub(crate) mod field;
 #[cfg(feature = "mysql")]
 mod mysql;
@@ -80,6 +81,18 @@ pub trait MoneyDatabase: Database {
         row: &'r Self::Row,
         column: &str,
     ) -> Result<Self::ValueRef<'r>, sqlx::Error>;
+
+    /// Binds an instant (a [`Scalar::Timestamp`](crate::Scalar::Timestamp)
+    /// column, `None` for NULL) as the column stores it. sqlx sends an
+    /// `OffsetDateTime` to MariaDB/MySQL typed `TIMESTAMP`, whose range ends
+    /// in January 2038: MariaDB turns a later instant into NULL, silently in
+    /// a nullable column. Bound here as a `DATETIME` in UTC (what sqlx reads
+    /// it back as), it is stored to the year 9999.
+    #[cfg(feature = "time")]
+    fn add_instant(
+        arguments: &mut Self::Arguments,
+        instant: Option<&time::OffsetDateTime>,
+    ) -> Result<(), BoxDynError>;
 }
 
 /// A model whose rows sqlx can bind and read on database `DB`: implemented
@@ -254,9 +267,14 @@ macro_rules! __sqlx_bind {
             <$field_ty as $crate::__private::MoneyField>::amount(&$self.$member),
         )?
     };
-    (other $db:ident, $arguments:ident, $self:ident, $member:ident, $index:literal, $field_ty:ty) => {
-        $crate::__private::sqlx::Arguments::add($arguments, &$self.$member)?
-    };
+    (other $db:ident, $arguments:ident, $self:ident, $member:ident, $index:literal, $field_ty:ty) => {{
+        // An instant through `BindInstant`, anything else through sqlx
+        // (`BindValue`): the method on the more referenced receiver wins.
+        #[allow(unused_imports)]
+        use $crate::__private::db::{BindInstant as _, BindValue as _};
+        (&&$crate::__private::db::Field::<$field_ty, $db>::new(&$self.$member))
+            .bind_field($arguments)?
+    }};
 }
 
 /// Reads one column (generated code).

@@ -77,4 +77,16 @@ impl MoneyDatabase for MySql {
         }
         Ok(value)
     }
+
+    #[cfg(feature = "time")]
+    fn add_instant(
+        arguments: &mut <Self as sqlx::Database>::Arguments,
+        instant: Option<&time::OffsetDateTime>,
+    ) -> Result<(), BoxDynError> {
+        let utc = instant.map(|instant| {
+            let utc = instant.to_offset(time::UtcOffset::UTC);
+            time::PrimitiveDateTime::new(utc.date(), utc.time())
+        });
+        sqlx::Arguments::add(arguments, utc)
+    }
 }

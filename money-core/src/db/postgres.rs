@@ -60,6 +60,14 @@ impl MoneyDatabase for Postgres {
         }
         Ok(value)
     }
+
+    #[cfg(feature = "time")]
+    fn add_instant(
+        arguments: &mut <Self as sqlx::Database>::Arguments,
+        instant: Option<&time::OffsetDateTime>,
+    ) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(arguments, instant)
+    }
 }
 
 /// A `numeric`, exactly, in either wire format.

@@ -68,4 +68,18 @@ impl MoneyDatabase for Sqlite {
     ) -> Result<SqliteValueRef<'r>, sqlx::Error> {
         row.try_get_raw(column)
     }
+
+    #[cfg(feature = "time")]
+    fn add_instant(
+        arguments: &mut <Self as sqlx::Database>::Arguments,
+        instant: Option<&time::OffsetDateTime>,
+    ) -> Result<(), BoxDynError> {
+        // In UTC, as the other databases store it: sqlx writes the offset it
+        // is given into the text, and texts of mixed offsets do not sort
+        // (or compare) as their instants.
+        sqlx::Arguments::add(
+            arguments,
+            instant.map(|instant| instant.to_offset(time::UtcOffset::UTC)),
+        )
+    }
 }

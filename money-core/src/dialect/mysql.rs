@@ -55,6 +55,7 @@ impl Renderer for MySql {
             Scalar::BigInt => "bigint",
             Scalar::Boolean => "boolean",
             Scalar::Text => "text",
+            Scalar::Timestamp => "datetime(6)",
         }
     }
 

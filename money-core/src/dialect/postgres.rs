@@ -48,6 +48,7 @@ impl Renderer for Postgres {
             Scalar::BigInt => "bigint",
             Scalar::Boolean => "boolean",
             Scalar::Text => "text",
+            Scalar::Timestamp => "timestamptz",
         }
     }
 

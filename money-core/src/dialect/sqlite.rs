@@ -294,6 +294,7 @@ impl Renderer for Sqlite {
             Scalar::BigInt => "bigint",
             Scalar::Boolean => "boolean",
             Scalar::Text => "text",
+            Scalar::Timestamp => "text",
         }
     }
 
