@@ -8,8 +8,10 @@ use sqlx::{AssertSqlSafe, MySqlConnection, PgConnection};
 
 use crate::{Account, Conversion, Entry, FxRate, Transfer};
 
-/// The tables, in any order ([`ddl::create_tables`] orders them).
-const TABLES: [&Table; 5] = [
+/// The ledger's declarations, in any order ([`ddl::create_tables`] orders
+/// them): what [`statements_for`] renders before its extras, and what
+/// `money_sqlx::schema::verify` checks a live ledger against.
+pub const TABLES: [&Table; 5] = [
     Conversion::DEFINITION,
     Entry::DEFINITION,
     Transfer::DEFINITION,

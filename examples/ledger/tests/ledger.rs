@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use money_core::{Decimal, Rule};
 use money_ledger::{Ledger, LedgerError, Posted};
+use money_sqlx::schema::{ConstraintKind, Difference};
 use money_tests::dec;
 use money_tests::pg::execute;
 use money_tests::proxy::CommitCutter;
@@ -223,7 +224,34 @@ async fn invalid_requests_are_refused_and_book_nothing<DB: Server>() {
     store.remove().await;
 }
 
+/// The live schema, as `schema::create` made it, is the declarations plus
+/// the one CHECK they cannot state (two columns of one row): `verify`
+/// reports that CHECK as extra, and nothing else: the timestamps' types
+/// included, on MariaDB as on PostgreSQL.
+async fn the_live_schema_is_the_declarations_and_the_cross_column_check<DB: Server>()
+where
+    DB: money_sqlx::schema::Verifiable,
+{
+    let (store, _ledger) = DB::ledger_with(&[]).await;
+    let pool = store.pool_of(1).await;
+    let report = money_sqlx::schema::verify(&pool, &money_ledger::schema::TABLES)
+        .await
+        .expect("verify");
+    let differences: Vec<&Difference> = report.differences().collect();
+    assert!(
+        matches!(
+            differences.as_slice(),
+            [Difference::ExtraConstraint { table, constraint, kind: ConstraintKind::Check, .. }]
+                if table == "transfers" && constraint == "transfers_distinct_accounts"
+        ),
+        "{report}"
+    );
+    pool.close().await;
+    store.remove().await;
+}
+
 on_both_databases! {
+    #[tokio::test] the_live_schema_is_the_declarations_and_the_cross_column_check,
     #[tokio::test] a_transfer_books_two_balanced_legs_and_a_resubmission_returns_the_first_outcome,
     #[tokio::test] the_same_id_with_another_payload_is_a_conflict_and_books_nothing,
     #[tokio::test] an_overdraft_is_refused_by_the_min_check_and_mapped_back_to_the_field,
