@@ -228,10 +228,9 @@ async fn invalid_requests_are_refused_and_book_nothing<DB: Server>() {
 /// the one CHECK they cannot state (two columns of one row): `verify`
 /// reports that CHECK as extra, and nothing else: the timestamps' types
 /// included, on MariaDB as on PostgreSQL.
-async fn the_live_schema_is_the_declarations_and_the_cross_column_check<DB: Server>()
-where
-    DB: money_sqlx::schema::Verifiable,
-{
+async fn the_live_schema_is_the_declarations_and_the_cross_column_check<
+    DB: Server + money_sqlx::schema::Verifiable,
+>() {
     let (store, _ledger) = DB::ledger_with(&[]).await;
     let pool = store.pool_of(1).await;
     let report = money_sqlx::schema::verify(&pool, &money_ledger::schema::TABLES)
