@@ -572,26 +572,29 @@ pub(crate) async fn verify(
         .rollback()
         .await
         .map_err(unreadable("roll back the scratch tables"))?;
-    // A CHECK the catalog lost between the reads keeps an empty definition,
-    // which no declaration has: it is reported as differing.
+    // A live CHECK dropped between the two reads has no printed form.
+    let text_of = |oid: i64| {
+        printed.get(&oid).cloned().ok_or_else(|| Error::Unreadable {
+            what: format!("print the CHECK whose oid is {oid}"),
+            source: sqlx::Error::Protocol(
+                "the constraint was dropped while it was read; verify again".to_owned(),
+            ),
+        })
+    };
     for (table, name, oid) in differing {
-        if let (Some(constraint), Some(text)) = (
-            live_tables
-                .get_mut(table)
-                .and_then(|found| found.constraints.get_mut(name)),
-            printed.get(&oid),
-        ) {
-            constraint.definition = text.clone();
+        if let Some(constraint) = live_tables
+            .get_mut(table)
+            .and_then(|found| found.constraints.get_mut(name))
+        {
+            constraint.definition = text_of(oid)?;
         }
     }
     for (position, name, oid) in declared_to_print {
-        if let (Some(constraint), Some(text)) = (
-            declarations
-                .get_mut(position)
-                .and_then(|declared| declared.constraints.get_mut(name)),
-            printed.get(&oid),
-        ) {
-            constraint.definition = text.clone();
+        if let Some(constraint) = declarations
+            .get_mut(position)
+            .and_then(|declared| declared.constraints.get_mut(name))
+        {
+            constraint.definition = text_of(oid)?;
         }
     }
 
