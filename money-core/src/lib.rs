@@ -47,7 +47,7 @@
 //! | `mysql` | no | the sqlx impls for MariaDB/MySQL: amounts as `DECIMAL`, read exactly; implies `sqlx` |
 //! | `sqlite` | no | the sqlx impls for SQLite (amounts as integer minor units), with the SQLite library bundled (sqlx's `sqlite`); implies `sqlx` |
 //! | `sqlite-unbundled` | no | the same, linked to the system's SQLite library (sqlx's `sqlite-unbundled`, whose build needs libclang for bindgen) |
-//! | `time` | no | `time::OffsetDateTime` fields map to a column without `sql_type`: [`Scalar::Timestamp`](crate::Scalar::Timestamp), `timestamptz` on PostgreSQL and `datetime(6)` (UTC) on MariaDB/MySQL, so one declaration renders on both; reading and writing them needs sqlx's own `time` feature |
+//! | `time` | no | `time::OffsetDateTime` fields map to a column without `sql_type`: [`Scalar::Timestamp`], `timestamptz` on PostgreSQL, `datetime(6)` holding UTC on MariaDB/MySQL and `text` on SQLite, so one declaration renders on each; with `sqlx`, it turns on sqlx's `time` feature and binds them as the column stores them (`db::MoneyDatabase::add_instant`) |
 //!
 //! A library that only declares models needs `derive` (and `serde` for
 //! JSON): depend on this crate with `default-features = false` and name
