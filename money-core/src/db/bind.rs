@@ -1,6 +1,6 @@
 //! How generated code binds a model's other fields (not money): through
 //! sqlx, except an instant, which goes through
-//! [`MoneyDatabase::add_instant`]. Chosen per field type without
+//! `MoneyDatabase::add_instant`. Chosen per field type without
 //! specialization: `(&&Field::new(&value)).bind_field(arguments)` finds
 //! [`BindInstant`] (implemented on `&Field<OffsetDateTime, _>`) before it
 //! derefs to [`BindValue`] (on `Field<T, _>`).
@@ -54,7 +54,7 @@ where
     }
 }
 
-/// Binds an instant as [`MoneyDatabase::add_instant`] does (generated
+/// Binds an instant as `MoneyDatabase::add_instant` does (generated
 /// code; implemented with the `time` feature).
 pub trait BindInstant {
     /// The database bound for.
