@@ -42,7 +42,7 @@
 //! | `derive` | yes | re-exports [`MoneyModel`](derive@MoneyModel) and [`MoneyValue`](derive@MoneyValue), the derives, so applications depend on this crate only |
 //! | `serde` | yes | `Serialize`/`Deserialize` for money value types, and for models that ask with `#[money(serde)]`: amounts as exact, validated strings ([`json`]) |
 //! | `schemars` | no | `schemars::JsonSchema` for money value types and models with `#[money(serde, json_schema)]`: amounts as strings with a pattern that accepts exactly the valid values; implies `serde` |
-//! | `sqlx` | no | sqlx `Type`/`Encode`/`Decode` for money values and a validating `FromRow` for models, on each database below that is on ([`db`]); money-sqlx turns it on |
+//! | `sqlx` | no | sqlx `Type`/`Encode`/`Decode` for money values and a validating `FromRow` for models, on each database below that is on (module `db`); money-sqlx turns it on |
 //! | `postgres` | no | the sqlx impls for PostgreSQL: amounts as `numeric`, read exactly, and batch inserts; implies `sqlx` |
 //! | `mysql` | no | the sqlx impls for MariaDB/MySQL: amounts as `DECIMAL`, read exactly; implies `sqlx` |
 //! | `sqlite` | no | the sqlx impls for SQLite (amounts as integer minor units), with the SQLite library bundled (sqlx's `sqlite`); implies `sqlx` |
