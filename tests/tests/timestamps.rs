@@ -105,48 +105,45 @@ fn one_declaration_renders_each_dialects_type() {
     }
 }
 
+/// Creates the table from the DDL for `$dialect` in `$pool`, writes
+/// [`payments`] through the model, reads them back, and verifies the
+/// table: the same body on each database.
+macro_rules! round_trip_and_verify {
+    ($pool:expr, $dialect:expr) => {{
+        let pool = $pool;
+        sqlx::raw_sql(AssertSqlSafe(ddl::create_table(
+            Payment::DEFINITION,
+            $dialect,
+        )))
+        .execute(pool)
+        .await
+        .expect("create table");
+        for payment in payments() {
+            payment.insert(pool).await.expect("insert");
+        }
+        let read: Vec<Payment> = sqlx::query_as("SELECT * FROM stamped_payments ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .expect("read back");
+        assert_read_back(&read);
+        let report = money_sqlx::schema::verify(pool, &[Payment::DEFINITION])
+            .await
+            .expect("verify");
+        assert!(report.is_clean(), "{report}");
+    }};
+}
+
 #[tokio::test]
 async fn postgres_round_trip_and_verify() {
-    let schema =
-        money_tests::pg::schema_with(&[ddl::create_table(Payment::DEFINITION, Dialect::Postgres)])
-            .await;
-    for payment in payments() {
-        payment.insert(&schema.pool).await.expect("insert");
-    }
-    let read: Vec<Payment> = sqlx::query_as("SELECT * FROM stamped_payments ORDER BY id")
-        .fetch_all(&schema.pool)
-        .await
-        .expect("read back");
-    assert_read_back(&read);
-    let report = money_sqlx::schema::verify(&schema.pool, &[Payment::DEFINITION])
-        .await
-        .expect("verify");
-    assert!(report.is_clean(), "{report}");
+    let schema = money_tests::pg::schema_with(&[]).await;
+    round_trip_and_verify!(&schema.pool, Dialect::Postgres);
     schema.drop().await;
 }
 
 #[tokio::test]
 async fn mariadb_round_trip_and_verify() {
     let database = money_tests::mysql::fresh_database().await;
-    sqlx::raw_sql(AssertSqlSafe(ddl::create_table(
-        Payment::DEFINITION,
-        Dialect::MySql,
-    )))
-    .execute(&database.pool)
-    .await
-    .expect("create table");
-    for payment in payments() {
-        payment.insert(&database.pool).await.expect("insert");
-    }
-    let read: Vec<Payment> = sqlx::query_as("SELECT * FROM stamped_payments ORDER BY id")
-        .fetch_all(&database.pool)
-        .await
-        .expect("read back");
-    assert_read_back(&read);
-    let report = money_sqlx::schema::verify(&database.pool, &[Payment::DEFINITION])
-        .await
-        .expect("verify");
-    assert!(report.is_clean(), "{report}");
+    round_trip_and_verify!(&database.pool, Dialect::MySql);
     database.drop().await;
 }
 
@@ -157,21 +154,7 @@ async fn sqlite_round_trip_and_verify() {
         .connect("sqlite::memory:")
         .await
         .expect("an in-memory SQLite database");
-    sqlx::raw_sql(AssertSqlSafe(ddl::create_table(
-        Payment::DEFINITION,
-        Dialect::Sqlite,
-    )))
-    .execute(&pool)
-    .await
-    .expect("create table");
-    for payment in payments() {
-        payment.insert(&pool).await.expect("insert");
-    }
-    let read: Vec<Payment> = sqlx::query_as("SELECT * FROM stamped_payments ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .expect("read back");
-    assert_read_back(&read);
+    round_trip_and_verify!(&pool, Dialect::Sqlite);
     // Stored in UTC: rows 1 and 2 hold one instant, written with two
     // offsets, as one text, so text order is time order.
     let texts: Vec<String> =
@@ -181,8 +164,4 @@ async fn sqlite_round_trip_and_verify() {
             .expect("the stored texts");
     assert_eq!(texts.len(), 2);
     assert_eq!(texts[0], texts[1]);
-    let report = money_sqlx::schema::verify(&pool, &[Payment::DEFINITION])
-        .await
-        .expect("verify");
-    assert!(report.is_clean(), "{report}");
 }
