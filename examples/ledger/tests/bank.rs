@@ -28,7 +28,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use money_ledger::{Account, Ledger, LedgerError, Receipt, minimum_balance};
+use money_ledger::{Ledger, LedgerError, Receipt, minimum_balance};
 use money_sqlx::{Retryable, TransactionOptions, transaction};
 use money_tests::dec;
 use money_tests::faults::{self, FaultPlan};
@@ -37,7 +37,9 @@ use money_tests::proxy::CommitCutter;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
-use support::bank::{History, Outcome, Submitted, check, load_state, resolve, submit_fresh};
+use support::bank::{
+    History, Outcome, Submitted, check, load_state, open_bank, resolve, run_length, submit_fresh,
+};
 use tokio::time::timeout;
 
 const DEFAULT_SEED: u64 = 0x0B4D_5EED_2025;
@@ -78,18 +80,12 @@ struct Parameters {
 
 impl Parameters {
     fn from_env() -> Self {
-        let read = |name: &str| {
-            std::env::var(name)
+        Self {
+            seed: std::env::var("BANK_SEED")
                 .ok()
                 .and_then(|value| value.trim().parse::<u64>().ok())
-        };
-        Self {
-            seed: read("BANK_SEED").unwrap_or(DEFAULT_SEED),
-            run: Duration::from_secs(
-                read("BANK_SECONDS")
-                    .unwrap_or(DEFAULT_SECONDS)
-                    .clamp(1, 600),
-            ),
+                .unwrap_or(DEFAULT_SEED),
+            run: run_length(DEFAULT_SECONDS, 1),
         }
     }
 }
@@ -122,21 +118,7 @@ async fn bank_workload_under_killed_connections_keeps_every_invariant() {
 async fn run_bank(parameters: &Parameters) {
     let schema = fresh_schema().await;
     let admin = Ledger::new(schema.pool.clone());
-    admin
-        .create_schema()
-        .await
-        .expect("create the ledger's tables");
-    let initial_balance = dec(INITIAL_BALANCE);
-    let mut initial = BTreeMap::new();
-    for id in 1..=ACCOUNTS {
-        let account = Account {
-            id,
-            currency: CURRENCY.to_owned(),
-            balance: initial_balance,
-        };
-        admin.open_account(&account).await.expect("open account");
-        initial.insert(id, initial_balance);
-    }
+    let initial = open_bank(&admin, ACCOUNTS, CURRENCY, dec(INITIAL_BALANCE)).await;
     let minimum = minimum_balance().expect("Account declares a minimum balance");
     let prefix = format!("bank_{}_w", schema.name);
     let worker_options = Ledger::default_options();
@@ -278,14 +260,7 @@ async fn run_bank(parameters: &Parameters) {
     for (reason, count) in &failure_reasons {
         report!("bank:   failed: {count} {reason}");
     }
-    report!(
-        "bank:   unknown resolved by resubmitting the same id: {} had been booked (replayed), \
-         {} had not (booked now), {} had not (refused now), {} unresolved",
-        resolution.had_committed,
-        resolution.booked_now,
-        resolution.refused_now,
-        resolution.unresolved
-    );
+    report!("bank:   {resolution}");
     report!(
         "bank: reads: {} consistent snapshots checked, {read_failures} interrupted; \
          resubmissions: {replays} replays returned the first receipt, {conflicts} changed payloads \
@@ -305,10 +280,7 @@ async fn run_bank(parameters: &Parameters) {
         faults.control_errors
     );
     report!(
-        "bank: final state: {} accounts, {} transfers stored, {} journal entries; {} violation(s)",
-        state.accounts.len(),
-        state.transfers.len(),
-        state.entries.len(),
+        "bank: final state: {state}; {} violation(s)",
         violations.len()
     );
 

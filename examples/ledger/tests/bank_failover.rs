@@ -20,16 +20,17 @@
 #[macro_use]
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use money_ledger::{Account, Ledger, LedgerError, minimum_balance};
+use money_ledger::{Ledger, LedgerError, minimum_balance};
 use money_sqlx::cluster::{HostAddr, PgCluster};
 use money_tests::dec;
 use money_tests::pg_replica::ReplicaPair;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
-use support::bank::{History, Workload, check, load_state, resolve, worker};
+use support::bank::{
+    History, Merged, Workload, check, load_state, open_bank, resolve, run_length, worker,
+};
 use tokio::time::timeout;
 
 const SEED: u64 = 0xFA11_0BE2_2026;
@@ -50,12 +51,7 @@ const RESOLVE_TRIES: usize = 5;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bank_workload_survives_a_primary_kill_and_promotion() {
-    let seconds = std::env::var("BANK_SECONDS")
-        .ok()
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .unwrap_or(20)
-        .clamp(4, 600);
-    let run = Duration::from_secs(seconds);
+    let run = run_length(20, 4);
     match timeout(run + Duration::from_secs(180), run_bank(run)).await {
         Ok(()) => {}
         Err(_) => panic!("the failover bank test did not finish in time: something hangs"),
@@ -80,18 +76,7 @@ async fn run_bank(run: Duration) {
         .expect("a pool on the primary");
     let options = Ledger::default_options().deadline(Duration::from_secs(25));
     let ledger = Ledger::on_cluster(pool.clone(), options.clone());
-    ledger.create_schema().await.expect("the ledger's tables");
-    let initial_balance = dec(INITIAL_BALANCE);
-    let mut initial = BTreeMap::new();
-    for id in 1..=ACCOUNTS {
-        let account = Account {
-            id,
-            currency: "USD".to_owned(),
-            balance: initial_balance,
-        };
-        ledger.open_account(&account).await.expect("open account");
-        initial.insert(id, initial_balance);
-    }
+    let initial = open_bank(&ledger, ACCOUNTS, "USD", dec(INITIAL_BALANCE)).await;
     report!(
         "bank_failover: seed {SEED:#x}, {ACCOUNTS} accounts of {INITIAL_BALANCE}, {WORKERS} workers \
          for {run:?} on a primary (port {}) with a synchronous standby (port {}); the primary is \
@@ -123,17 +108,15 @@ async fn run_bank(run: Duration) {
         minimum: minimum_balance().expect("a declared minimum"),
         ..History::default()
     };
-    let mut unknown = Vec::new();
-    let mut violations = Vec::new();
-    let mut failure_reasons: BTreeMap<String, usize> = BTreeMap::new();
+    let mut merged = Merged::default();
     // Acknowledged before the kill; between the kill and the end of the promotion (answers the
     // old primary sent before it died, read late); after the promotion (only the new primary
     // can have answered them).
-    let (mut retries, mut before_kill, mut during, mut after_kill) = (0, 0, 0, 0);
+    let (mut before_kill, mut during, mut after_kill) = (0, 0, 0);
     let mut first_after_kill: Option<Duration> = None;
     for handle in workers {
         let log = handle.await.expect("worker task");
-        for at in &log.acknowledged {
+        for at in &merged.absorb(&mut history, log) {
             if *at < killed_at {
                 before_kill += 1;
             } else if *at < promoted_at {
@@ -144,15 +127,13 @@ async fn run_bank(run: Duration) {
                 first_after_kill = Some(first_after_kill.map_or(since, |first| first.min(since)));
             }
         }
-        history.ok.extend(log.ok);
-        for (transfer_id, reason) in log.failed {
-            history.failed.insert(transfer_id);
-            *failure_reasons.entry(reason).or_default() += 1;
-        }
-        unknown.extend(log.unknown);
-        retries += log.retries;
-        violations.extend(log.violations);
     }
+    let Merged {
+        unknown,
+        failure_reasons,
+        retries,
+        mut violations,
+    } = merged;
     let elapsed = started.elapsed();
     let (ok_in_run, failed_in_run) = (history.ok.len(), history.failed.len());
 
@@ -202,15 +183,7 @@ async fn run_bank(run: Duration) {
     for (reason, count) in &failure_reasons {
         report!("bank_failover:   failed: {count} {reason}");
     }
-    report!(
-        "bank_failover:   unknown resolved by resubmitting the same id: {} had been \
-         booked (replayed), {} had not (booked now), {} had not (refused now), \
-         {} unresolved",
-        resolution.had_committed,
-        resolution.booked_now,
-        resolution.refused_now,
-        resolution.unresolved
-    );
+    report!("bank_failover:   {resolution}");
     report!(
         "bank_failover: fault: 1 primary SIGKILL, standby promoted {:.2} s after it; first transfer \
          acknowledged after the promotion (so by the new primary) {} after the kill",
@@ -221,11 +194,7 @@ async fn run_bank(run: Duration) {
         )
     );
     report!(
-        "bank_failover: final state on the new primary: {} accounts, {} transfers stored, {} \
-         journal entries; {} violation(s)",
-        state.accounts.len(),
-        state.transfers.len(),
-        state.entries.len(),
+        "bank_failover: final state on the new primary: {state}; {} violation(s)",
         violations.len()
     );
 

@@ -29,18 +29,19 @@
 #[macro_use]
 mod support;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use money_ledger::{Account, Ledger, LedgerDatabase, LedgerError, minimum_balance};
+use money_ledger::{Ledger, LedgerDatabase, LedgerError, minimum_balance};
 use money_sqlx::cluster::MySqlCluster;
 use money_tests::dec;
 use money_tests::galera::{self, Galera, NODES};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, MySql, MySqlConnection, MySqlPool};
-use support::bank::{History, State, Workload, check, load_state, resolve, worker};
+use support::bank::{
+    History, Merged, State, Workload, check, load_state, open_bank, resolve, run_length, worker,
+};
 use tokio::time::timeout;
 
 const SEED: u64 = 0x6A1E_2A00_2026;
@@ -81,12 +82,7 @@ struct Kills {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bank_workload_on_galera_survives_a_node_kill_and_killed_connections() {
-    let seconds = std::env::var("BANK_SECONDS")
-        .ok()
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .unwrap_or(20)
-        .clamp(8, 600);
-    let run = Duration::from_secs(seconds);
+    let run = run_length(20, 8);
     match timeout(run + Duration::from_secs(300), run_bank(run)).await {
         Ok(()) => {}
         Err(_) => panic!("the Galera bank test did not finish in time: something hangs"),
@@ -121,18 +117,7 @@ async fn run_bank(run: Duration) {
 
     let setup_pool = causal_pool(galera, 0, &database).await;
     let setup = Ledger::with_options(setup_pool.clone(), options.clone());
-    setup.create_schema().await.expect("the ledger's tables");
-    let initial_balance = dec(INITIAL_BALANCE);
-    let mut initial = BTreeMap::new();
-    for id in 1..=ACCOUNTS {
-        let account = Account {
-            id,
-            currency: "USD".to_owned(),
-            balance: initial_balance,
-        };
-        setup.open_account(&account).await.expect("open account");
-        initial.insert(id, initial_balance);
-    }
+    let initial = open_bank(&setup, ACCOUNTS, "USD", dec(INITIAL_BALANCE)).await;
     // Every node has the accounts before the workers start.
     for node in 0..NODES {
         let pool = causal_pool(galera, node, &database).await;
@@ -219,16 +204,13 @@ async fn run_bank(run: Duration) {
         minimum: minimum_balance().expect("a declared minimum"),
         ..History::default()
     };
-    let mut unknown = Vec::new();
-    let mut violations = Vec::new();
-    let mut failure_reasons: BTreeMap<String, usize> = BTreeMap::new();
-    let (mut retries, mut before_kill, mut reforming, mut while_down, mut rejoining) =
-        (0, 0, 0, 0, 0);
+    let mut merged = Merged::default();
+    let (mut before_kill, mut reforming, mut while_down, mut rejoining) = (0, 0, 0, 0);
     let mut after_rejoin = 0;
     let rejoined_at = restarting_at + rejoined_in;
     for handle in workers {
         let log = handle.await.expect("worker task");
-        for at in &log.acknowledged {
+        for at in &merged.absorb(&mut history, log) {
             if *at < killed_at {
                 before_kill += 1;
             } else if *at < reformed_at {
@@ -241,15 +223,13 @@ async fn run_bank(run: Duration) {
                 after_rejoin += 1;
             }
         }
-        history.ok.extend(log.ok);
-        for (transfer_id, reason) in log.failed {
-            history.failed.insert(transfer_id);
-            *failure_reasons.entry(reason).or_default() += 1;
-        }
-        unknown.extend(log.unknown);
-        retries += log.retries;
-        violations.extend(log.violations);
     }
+    let Merged {
+        unknown,
+        failure_reasons,
+        retries,
+        mut violations,
+    } = merged;
     let elapsed = started.elapsed();
     let kills = killer.await.expect("connection killer");
     for pool in pools {
@@ -332,15 +312,7 @@ async fn run_bank(run: Duration) {
     for (reason, count) in &failure_reasons {
         report!("bank_galera:   failed: {count} {reason}");
     }
-    report!(
-        "bank_galera:   unknown resolved by resubmitting the same id: {} had been \
-         booked (replayed), {} had not (booked now), {} had not (refused now), \
-         {} unresolved",
-        resolution.had_committed,
-        resolution.booked_now,
-        resolution.refused_now,
-        resolution.unresolved
-    );
+    report!("bank_galera:   {resolution}");
     report!(
         "bank_galera: faults: node {KILLED_NODE} SIGKILLed once, the two others a cluster of two \
          {:.2} s after the kill, node {KILLED_NODE} down {:.1} s more, rejoined {} in {:.2} s after \
@@ -368,11 +340,8 @@ async fn run_bank(run: Duration) {
          failures, {bf_aborts} local transactions aborted by a replicated one (brute-force aborts)"
     );
     report!(
-        "bank_galera: final state on each of the {NODES} nodes: {} accounts, {} transfers stored, \
-         {} journal entries; {} violation(s)",
-        states[0].accounts.len(),
-        states[0].transfers.len(),
-        states[0].entries.len(),
+        "bank_galera: final state on each of the {NODES} nodes: {}; {} violation(s)",
+        states[0],
         violations.len()
     );
 

@@ -8,11 +8,10 @@
 //! fail.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
-
+use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
 
-use money_ledger::{Ledger, LedgerDatabase, LedgerError, Posted};
+use money_ledger::{Account, Ledger, LedgerDatabase, LedgerError, Posted};
 use money_sqlx::AsConnection;
 use rust_decimal::Decimal;
 use sqlx::Database;
@@ -144,6 +143,75 @@ pub async fn worker<DB: LedgerDatabase>(
     log
 }
 
+/// How long a run lasts: `BANK_SECONDS`, else `default` seconds, within
+/// `min..=600`.
+pub fn run_length(default: u64, min: u64) -> Duration {
+    let seconds = std::env::var("BANK_SECONDS")
+        .ok()
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .unwrap_or(default);
+    Duration::from_secs(seconds.clamp(min, 600))
+}
+
+/// Creates the ledger's tables and opens accounts `1..=count`, each with
+/// `balance` of `currency`: the initial balances by id, for [`History`].
+///
+/// # Panics
+///
+/// When a table or an account cannot be created.
+pub async fn open_bank<DB: LedgerDatabase>(
+    ledger: &Ledger<DB>,
+    count: i64,
+    currency: &str,
+    balance: Decimal,
+) -> BTreeMap<i64, Decimal> {
+    ledger
+        .create_schema()
+        .await
+        .expect("create the ledger's tables");
+    let mut initial = BTreeMap::new();
+    for id in 1..=count {
+        let account = Account {
+            id,
+            currency: currency.to_owned(),
+            balance,
+        };
+        ledger.open_account(&account).await.expect("open account");
+        initial.insert(id, balance);
+    }
+    initial
+}
+
+/// The workers' logs of a run, merged: what [`resolve`] and the report need
+/// besides the [`History`].
+#[derive(Debug, Default)]
+pub struct Merged {
+    /// Outcome unknown, to resolve.
+    pub unknown: Vec<(i64, Submitted)>,
+    /// Refusals, counted by reason.
+    pub failure_reasons: BTreeMap<String, usize>,
+    /// Attempts beyond the first of the booked transfers.
+    pub retries: u64,
+    /// What broke an invariant on the spot.
+    pub violations: Vec<String>,
+}
+
+impl Merged {
+    /// Adds `log` to `history` and to these, and returns when each of its
+    /// booked transfers was acknowledged (for a run's phases).
+    pub fn absorb(&mut self, history: &mut History, log: WorkerLog) -> Vec<Instant> {
+        history.ok.extend(log.ok);
+        for (transfer_id, reason) in log.failed {
+            history.failed.insert(transfer_id);
+            *self.failure_reasons.entry(reason).or_default() += 1;
+        }
+        self.unknown.extend(log.unknown);
+        self.retries += log.retries;
+        self.violations.extend(log.violations);
+        log.acknowledged
+    }
+}
+
 /// How the unknown outcomes were resolved.
 #[derive(Debug, Default)]
 pub struct Resolution {
@@ -155,6 +223,18 @@ pub struct Resolution {
     pub refused_now: usize,
     /// No definite answer after every try.
     pub unresolved: usize,
+}
+
+impl fmt::Display for Resolution {
+    /// The report's line: "unknown resolved by resubmitting the same id: ...".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown resolved by resubmitting the same id: {} had been booked (replayed), \
+             {} had not (booked now), {} had not (refused now), {} unresolved",
+            self.had_committed, self.booked_now, self.refused_now, self.unresolved
+        )
+    }
 }
 
 /// Resubmits every unknown transfer with its payload, up to `tries` times
@@ -245,6 +325,20 @@ pub struct State {
     pub transfers: Vec<(i64, i64, i64, Decimal)>,
     /// Every journal entry.
     pub entries: Vec<EntryRow>,
+}
+
+impl fmt::Display for State {
+    /// The report's count: "N accounts, N transfers stored, N journal
+    /// entries".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} accounts, {} transfers stored, {} journal entries",
+            self.accounts.len(),
+            self.transfers.len(),
+            self.entries.len()
+        )
+    }
 }
 
 /// Reads the ledger's tables on `connection`: a PostgreSQL or MariaDB/MySQL
