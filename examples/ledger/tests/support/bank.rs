@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
 
-use money_ledger::{Account, Ledger, LedgerDatabase, LedgerError, Posted};
+use money_ledger::{Ledger, LedgerDatabase, LedgerError, Posted};
 use money_sqlx::AsConnection;
 use rust_decimal::Decimal;
 use sqlx::Database;
@@ -154,7 +154,8 @@ pub fn run_length(default: u64, min: u64) -> Duration {
 }
 
 /// Creates the ledger's tables and opens accounts `1..=count`, each with
-/// `balance` of `currency`: the initial balances by id, for [`History`].
+/// `balance` of `currency` ([`super::open_accounts`]): the initial balances
+/// by id, for [`History`].
 ///
 /// # Panics
 ///
@@ -165,21 +166,12 @@ pub async fn open_bank<DB: LedgerDatabase>(
     currency: &str,
     balance: Decimal,
 ) -> BTreeMap<i64, Decimal> {
-    ledger
-        .create_schema()
-        .await
-        .expect("create the ledger's tables");
-    let mut initial = BTreeMap::new();
-    for id in 1..=count {
-        let account = Account {
-            id,
-            currency: currency.to_owned(),
-            balance,
-        };
-        ledger.open_account(&account).await.expect("open account");
-        initial.insert(id, balance);
-    }
-    initial
+    let text = balance.to_string();
+    let accounts: Vec<(i64, &str, &str)> = (1..=count)
+        .map(|id| (id, currency, text.as_str()))
+        .collect();
+    super::open_accounts(ledger, &accounts).await;
+    (1..=count).map(|id| (id, balance)).collect()
 }
 
 /// The workers' logs of a run, merged: what [`resolve`] and the report need
