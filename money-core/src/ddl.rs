@@ -465,13 +465,21 @@ mod tests {
     use crate::table::{ForeignKeyDecl, ReferentialAction, Scalar};
 
     const ID: &[Column] = &[
-        Column::new("id", "id", ColumnType::Scalar(Scalar::BigInt), false, true),
+        Column::new(
+            "id",
+            "id",
+            ColumnType::Scalar(Scalar::BigInt),
+            false,
+            true,
+            &[],
+        ),
         Column::new(
             "other_id",
             "other_id",
             ColumnType::Scalar(Scalar::BigInt),
             true,
             false,
+            &[],
         ),
     ];
 

@@ -83,7 +83,9 @@ pub const fn table(
     Table::new(name, columns, unique_keys).with_foreign_keys(foreign_keys)
 }
 
-/// One column of a model's table.
+/// One column of a model's table; `constraint_names` are the names of its
+/// constraints by `RuleKind::position` (`naming::constraint_name`, computed
+/// by the derive), or empty for a column without rules of its own.
 #[inline]
 pub const fn column(
     field: &'static str,
@@ -91,8 +93,16 @@ pub const fn column(
     column_type: ColumnType,
     nullable: bool,
     primary_key: bool,
+    constraint_names: &'static [&'static str],
 ) -> Column {
-    Column::new(field, name, column_type, nullable, primary_key)
+    Column::new(
+        field,
+        name,
+        column_type,
+        nullable,
+        primary_key,
+        constraint_names,
+    )
 }
 
 /// One foreign key of a model's table.

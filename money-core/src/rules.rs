@@ -6,8 +6,10 @@
 //! [`RuleKind::suffix`].
 //!
 //! # Adding a rule
-//! Add the variant here and its [`RuleKind`] (with its place in
-//! [`RuleKind::ALL`], the order of reporting). Every place that decides a
+//! Add the variant here and its [`RuleKind`] in money-spec-core (with its
+//! place in [`RuleKind::ALL`], the order of reporting, and its constraint
+//! name's suffix; the derive names the constraints of each column from
+//! them). Every place that decides a
 //! rule matches on `Rule` without a wildcard arm, so the build then fails at
 //! each one until it handles the new variant:
 //! - here: [`Rule::kind`], [`Rule::holds_for`], [`Rule::holds_for_code`],
@@ -33,6 +35,8 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use crate::spec::compare;
+
+pub use money_spec_core::RuleKind;
 
 /// One rule of a money column, with its limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,60 +115,6 @@ impl fmt::Display for Rule {
             ),
             Rule::Currency => f.write_str("an active ISO 4217 currency code"),
         }
-    }
-}
-
-/// Which rule, without its limit: what a database constraint name maps back
-/// to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RuleKind {
-    /// See [`Rule::Digits`].
-    Digits,
-    /// See [`Rule::Scale`].
-    Scale,
-    /// See [`Rule::Min`].
-    Min,
-    /// See [`Rule::Max`].
-    Max,
-    /// See [`Rule::MinorUnits`].
-    MinorUnits,
-    /// See [`Rule::Currency`].
-    Currency,
-}
-
-impl RuleKind {
-    /// Every kind, in the order validation reports them.
-    pub const ALL: [RuleKind; 6] = [
-        RuleKind::Digits,
-        RuleKind::Scale,
-        RuleKind::MinorUnits,
-        RuleKind::Min,
-        RuleKind::Max,
-        RuleKind::Currency,
-    ];
-
-    /// The last part of the constraint name: `digits`, `scale`,
-    /// `minor_units`, `min`, `max`, `currency`.
-    ///
-    /// PostgreSQL checks a row's CHECK constraints in alphabetical order of
-    /// name and reports the first that fails; `digits` sorts first, so a
-    /// `NaN` written by raw SQL (which passes `>= min` because PostgreSQL
-    /// sorts NaN above every number) is reported as a digits violation.
-    pub const fn suffix(self) -> &'static str {
-        match self {
-            RuleKind::Digits => "digits",
-            RuleKind::Scale => "scale",
-            RuleKind::Min => "min",
-            RuleKind::Max => "max",
-            RuleKind::MinorUnits => "minor_units",
-            RuleKind::Currency => "currency",
-        }
-    }
-}
-
-impl fmt::Display for RuleKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.suffix())
     }
 }
 

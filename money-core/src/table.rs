@@ -24,6 +24,10 @@ pub struct Column {
     column_type: ColumnType,
     nullable: bool,
     primary_key: bool,
+    /// The names of the constraints of this column, by
+    /// [`RuleKind::position`], as the derive wrote them: empty when it did
+    /// not (a column whose rules come from its type, a `MoneyValue`).
+    constraint_names: &'static [&'static str],
 }
 
 /// What a column holds.
@@ -181,7 +185,10 @@ impl Table {
 
     /// The name of the constraint that enforces `rule` on `column`.
     pub fn constraint_name(&self, column: &Column, rule: RuleKind) -> String {
-        naming::constraint_name(self.name, column.name, rule.suffix())
+        match column.declared_constraint_name(rule) {
+            Some(name) => name.to_owned(),
+            None => naming::constraint_name(self.name, column.name, rule.suffix()),
+        }
     }
 
     /// The name of the primary key constraint.
@@ -362,6 +369,7 @@ impl Column {
         column_type: ColumnType,
         nullable: bool,
         primary_key: bool,
+        constraint_names: &'static [&'static str],
     ) -> Self {
         Column {
             field,
@@ -369,7 +377,19 @@ impl Column {
             column_type,
             nullable,
             primary_key,
+            constraint_names,
         }
+    }
+
+    /// The name the derive wrote for the constraint that enforces `rule` on
+    /// this column, if it wrote one: [`naming::constraint_name`] of the
+    /// table, the column and the rule's suffix, computed at compile time.
+    #[inline]
+    pub(crate) fn declared_constraint_name(&self, rule: RuleKind) -> Option<&'static str> {
+        self.constraint_names
+            .get(rule.position())
+            .copied()
+            .filter(|name| !name.is_empty())
     }
 
     /// The Rust field's name (without `r#`).

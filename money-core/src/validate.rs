@@ -1,10 +1,11 @@
 //! Validation errors, and the check that generated `validate()` calls.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::naming::Identifier;
+use crate::naming;
 use crate::rules::{Broken, Rule, RuleKind};
 use crate::table::{Column, Table};
 
@@ -14,14 +15,17 @@ use crate::table::{Column, Table};
 /// constraint that enforces the same rule, so an error from the database and
 /// an error from [`validate`](crate::MoneyModel::validate) can be compared and
 /// mapped to each other.
-// Kept small: the name inline, the rule as its kind (the column's spec has
-// the rule itself); only a minor-units error allocates, for its currency.
+// Kept small: the name as the derive wrote it into the table, the rule as
+// its kind (the column's spec has the rule itself); only a minor-units error
+// allocates, for its currency.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ValidationError {
     table: &'static str,
     column: &'static Column,
-    /// Inline, so that recording an error allocates nothing for its name.
-    constraint: Identifier,
+    /// Borrowed from the column's names, so that recording an error copies
+    /// nothing for its name; owned only for a column the derive did not
+    /// name.
+    constraint: Cow<'static, str>,
     /// Which of the column's rules: [`MoneySpec::rule`] of its spec, or
     /// [`Rule::Currency`] for a currency column.
     ///
@@ -51,7 +55,7 @@ impl ValidationError {
 
     /// The name of the database constraint that enforces this rule.
     pub fn constraint(&self) -> &str {
-        self.constraint.as_str()
+        &self.constraint
     }
 
     /// The broken rule, with its limit.
@@ -380,18 +384,28 @@ fn record_broken_rules(
         errors.errors.push(ValidationError {
             table: table.name(),
             column,
-            constraint: Identifier::EMPTY,
+            constraint: constraint_name(table, column, kind),
             kind,
             amount: Some((value, stored)),
             code,
         });
-        // Spelled in place, where the error is kept.
-        if let Some(error) = errors.errors.last_mut() {
-            error
-                .constraint
-                .set_constraint(table.name(), column.name(), kind);
-        }
     }
+}
+
+/// The name of the constraint that enforces `kind` on `column`: the one the
+/// derive wrote, else computed.
+#[inline]
+fn constraint_name(table: &Table, column: &'static Column, kind: RuleKind) -> Cow<'static, str> {
+    match column.declared_constraint_name(kind) {
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(unnamed_constraint(table, column, kind)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unnamed_constraint(table: &Table, column: &Column, kind: RuleKind) -> String {
+    naming::constraint_name(table.name(), column.name(), kind.suffix())
 }
 
 /// Checks the currency column `index` of `table` against `code` (`None`
@@ -415,7 +429,7 @@ pub fn check_currency(
     errors.errors.push(ValidationError {
         table: table.name(),
         column,
-        constraint: Identifier::constraint(table.name(), column.name(), RuleKind::Currency),
+        constraint: constraint_name(table, column, RuleKind::Currency),
         kind: RuleKind::Currency,
         amount: None,
         code: Some(code.chars().take(16).collect::<String>().into_boxed_str()),

@@ -2,6 +2,7 @@
 //! table plus one call into money-core per money field; everything that
 //! could be a function is a function in money-core.
 
+use money_spec_core::{RuleKind, naming};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use rust_decimal::Decimal;
@@ -90,8 +91,9 @@ fn expand(model: &Model, krate: &syn::Path, serde: TokenStream) -> TokenStream {
                 quote_spanned! {ty.span()=> <#ty as #p::CurrencyField>::NULLABLE },
             ),
         };
+        let constraint_names = constraint_names(table, column);
         quote! {
-            #p::column(#field, #name, #column_type, #nullable, #primary_key)
+            #p::column(#field, #name, #column_type, #nullable, #primary_key, &[#(#constraint_names),*])
         }
     });
     let checks = model
@@ -157,6 +159,20 @@ fn expand(model: &Model, krate: &syn::Path, serde: TokenStream) -> TokenStream {
             #sqlx
             #serde
         };
+    }
+}
+
+/// The names of a money or currency column's constraints, by
+/// `RuleKind::position`, spelled now so that reporting a broken rule copies
+/// nothing; none for other columns (a `MoneyValue` column's rules come from
+/// its type, and money-core names them when asked).
+fn constraint_names(table: &str, column: &check::Column) -> Vec<String> {
+    match column.kind {
+        Kind::Money(_) | Kind::Currency => RuleKind::ALL
+            .iter()
+            .map(|kind| naming::constraint_name(table, &column.name, kind.suffix()))
+            .collect(),
+        Kind::Scalar | Kind::Custom { .. } => Vec::new(),
     }
 }
 

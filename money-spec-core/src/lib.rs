@@ -1,11 +1,14 @@
 //! What money-core and money-derive both need, in one place: the limits of
-//! a money declaration, the exact decimal reader, and the excess-scale mode.
+//! a money declaration, the exact decimal reader, the excess-scale mode, the
+//! kinds of rules and the names of the constraints that enforce them.
 //!
 //! money-derive is a proc-macro crate that money-core re-exports, so it
 //! cannot depend on money-core; both depend on this crate instead, and a
 //! limit checked at compile time is the limit checked at run time. Use it
 //! through money-core, which re-exports what is public API.
 #![forbid(unsafe_code)]
+
+pub mod naming;
 
 use core::fmt;
 
@@ -73,6 +76,80 @@ impl ExcessScale {
         ExcessScale::ALL
             .into_iter()
             .find(|mode| mode.name() == name)
+    }
+}
+
+/// Which rule, without its limit: what a database constraint name maps back
+/// to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RuleKind {
+    /// Too many digits before the point (`Rule::Digits`).
+    Digits,
+    /// Too many digits after the point (`Rule::Scale`).
+    Scale,
+    /// Below the minimum (`Rule::Min`).
+    Min,
+    /// Above the maximum (`Rule::Max`).
+    Max,
+    /// More digits after the point than the row's currency has (`Rule::MinorUnits`).
+    MinorUnits,
+    /// Not an active ISO 4217 code (`Rule::Currency`).
+    Currency,
+}
+
+impl RuleKind {
+    /// Every kind, in the order validation reports them.
+    pub const ALL: [RuleKind; 6] = [
+        RuleKind::Digits,
+        RuleKind::Scale,
+        RuleKind::MinorUnits,
+        RuleKind::Min,
+        RuleKind::Max,
+        RuleKind::Currency,
+    ];
+
+    /// Its place in [`ALL`](Self::ALL): where a column's table of
+    /// constraint names keeps its name.
+    ///
+    /// ```
+    /// use money_spec_core::RuleKind;
+    /// for (position, kind) in RuleKind::ALL.into_iter().enumerate() {
+    ///     assert_eq!(kind.position(), position);
+    /// }
+    /// ```
+    pub const fn position(self) -> usize {
+        match self {
+            RuleKind::Digits => 0,
+            RuleKind::Scale => 1,
+            RuleKind::MinorUnits => 2,
+            RuleKind::Min => 3,
+            RuleKind::Max => 4,
+            RuleKind::Currency => 5,
+        }
+    }
+
+    /// The last part of the constraint name: `digits`, `scale`,
+    /// `minor_units`, `min`, `max`, `currency`.
+    ///
+    /// PostgreSQL checks a row's CHECK constraints in alphabetical order of
+    /// name and reports the first that fails; `digits` sorts first, so a
+    /// `NaN` written by raw SQL (which passes `>= min` because PostgreSQL
+    /// sorts NaN above every number) is reported as a digits violation.
+    pub const fn suffix(self) -> &'static str {
+        match self {
+            RuleKind::Digits => "digits",
+            RuleKind::Scale => "scale",
+            RuleKind::Min => "min",
+            RuleKind::Max => "max",
+            RuleKind::MinorUnits => "minor_units",
+            RuleKind::Currency => "currency",
+        }
+    }
+}
+
+impl fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.suffix())
     }
 }
 

@@ -33,10 +33,34 @@ const TABLES: usize = 200;
 /// lifetime is the process's).
 fn tables(count: usize) -> Vec<&'static Table> {
     let spec = money_spec(19, 4, Some(Decimal::ZERO), None, ExcessScale::Reject, None);
+    // Shared by every table, so without the constraint names the derive
+    // writes per table: money-core computes them, as it does for any
+    // column it was given no names for.
     let columns: &'static [Column] = Box::leak(Box::new([
-        column("id", "id", ColumnType::Scalar(Scalar::BigInt), false, true),
-        column("currency", "currency", ColumnType::Currency, false, false),
-        column("balance", "balance", ColumnType::Money(spec), false, false),
+        column(
+            "id",
+            "id",
+            ColumnType::Scalar(Scalar::BigInt),
+            false,
+            true,
+            &[],
+        ),
+        column(
+            "currency",
+            "currency",
+            ColumnType::Currency,
+            false,
+            false,
+            &[],
+        ),
+        column(
+            "balance",
+            "balance",
+            ColumnType::Money(spec),
+            false,
+            false,
+            &[],
+        ),
     ]));
     (0..count)
         .map(|index| {

@@ -12,7 +12,14 @@ use crate::table::{Column, ColumnType, Scalar, Table};
 pub(crate) const ACCOUNTS: Table = Table::new(
     "accounts",
     &[
-        Column::new("id", "id", ColumnType::Scalar(Scalar::BigInt), false, true),
+        Column::new(
+            "id",
+            "id",
+            ColumnType::Scalar(Scalar::BigInt),
+            false,
+            true,
+            &[],
+        ),
         Column::new(
             "balance",
             "balance",
@@ -25,6 +32,7 @@ pub(crate) const ACCOUNTS: Table = Table::new(
             )),
             false,
             false,
+            &[],
         ),
         Column::new(
             "fee",
@@ -38,6 +46,7 @@ pub(crate) const ACCOUNTS: Table = Table::new(
             )),
             true,
             false,
+            &[],
         ),
         Column::new(
             "order_id",
@@ -45,6 +54,7 @@ pub(crate) const ACCOUNTS: Table = Table::new(
             ColumnType::Scalar(Scalar::BigInt),
             true,
             false,
+            &[],
         ),
     ],
     &[&["order"]],
