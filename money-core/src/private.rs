@@ -51,7 +51,12 @@ pub mod db {
 pub mod json {
     #[cfg(feature = "schemars")]
     pub use crate::json::amount_schema;
-    pub use crate::json::field::{Field, JsonModel, deserialize_value, serialize_value};
+    pub use crate::json::field::{
+        Amount, CurrencySeed, Field, FieldKey, JsonModel, Seed, deserialize_value, invalid_length,
+        missing_field, serialize_value,
+    };
+    pub use serde::de::{Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    pub use serde::ser::SerializeStruct;
 }
 
 /// The declaration of a money column, checked by the derive at compile

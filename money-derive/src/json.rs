@@ -165,8 +165,15 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
 
         }
     });
-    quote! {
-        #krate::__serde_model! {
+    let lean = container_attrs.is_empty()
+        && container
+            .fields
+            .iter()
+            .all(|field| serde_attrs(field.raw_attrs).next().is_none());
+    let impls = if lean {
+        lean_impls(container, model, &p)
+    } else {
+        quote! {
             #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
             #[serde(crate = #serde_crate, remote = #remote)]
             #(#container_attrs)*
@@ -181,11 +188,21 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
                     __MoneySerde::serialize(self, serializer)
                 }
             }
+        }
+    };
+    let read = if lean {
+        quote! { __money_deserialize(deserializer)? }
+    } else {
+        quote! { __MoneySerde::deserialize(deserializer)? }
+    };
+    quote! {
+        #krate::__serde_model! {
+            #impls
 
             #[automatically_derived]
             impl<'de> #p::serde::Deserialize<'de> for #ident {
                 fn deserialize<__D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<Self, __D::Error> {
-                    let value = __MoneySerde::deserialize(deserializer)?;
+                    let value = #read;
                     #(#post_checks)*
                     #p::Result::Ok(value)
                 }
@@ -198,5 +215,151 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
         }
 
         #schema
+    }
+}
+
+/// A model without serde attributes: its `Serialize` and the reading of
+/// its `Deserialize` written here, as serde_derive writes them for the same
+/// struct (the same keys, sequences, missing and duplicate fields, ignored
+/// unknown fields, error messages), but with money-core's generic field
+/// adapters and key reader in place of serde_derive's wrapper type per
+/// field and field-identifier enum: the expansion that costs the least to
+/// compile. `tests/tests/json_lean.rs` holds the two to the same results.
+fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStream {
+    let ident = container.ident;
+    let name = ident.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+    let count = container.fields.len();
+    let keys: Vec<&str> = container
+        .fields
+        .iter()
+        .map(|field| field.name.as_str())
+        .collect();
+    let slots: Vec<syn::Ident> = (0..count)
+        .map(|position| syn::Ident::new(&format!("__money_field{position}"), Span::call_site()))
+        .collect();
+    let mut writes = Vec::new();
+    let mut seq_reads = Vec::new();
+    let mut map_reads = Vec::new();
+    let mut slot_types = Vec::new();
+    let mut finishes = Vec::new();
+    for (position, field) in container.fields.iter().enumerate() {
+        let member = field.member;
+        let ty = field.ty;
+        let key = &field.name;
+        let slot = &slots[position];
+        let column = model.columns.iter().position(|column| {
+            column.member == member && matches!(column.kind, Kind::Money(_) | Kind::Currency)
+        });
+        let kind = column.map(|index| (index, &model.columns[index].kind));
+        writes.push(match kind {
+            Some((index, Kind::Money(_))) => quote! {
+                #p::json::SerializeStruct::serialize_field(
+                    &mut state, #key, &#p::json::Amount::<Self, #index, #ty>::new(&self.#member),
+                )?;
+            },
+            _ => quote! {
+                #p::json::SerializeStruct::serialize_field(&mut state, #key, &self.#member)?;
+            },
+        });
+        let seed = match kind {
+            Some((index, Kind::Money(_))) => {
+                Some(quote! { #p::json::Seed::<#ident, #index, #ty>::new() })
+            }
+            Some((index, _)) => {
+                Some(quote! { #p::json::CurrencySeed::<#ident, #index, #ty>::new() })
+            }
+            None => None,
+        };
+        // An absent `Option` amount or code is `None`; any other absent
+        // adapted field is an error, as serde_derive reads a field with
+        // `deserialize_with` and `#[serde(default)]` (which the remote copy
+        // gets for an `Option`).
+        let defaulted = seed.is_some() && crate::ast::is_option(ty);
+        let short = if defaulted {
+            quote! { ::core::default::Default::default() }
+        } else {
+            quote! { return #p::Result::Err(#p::json::invalid_length(#position, #name, #count)) }
+        };
+        let element = match &seed {
+            Some(seed) => quote! { #p::json::SeqAccess::next_element_seed(&mut seq, #seed)? },
+            None => quote! { #p::json::SeqAccess::next_element::<#ty>(&mut seq)? },
+        };
+        seq_reads.push(quote! {
+            let #slot = match #element {
+                #p::Some(value) => value,
+                #p::None => #short,
+            };
+        });
+        let value = match &seed {
+            Some(seed) => quote! { #p::json::MapAccess::next_value_seed(&mut map, #seed)? },
+            None => quote! { #p::json::MapAccess::next_value::<#ty>(&mut map)? },
+        };
+        map_reads.push(quote! {
+            #position => {
+                if #p::Option::is_some(&#slot) {
+                    return #p::Result::Err(<__A::Error as #p::json::Error>::duplicate_field(#key));
+                }
+                #slot = #p::Some(#value);
+            }
+        });
+        slot_types.push(quote! { let mut #slot: #p::Option<#ty> = #p::None; });
+        let missing = if seed.is_none() {
+            quote! { #p::json::missing_field::<#ty, __A::Error>(#key)? }
+        } else if defaulted {
+            quote! { ::core::default::Default::default() }
+        } else {
+            quote! { return #p::Result::Err(<__A::Error as #p::json::Error>::missing_field(#key)) }
+        };
+        finishes.push(quote! {
+            let #slot = match #slot {
+                #p::Some(value) => value,
+                #p::None => #missing,
+            };
+        });
+    }
+    let members: Vec<&syn::Ident> = container.fields.iter().map(|field| field.member).collect();
+    let expecting = format!("struct {name}");
+    quote! {
+        #[automatically_derived]
+        impl #p::serde::Serialize for #ident {
+            fn serialize<__S: #p::serde::Serializer>(&self, serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
+                let mut state = #p::serde::Serializer::serialize_struct(serializer, #name, #count)?;
+                #(#writes)*
+                #p::json::SerializeStruct::end(state)
+            }
+        }
+
+        fn __money_deserialize<'de, __D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<#ident, __D::Error> {
+            const FIELDS: &[&str] = &[#(#keys),*];
+            struct __MoneyVisitor;
+            impl<'de> #p::json::Visitor<'de> for __MoneyVisitor {
+                type Value = #ident;
+
+                fn expecting(&self, f: &mut #p::Formatter<'_>) -> #p::FmtResult {
+                    f.write_str(#expecting)
+                }
+
+                fn visit_seq<__A: #p::json::SeqAccess<'de>>(self, mut seq: __A) -> #p::Result<#ident, __A::Error> {
+                    #(#seq_reads)*
+                    #p::Result::Ok(#ident { #(#members: #slots),* })
+                }
+
+                fn visit_map<__A: #p::json::MapAccess<'de>>(self, mut map: __A) -> #p::Result<#ident, __A::Error> {
+                    #(#slot_types)*
+                    while let #p::Some(key) = #p::json::MapAccess::next_key_seed(&mut map, #p::json::FieldKey(FIELDS))? {
+                        match key {
+                            #(#map_reads)*
+                            _ => {
+                                #p::json::MapAccess::next_value::<#p::json::IgnoredAny>(&mut map)?;
+                            }
+                        }
+                    }
+                    #(#finishes)*
+                    #p::Result::Ok(#ident { #(#members: #slots),* })
+                }
+            }
+            #p::serde::Deserializer::deserialize_struct(deserializer, #name, FIELDS, __MoneyVisitor)
+        }
     }
 }

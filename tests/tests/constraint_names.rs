@@ -98,11 +98,8 @@ fn validation_reports_the_same_names() {
     let errors = long.validate().expect_err("rules broken");
     let mut kinds = Vec::new();
     for error in errors.iter() {
-        let expected = naming::constraint_name(
-            Long::TABLE,
-            error.column(),
-            error.rule_kind().suffix(),
-        );
+        let expected =
+            naming::constraint_name(Long::TABLE, error.column(), error.rule_kind().suffix());
         assert_eq!(error.constraint(), expected);
         assert_eq!(error.constraint().len(), naming::MAX_IDENTIFIER_BYTES);
         kinds.push(error.rule_kind());

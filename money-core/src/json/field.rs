@@ -252,3 +252,161 @@ pub fn deserialize_value<'de, V: MoneyValue, D: Deserializer<'de>>(
         ))),
     }
 }
+
+/// Column `COLUMN` of model `M` as a value serde writes: what the model's
+/// own `Serialize` (written by the derive for a struct without serde
+/// attributes) passes to `serialize_field`, through
+/// [`Field::serialize`], with no wrapper type per field.
+pub struct Amount<'a, M, const COLUMN: usize, F>(&'a F, PhantomData<M>);
+
+impl<'a, M, const COLUMN: usize, F> Amount<'a, M, COLUMN, F> {
+    /// The field's value, to be written.
+    #[inline]
+    pub const fn new(value: &'a F) -> Self {
+        Amount(value, PhantomData)
+    }
+}
+
+impl<M: JsonModel, const COLUMN: usize, F: MoneyField> ser::Serialize for Amount<'_, M, COLUMN, F> {
+    #[inline]
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Field::<M, COLUMN>::serialize(self.0, serializer)
+    }
+}
+
+/// Reads column `COLUMN` of model `M`, a money field (`CURRENCY` false,
+/// through [`Field::deserialize`]) or a currency field (through
+/// [`Field::deserialize_currency`]): the seed the derive's own
+/// `Deserialize` passes to `next_value_seed` and `next_element_seed`.
+pub struct Seed<M, const COLUMN: usize, F>(PhantomData<(M, F)>);
+
+impl<M, const COLUMN: usize, F> Seed<M, COLUMN, F> {
+    /// The seed.
+    #[inline]
+    pub const fn new() -> Self {
+        Seed(PhantomData)
+    }
+}
+
+impl<'de, M: JsonModel, const COLUMN: usize, F: MoneyField> de::DeserializeSeed<'de>
+    for Seed<M, COLUMN, F>
+{
+    type Value = F;
+
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<F, D::Error> {
+        Field::<M, COLUMN>::deserialize(deserializer)
+    }
+}
+
+/// [`Seed`] for a currency field.
+pub struct CurrencySeed<M, const COLUMN: usize, F>(PhantomData<(M, F)>);
+
+impl<M, const COLUMN: usize, F> CurrencySeed<M, COLUMN, F> {
+    /// The seed.
+    #[inline]
+    pub const fn new() -> Self {
+        CurrencySeed(PhantomData)
+    }
+}
+
+impl<'de, M: JsonModel, const COLUMN: usize, F: CurrencyField> de::DeserializeSeed<'de>
+    for CurrencySeed<M, COLUMN, F>
+{
+    type Value = F;
+
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<F, D::Error> {
+        Field::<M, COLUMN>::deserialize_currency(deserializer)
+    }
+}
+
+/// Reads a struct's field name as serde_derive's field identifier does: a
+/// string or bytes naming one of `FIELDS`, or its index, as the position
+/// of that field; anything else as `FIELDS.len()`, a field to ignore.
+pub struct FieldKey(pub &'static [&'static str]);
+
+impl<'de> de::DeserializeSeed<'de> for FieldKey {
+    type Value = usize;
+
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl de::Visitor<'_> for FieldKey {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("field identifier")
+    }
+
+    fn visit_u64<E: de::Error>(self, index: u64) -> Result<usize, E> {
+        let ignored = self.0.len();
+        Ok(usize::try_from(index)
+            .ok()
+            .filter(|index| *index < ignored)
+            .unwrap_or(ignored))
+    }
+
+    #[inline]
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<usize, E> {
+        Ok(self
+            .0
+            .iter()
+            .position(|field| *field == name)
+            .unwrap_or(self.0.len()))
+    }
+
+    fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<usize, E> {
+        Ok(self
+            .0
+            .iter()
+            .position(|field| field.as_bytes() == name)
+            .unwrap_or(self.0.len()))
+    }
+}
+
+/// The value of a field absent from the input, as serde_derive gives it: an
+/// `Option` is `None` (and so is anything else that reads a missing value
+/// as `none`), everything else is the error "missing field".
+pub fn missing_field<'de, T: de::Deserialize<'de>, E: de::Error>(
+    field: &'static str,
+) -> Result<T, E> {
+    struct Missing<E>(&'static str, PhantomData<E>);
+
+    impl<'de, E: de::Error> Deserializer<'de> for Missing<E> {
+        type Error = E;
+
+        fn deserialize_any<V: de::Visitor<'de>>(self, _: V) -> Result<V::Value, E> {
+            Err(E::missing_field(self.0))
+        }
+
+        fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+            visitor.visit_none()
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf unit unit_struct newtype_struct seq tuple
+            tuple_struct map struct enum identifier ignored_any
+        }
+    }
+
+    T::deserialize(Missing(field, PhantomData))
+}
+
+/// The error of a sequence too short for a struct, as serde_derive words
+/// it: `invalid length 2, expected struct Account with 5 elements`.
+#[cold]
+pub fn invalid_length<E: de::Error>(index: usize, name: &'static str, fields: usize) -> E {
+    struct Expected(&'static str, usize);
+    impl de::Expected for Expected {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            let s = if self.1 == 1 { "" } else { "s" };
+            write!(f, "struct {} with {} element{s}", self.0, self.1)
+        }
+    }
+    E::invalid_length(index, &Expected(name, fields))
+}
