@@ -288,6 +288,12 @@ impl<M, const COLUMN: usize, F> Seed<M, COLUMN, F> {
     }
 }
 
+impl<M, const COLUMN: usize, F> Default for Seed<M, COLUMN, F> {
+    fn default() -> Self {
+        Seed::new()
+    }
+}
+
 impl<'de, M: JsonModel, const COLUMN: usize, F: MoneyField> de::DeserializeSeed<'de>
     for Seed<M, COLUMN, F>
 {
@@ -307,6 +313,12 @@ impl<M, const COLUMN: usize, F> CurrencySeed<M, COLUMN, F> {
     #[inline]
     pub const fn new() -> Self {
         CurrencySeed(PhantomData)
+    }
+}
+
+impl<M, const COLUMN: usize, F> Default for CurrencySeed<M, COLUMN, F> {
+    fn default() -> Self {
+        CurrencySeed::new()
     }
 }
 
