@@ -1,6 +1,9 @@
 //! `#[money(serde)]`: serde and JSON Schema impls for a model.
 //!
-//! The impls are serde's own derives, applied to a hidden copy of the
+//! A model without serde attributes gets impls written here
+//! (`lean_impls`): they read and write as serde_derive's would, and cost
+//! much less to compile. Otherwise the impls are serde's own derives,
+//! applied to a hidden copy of the
 //! struct declared with `#[serde(remote = "...")]`: every serde attribute
 //! the user wrote is copied to it and works as it always does (`rename`,
 //! `rename_all`, `default`, `skip`, `alias`, `deny_unknown_fields`, ...).

@@ -2,8 +2,10 @@
 //! model's money and currency fields, and the serde impls of money value
 //! types. Reached only through `__private::json`; not part of the API.
 //!
-//! `#[money(serde)]` names the adapter in the attributes of its hidden
-//! remote copy, as
+//! `#[money(serde)]` calls the adapter from the impls it writes for a
+//! model without serde attributes (through [`Amount`], [`Seed`] and
+//! [`CurrencySeed`], with [`FieldKey`] reading the keys), and otherwise
+//! names it in the attributes of its hidden remote copy, as
 //! `#[serde(serialize_with = "::money_core::__private::json::Field::<Model, 3>::serialize")]`:
 //! the field's declaration is the one in the model's `DEFINITION`, reached
 //! by the column's index, so the derive emits no function or constant per
