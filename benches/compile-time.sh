@@ -260,12 +260,15 @@ source_lines() {
 say "| expanded code (rustfmt, non-empty lines) | #[derive(MoneyModel)] | serde + garde + sqlx::FromRow |"
 say "|---|---:|---:|"
 # Non-empty lines of the money side's expansion by part: the MoneyModel
-# impl (DEFINITION, validate), the sqlx impls, the serde impls.
+# impl (DEFINITION, validate), the sqlx impls, the serde impls (the
+# derive's own, or serde_derive's on the remote copy of a model with serde
+# attributes).
 money_parts() {
     awk '
         /impl ::money_core::MoneyModel for/ { part = "model" }
         /impl(<DB>)? ::money_core::__private::(pg::PgModel|db::SqlModel(<DB>)?) for/ { part = "sqlx" }
         /#\[serde\(crate = / { part = "serde" }
+        /impl ::money_core::__private::serde::Serialize for/ { part = "serde" }
         part != "" && !/^[[:space:]]*$/ { count[part]++ }
         END { print count["model"] + 0, count["sqlx"] + 0, count["serde"] + 0 }
     ' "$1"
