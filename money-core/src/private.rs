@@ -52,8 +52,8 @@ pub mod json {
     #[cfg(feature = "schemars")]
     pub use crate::json::amount_schema;
     pub use crate::json::field::{
-        Amount, CurrencySeed, Field, FieldKey, JsonModel, Seed, deserialize_value, invalid_length,
-        missing_field, serialize_value,
+        Amount, CurrencySeed, Field, FieldKey, FieldNames, JsonModel, Seed, deserialize_value,
+        invalid_length, missing_field, serialize_value,
     };
     pub use serde::de::{Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
     pub use serde::ser::SerializeStruct;

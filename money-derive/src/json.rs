@@ -322,6 +322,7 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
         });
     }
     let members: Vec<&syn::Ident> = container.fields.iter().map(|field| field.member).collect();
+    let positions = 0..count;
     let expecting = format!("struct {name}");
     quote! {
         #[automatically_derived]
@@ -333,9 +334,20 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
             }
         }
 
+        #[inline]
         fn __money_deserialize<'de, __D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<#ident, __D::Error> {
             const FIELDS: &[&str] = &[#(#keys),*];
             struct __MoneyVisitor;
+            impl #p::json::FieldNames for __MoneyVisitor {
+                const COUNT: usize = #count;
+                #[inline]
+                fn position(name: &str) -> usize {
+                    match name {
+                        #(#keys => #positions,)*
+                        _ => #count,
+                    }
+                }
+            }
             impl<'de> #p::json::Visitor<'de> for __MoneyVisitor {
                 type Value = #ident;
 
@@ -343,14 +355,16 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
                     f.write_str(#expecting)
                 }
 
+                #[inline]
                 fn visit_seq<__A: #p::json::SeqAccess<'de>>(self, mut seq: __A) -> #p::Result<#ident, __A::Error> {
                     #(#seq_reads)*
                     #p::Result::Ok(#ident { #(#members: #slots),* })
                 }
 
+                #[inline]
                 fn visit_map<__A: #p::json::MapAccess<'de>>(self, mut map: __A) -> #p::Result<#ident, __A::Error> {
                     #(#slot_types)*
-                    while let #p::Some(key) = #p::json::MapAccess::next_key_seed(&mut map, #p::json::FieldKey(FIELDS))? {
+                    while let #p::Some(key) = #p::json::MapAccess::next_key_seed(&mut map, #p::json::FieldKey::<__MoneyVisitor>::new())? {
                         match key {
                             #(#map_reads)*
                             _ => {

@@ -4,7 +4,7 @@
 //!
 //! `#[money(serde)]` calls the adapter from the impls it writes for a
 //! model without serde attributes (through [`Amount`], [`Seed`] and
-//! [`CurrencySeed`], with [`FieldKey`] reading the keys), and otherwise
+//! [`CurrencySeed`], with [`FieldKey`] reading the keys by [`FieldNames`]), and otherwise
 //! names it in the attributes of its hidden remote copy, as
 //! `#[serde(serialize_with = "::money_core::__private::json::Field::<Model, 3>::serialize")]`:
 //! the field's declaration is the one in the model's `DEFINITION`, reached
@@ -335,12 +335,37 @@ impl<'de, M: JsonModel, const COLUMN: usize, F: CurrencyField> de::DeserializeSe
     }
 }
 
-/// Reads a struct's field name as serde_derive's field identifier does: a
-/// string or bytes naming one of `FIELDS`, or its index, as the position
-/// of that field; anything else as `FIELDS.len()`, a field to ignore.
-pub struct FieldKey(pub &'static [&'static str]);
+/// The fields of a struct whose `Deserialize` the derive wrote: a `match`
+/// on the names, which the compiler turns into a few integer comparisons.
+pub trait FieldNames {
+    /// How many fields the struct has.
+    const COUNT: usize;
 
-impl<'de> de::DeserializeSeed<'de> for FieldKey {
+    /// The position of the field named `name`, or [`COUNT`](Self::COUNT)
+    /// for a name that is not a field's (to be ignored).
+    fn position(name: &str) -> usize;
+}
+
+/// Reads a struct's field name as serde_derive's field identifier does: a
+/// string or bytes naming one of the fields of `N`, or a field's index, as
+/// that field's position; anything else as `N::COUNT`, a field to ignore.
+pub struct FieldKey<N>(PhantomData<N>);
+
+impl<N> FieldKey<N> {
+    /// The seed.
+    #[inline]
+    pub const fn new() -> Self {
+        FieldKey(PhantomData)
+    }
+}
+
+impl<N> Default for FieldKey<N> {
+    fn default() -> Self {
+        FieldKey::new()
+    }
+}
+
+impl<'de, N: FieldNames> de::DeserializeSeed<'de> for FieldKey<N> {
     type Value = usize;
 
     #[inline]
@@ -349,7 +374,7 @@ impl<'de> de::DeserializeSeed<'de> for FieldKey {
     }
 }
 
-impl de::Visitor<'_> for FieldKey {
+impl<N: FieldNames> de::Visitor<'_> for FieldKey<N> {
     type Value = usize;
 
     fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -357,28 +382,20 @@ impl de::Visitor<'_> for FieldKey {
     }
 
     fn visit_u64<E: de::Error>(self, index: u64) -> Result<usize, E> {
-        let ignored = self.0.len();
         Ok(usize::try_from(index)
             .ok()
-            .filter(|index| *index < ignored)
-            .unwrap_or(ignored))
+            .filter(|index| *index < N::COUNT)
+            .unwrap_or(N::COUNT))
     }
 
     #[inline]
     fn visit_str<E: de::Error>(self, name: &str) -> Result<usize, E> {
-        Ok(self
-            .0
-            .iter()
-            .position(|field| *field == name)
-            .unwrap_or(self.0.len()))
+        Ok(N::position(name))
     }
 
     fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<usize, E> {
-        Ok(self
-            .0
-            .iter()
-            .position(|field| field.as_bytes() == name)
-            .unwrap_or(self.0.len()))
+        // Every field name is UTF-8: other bytes name no field.
+        Ok(core::str::from_utf8(name).map_or(N::COUNT, N::position))
     }
 }
 
