@@ -16,7 +16,8 @@ use money_benches::garde_rules::GardeAccount;
 use money_benches::paired::{Paired, Quartiles, Report};
 use money_benches::plain::PlainAccount;
 use money_benches::{
-    Account, Balance, every_rule_broken_sample, hand, invalid_sample, sample, sample_json, samples,
+    Account, Balance, RemoteAccount, every_rule_broken_sample, hand, invalid_sample, sample,
+    sample_json, samples,
 };
 use money_core::pg::decode_numeric_binary;
 use money_core::{Decimal, MoneyModel};
@@ -148,6 +149,12 @@ fn cpu() {
         .side("generated #[money(serde)], checked while reading", |n| {
             black_box(serde_json::from_str::<Account>(black_box(&texts[at(n)])).is_ok());
         })
+        .side(
+            "the same through serde_derive (a model with a serde attribute)",
+            |n| {
+                black_box(serde_json::from_str::<RemoteAccount>(black_box(&texts[at(n)])).is_ok());
+            },
+        )
         .side("generated #[money(serde)] + validate()", |n| {
             let account: Account = serde_json::from_str(black_box(&texts[at(n)])).expect("valid");
             black_box(account.validate().is_ok());

@@ -46,6 +46,28 @@ pub struct Account {
     pub fee: Decimal,
 }
 
+/// [`Account`] with a serde attribute that changes nothing: its serde
+/// impls are serde_derive's, on the derive's hidden remote copy, where
+/// `Account` (no serde attribute) gets the ones the derive writes itself.
+/// Row 2 reads the same documents with both.
+#[derive(Debug, Clone, PartialEq, MoneyModel)]
+#[money(table = "bench_accounts", serde)]
+#[serde(rename_all = "snake_case")]
+pub struct RemoteAccount {
+    /// The primary key.
+    #[money(primary_key)]
+    pub id: i64,
+    /// As [`Account::balance`].
+    #[money(precision = 19, scale = 4, min = "0")]
+    pub balance: Decimal,
+    /// As [`Account::overdraft_limit`].
+    #[money(precision = 19, scale = 4)]
+    pub overdraft_limit: Option<Decimal>,
+    /// As [`Account::fee`].
+    #[money(precision = 10, scale = 2, min = "0", max = "1000")]
+    pub fee: Decimal,
+}
+
 /// A money value type, for the `numeric` decode through sqlx: `(19, 4)`,
 /// `min = 0`, checked when decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, money_core::MoneyValue)]

@@ -106,14 +106,14 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
         if let Some(currency) = column.currency_of {
             let currency = model.columns[currency].member;
             post_checks.push(quote! {
-                #field_path::check_minor_units::<_, _, __D::Error>(&value.#member, &value.#currency)?;
+                #field_path::check_minor_units::<_, _, __D::Error>(&__value.#member, &__value.#currency)?;
             });
         }
         if filled_by_serde {
             post_checks.push(if is_money {
-                quote! { #field_path::check_filled_amount::<_, __D::Error>(&value.#member)?; }
+                quote! { #field_path::check_filled_amount::<_, __D::Error>(&__value.#member)?; }
             } else {
-                quote! { #field_path::check_filled_currency::<_, __D::Error>(&value.#member)?; }
+                quote! { #field_path::check_filled_currency::<_, __D::Error>(&__value.#member)?; }
             });
         }
         serde_fields.push(quote! { #(#user_serde)* #(#extra)* #schema_default #member: #ty });
@@ -187,16 +187,16 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
 
             #[automatically_derived]
             impl #p::serde::Serialize for #ident {
-                fn serialize<__S: #p::serde::Serializer>(&self, serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
-                    __MoneySerde::serialize(self, serializer)
+                fn serialize<__S: #p::serde::Serializer>(&self, __serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
+                    __MoneySerde::serialize(self, __serializer)
                 }
             }
         }
     };
     let read = if lean {
-        quote! { __money_deserialize(deserializer)? }
+        quote! { __money_deserialize(__deserializer)? }
     } else {
-        quote! { __MoneySerde::deserialize(deserializer)? }
+        quote! { __MoneySerde::deserialize(__deserializer)? }
     };
     quote! {
         #krate::__serde_model! {
@@ -204,16 +204,16 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
 
             #[automatically_derived]
             impl<'de> #p::serde::Deserialize<'de> for #ident {
-                fn deserialize<__D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<Self, __D::Error> {
-                    let value = #read;
+                fn deserialize<__D: #p::serde::Deserializer<'de>>(__deserializer: __D) -> #p::Result<Self, __D::Error> {
+                    let __value = #read;
                     #(#post_checks)*
-                    #p::Result::Ok(value)
+                    #p::Result::Ok(__value)
                 }
             }
 
             #[automatically_derived]
             impl #p::json::JsonModel for #ident {
-                const JSON_KEYS: &'static [&'static str] = &[#(#json_keys),*];
+                const JSON_KEYS: &'static [&'static ::core::primitive::str] = &[#(#json_keys),*];
             }
         }
 
@@ -258,11 +258,11 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
         writes.push(match kind {
             Some((index, Kind::Money(_))) => quote! {
                 #p::json::SerializeStruct::serialize_field(
-                    &mut state, #key, &#p::json::Amount::<Self, #index, #ty>::new(&self.#member),
+                    &mut __state, #key, &#p::json::Amount::<Self, #index, #ty>::new(&self.#member),
                 )?;
             },
             _ => quote! {
-                #p::json::SerializeStruct::serialize_field(&mut state, #key, &self.#member)?;
+                #p::json::SerializeStruct::serialize_field(&mut __state, #key, &self.#member)?;
             },
         });
         let seed = match kind {
@@ -285,18 +285,18 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
             quote! { return #p::Result::Err(#p::json::invalid_length(#position, #name, #count)) }
         };
         let element = match &seed {
-            Some(seed) => quote! { #p::json::SeqAccess::next_element_seed(&mut seq, #seed)? },
-            None => quote! { #p::json::SeqAccess::next_element::<#ty>(&mut seq)? },
+            Some(seed) => quote! { #p::json::SeqAccess::next_element_seed(&mut __seq, #seed)? },
+            None => quote! { #p::json::SeqAccess::next_element::<#ty>(&mut __seq)? },
         };
         seq_reads.push(quote! {
             let #slot = match #element {
-                #p::Some(value) => value,
+                #p::Some(__value) => __value,
                 #p::None => #short,
             };
         });
         let value = match &seed {
-            Some(seed) => quote! { #p::json::MapAccess::next_value_seed(&mut map, #seed)? },
-            None => quote! { #p::json::MapAccess::next_value::<#ty>(&mut map)? },
+            Some(seed) => quote! { #p::json::MapAccess::next_value_seed(&mut __map, #seed)? },
+            None => quote! { #p::json::MapAccess::next_value::<#ty>(&mut __map)? },
         };
         map_reads.push(quote! {
             #position => {
@@ -316,7 +316,7 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
         };
         finishes.push(quote! {
             let #slot = match #slot {
-                #p::Some(value) => value,
+                #p::Some(__value) => __value,
                 #p::None => #missing,
             };
         });
@@ -327,22 +327,22 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
     quote! {
         #[automatically_derived]
         impl #p::serde::Serialize for #ident {
-            fn serialize<__S: #p::serde::Serializer>(&self, serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
-                let mut state = #p::serde::Serializer::serialize_struct(serializer, #name, #count)?;
+            fn serialize<__S: #p::serde::Serializer>(&self, __serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
+                let mut __state = #p::serde::Serializer::serialize_struct(__serializer, #name, #count)?;
                 #(#writes)*
-                #p::json::SerializeStruct::end(state)
+                #p::json::SerializeStruct::end(__state)
             }
         }
 
         #[inline]
-        fn __money_deserialize<'de, __D: #p::serde::Deserializer<'de>>(deserializer: __D) -> #p::Result<#ident, __D::Error> {
-            const FIELDS: &[&str] = &[#(#keys),*];
+        fn __money_deserialize<'de, __D: #p::serde::Deserializer<'de>>(__deserializer: __D) -> #p::Result<#ident, __D::Error> {
+            const __FIELDS: &[&::core::primitive::str] = &[#(#keys),*];
             struct __MoneyVisitor;
             impl #p::json::FieldNames for __MoneyVisitor {
-                const COUNT: usize = #count;
+                const COUNT: ::core::primitive::usize = #count;
                 #[inline]
-                fn position(name: &str) -> usize {
-                    match name {
+                fn position(__name: &::core::primitive::str) -> ::core::primitive::usize {
+                    match __name {
                         #(#keys => #positions,)*
                         _ => #count,
                     }
@@ -351,24 +351,24 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
             impl<'de> #p::json::Visitor<'de> for __MoneyVisitor {
                 type Value = #ident;
 
-                fn expecting(&self, f: &mut #p::Formatter<'_>) -> #p::FmtResult {
-                    f.write_str(#expecting)
+                fn expecting(&self, __formatter: &mut #p::Formatter<'_>) -> #p::FmtResult {
+                    #p::Formatter::write_str(__formatter, #expecting)
                 }
 
                 #[inline]
-                fn visit_seq<__A: #p::json::SeqAccess<'de>>(self, mut seq: __A) -> #p::Result<#ident, __A::Error> {
+                fn visit_seq<__A: #p::json::SeqAccess<'de>>(self, mut __seq: __A) -> #p::Result<#ident, __A::Error> {
                     #(#seq_reads)*
                     #p::Result::Ok(#ident { #(#members: #slots),* })
                 }
 
                 #[inline]
-                fn visit_map<__A: #p::json::MapAccess<'de>>(self, mut map: __A) -> #p::Result<#ident, __A::Error> {
+                fn visit_map<__A: #p::json::MapAccess<'de>>(self, mut __map: __A) -> #p::Result<#ident, __A::Error> {
                     #(#slot_types)*
-                    while let #p::Some(key) = #p::json::MapAccess::next_key_seed(&mut map, #p::json::FieldKey::<__MoneyVisitor>::new())? {
-                        match key {
+                    while let #p::Some(__key) = #p::json::MapAccess::next_key_seed(&mut __map, #p::json::FieldKey::<__MoneyVisitor>::new())? {
+                        match __key {
                             #(#map_reads)*
                             _ => {
-                                #p::json::MapAccess::next_value::<#p::json::IgnoredAny>(&mut map)?;
+                                #p::json::MapAccess::next_value::<#p::json::IgnoredAny>(&mut __map)?;
                             }
                         }
                     }
@@ -376,7 +376,7 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
                     #p::Result::Ok(#ident { #(#members: #slots),* })
                 }
             }
-            #p::serde::Deserializer::deserialize_struct(deserializer, #name, FIELDS, __MoneyVisitor)
+            #p::serde::Deserializer::deserialize_struct(__deserializer, #name, __FIELDS, __MoneyVisitor)
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The generated code must name everything by absolute path: these items
 //! shadow the prelude and the crate's own names where the derive is used.
 
-#![allow(dead_code, non_camel_case_types)]
+#![allow(dead_code, non_camel_case_types, non_upper_case_globals)]
 
 mod shadowed {
     // `money_core` itself is shadowed below, so name the crate absolutely.
@@ -23,6 +23,17 @@ mod shadowed {
     type Decimal = ();
     trait SqlColumn {}
     trait MoneyField {}
+    // Lowercase constants would capture a binding of the same name in a
+    // pattern of the generated code.
+    const value: () = ();
+    const key: () = ();
+    const name: () = ();
+    const state: () = ();
+    const serializer: () = ();
+    const deserializer: () = ();
+    const map: () = ();
+    const seq: () = ();
+    const f: () = ();
 
     #[derive(MoneyModel)]
     #[money(table = "accounts", serde)]
@@ -34,6 +45,54 @@ mod shadowed {
         pub balance: ::money_core::Decimal,
         #[money(precision = 19, scale = 4, on_excess_scale = "round")]
         pub limit: ::core::option::Option<::money_core::Decimal>,
+        pub note: ::core::option::Option<::std::string::String>,
+    }
+}
+
+/// The serde impls the derive writes itself (a model without serde
+/// attributes) name even the primitive types absolutely, which serde's own
+/// derive does not (so `shadowed` above cannot shadow them).
+mod shadowed_primitives {
+    use ::money_core::MoneyModel;
+
+    struct Result;
+    struct Option;
+    struct Some;
+    struct None;
+    struct Ok;
+    struct Err;
+    struct Vec;
+    struct String;
+    struct bool;
+    struct i64;
+    struct usize;
+    struct str;
+    struct core;
+    struct std;
+    struct money_core;
+    type Decimal = ();
+    trait Default {}
+    const value: () = ();
+    const key: () = ();
+    const name: () = ();
+    const state: () = ();
+    const serializer: () = ();
+    const deserializer: () = ();
+    const map: () = ();
+    const seq: () = ();
+    const f: () = ();
+
+    #[derive(MoneyModel)]
+    #[money(table = "transfers", serde)]
+    pub struct Transfer {
+        #[money(primary_key)]
+        pub id: ::core::primitive::i64,
+        #[money(currency)]
+        pub currency: ::std::string::String,
+        #[money(precision = 19, scale = 4, min = "0", currency_field = "currency")]
+        pub amount: ::money_core::Decimal,
+        #[money(precision = 19, scale = 4)]
+        pub fee: ::core::option::Option<::money_core::Decimal>,
         pub note: ::core::option::Option<::std::string::String>,
     }
 }
