@@ -26,46 +26,45 @@ pub mod plain;
 
 use money_core::{Decimal, MoneyModel};
 
-/// The model of every comparison: three money fields (two NOT NULL, one
-/// nullable; one with a minimum, one with both bounds), as an accounts
-/// table would declare them.
-#[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(table = "bench_accounts", serde)]
-pub struct Account {
-    /// The primary key.
-    #[money(primary_key)]
-    pub id: i64,
-    /// `numeric` with the `(19, 4)` rules and `min = 0`.
-    #[money(precision = 19, scale = 4, min = "0")]
-    pub balance: Decimal,
-    /// Nullable, `(19, 4)` rules, no bounds.
-    #[money(precision = 19, scale = 4)]
-    pub overdraft_limit: Option<Decimal>,
-    /// `(10, 2)` rules, `0 <= fee <= 1000`.
-    #[money(precision = 10, scale = 2, min = "0", max = "1000")]
-    pub fee: Decimal,
+/// Declares the model of every comparison under a name, with its doc and
+/// its serde attributes, so that [`Account`] and [`RemoteAccount`] are one
+/// declaration.
+macro_rules! account {
+    ($(#[$attr:meta])* $name:ident) => {
+        #[derive(Debug, Clone, PartialEq, MoneyModel)]
+        #[money(table = "bench_accounts", serde)]
+        $(#[$attr])*
+        pub struct $name {
+            /// The primary key.
+            #[money(primary_key)]
+            pub id: i64,
+            /// `numeric` with the `(19, 4)` rules and `min = 0`.
+            #[money(precision = 19, scale = 4, min = "0")]
+            pub balance: Decimal,
+            /// Nullable, `(19, 4)` rules, no bounds.
+            #[money(precision = 19, scale = 4)]
+            pub overdraft_limit: Option<Decimal>,
+            /// `(10, 2)` rules, `0 <= fee <= 1000`.
+            #[money(precision = 10, scale = 2, min = "0", max = "1000")]
+            pub fee: Decimal,
+        }
+    };
 }
 
-/// [`Account`] with a serde attribute that changes nothing: its serde
-/// impls are serde_derive's, on the derive's hidden remote copy, where
-/// `Account` (no serde attribute) gets the ones the derive writes itself.
-/// Row 2 reads the same documents with both.
-#[derive(Debug, Clone, PartialEq, MoneyModel)]
-#[money(table = "bench_accounts", serde)]
-#[serde(rename_all = "snake_case")]
-pub struct RemoteAccount {
-    /// The primary key.
-    #[money(primary_key)]
-    pub id: i64,
-    /// As [`Account::balance`].
-    #[money(precision = 19, scale = 4, min = "0")]
-    pub balance: Decimal,
-    /// As [`Account::overdraft_limit`].
-    #[money(precision = 19, scale = 4)]
-    pub overdraft_limit: Option<Decimal>,
-    /// As [`Account::fee`].
-    #[money(precision = 10, scale = 2, min = "0", max = "1000")]
-    pub fee: Decimal,
+account! {
+    /// The model of every comparison: three money fields (two NOT NULL, one
+    /// nullable; one with a minimum, one with both bounds), as an accounts
+    /// table would declare them.
+    Account
+}
+
+account! {
+    /// [`Account`] with a serde attribute that changes nothing: its serde
+    /// impls are serde_derive's, on the derive's hidden remote copy, where
+    /// `Account` (no serde attribute) gets the ones the derive writes
+    /// itself. Row 2 reads the same documents with both.
+    #[serde(rename_all = "snake_case")]
+    RemoteAccount
 }
 
 /// A money value type, for the `numeric` decode through sqlx: `(19, 4)`,

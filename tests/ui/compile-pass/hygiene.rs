@@ -3,37 +3,45 @@
 
 #![allow(dead_code, non_camel_case_types, non_upper_case_globals)]
 
+/// The names both modules shadow: the prelude's, the crates', and
+/// lowercase constants, which would capture a binding of the same name in a
+/// pattern of the generated code.
+macro_rules! shadow {
+    () => {
+        struct Result;
+        struct Option;
+        struct Some;
+        struct None;
+        struct Ok;
+        struct Err;
+        struct Vec;
+        struct String;
+        struct bool;
+        struct i64;
+        struct core;
+        struct std;
+        struct money_core;
+        type Decimal = ();
+        trait SqlColumn {}
+        trait MoneyField {}
+        trait Default {}
+        const value: () = ();
+        const key: () = ();
+        const name: () = ();
+        const state: () = ();
+        const serializer: () = ();
+        const deserializer: () = ();
+        const map: () = ();
+        const seq: () = ();
+        const f: () = ();
+    };
+}
+
 mod shadowed {
     // `money_core` itself is shadowed below, so name the crate absolutely.
     use ::money_core::MoneyModel;
 
-    struct Result;
-    struct Option;
-    struct Some;
-    struct None;
-    struct Ok;
-    struct Err;
-    struct Vec;
-    struct String;
-    struct bool;
-    struct i64;
-    struct core;
-    struct std;
-    struct money_core;
-    type Decimal = ();
-    trait SqlColumn {}
-    trait MoneyField {}
-    // Lowercase constants would capture a binding of the same name in a
-    // pattern of the generated code.
-    const value: () = ();
-    const key: () = ();
-    const name: () = ();
-    const state: () = ();
-    const serializer: () = ();
-    const deserializer: () = ();
-    const map: () = ();
-    const seq: () = ();
-    const f: () = ();
+    shadow!();
 
     #[derive(MoneyModel)]
     #[money(table = "accounts", serde)]
@@ -55,32 +63,9 @@ mod shadowed {
 mod shadowed_primitives {
     use ::money_core::MoneyModel;
 
-    struct Result;
-    struct Option;
-    struct Some;
-    struct None;
-    struct Ok;
-    struct Err;
-    struct Vec;
-    struct String;
-    struct bool;
-    struct i64;
+    shadow!();
     struct usize;
     struct str;
-    struct core;
-    struct std;
-    struct money_core;
-    type Decimal = ();
-    trait Default {}
-    const value: () = ();
-    const key: () = ();
-    const name: () = ();
-    const state: () = ();
-    const serializer: () = ();
-    const deserializer: () = ();
-    const map: () = ();
-    const seq: () = ();
-    const f: () = ();
 
     #[derive(MoneyModel)]
     #[money(table = "transfers", serde)]
