@@ -4,8 +4,9 @@
 //!
 //! `#[money(serde)]` calls the adapter from the impls it writes for a
 //! model without serde attributes (through [`Amount`], [`Seed`] and
-//! [`CurrencySeed`], with [`FieldKey`] reading the keys by [`FieldNames`]), and otherwise
-//! names it in the attributes of its hidden remote copy, as
+//! [`CurrencySeed`], with [`FieldKey`] reading the keys by
+//! [`FieldNames`]), and otherwise names it in the attributes of its hidden
+//! remote copy, as
 //! `#[serde(serialize_with = "::money_core::__private::json::Field::<Model, 3>::serialize")]`:
 //! the field's declaration is the one in the model's `DEFINITION`, reached
 //! by the column's index, so the derive emits no function or constant per
@@ -276,10 +277,9 @@ impl<M: JsonModel, const COLUMN: usize, F: MoneyField> ser::Serialize for Amount
     }
 }
 
-/// Reads column `COLUMN` of model `M`, a money field (`CURRENCY` false,
-/// through [`Field::deserialize`]) or a currency field (through
-/// [`Field::deserialize_currency`]): the seed the derive's own
-/// `Deserialize` passes to `next_value_seed` and `next_element_seed`.
+/// Reads the money field in column `COLUMN` of model `M`, through
+/// [`Field::deserialize`]: the seed the derive's own `Deserialize` passes
+/// to `next_value_seed` and `next_element_seed`.
 pub struct Seed<M, const COLUMN: usize, F>(PhantomData<(M, F)>);
 
 impl<M, const COLUMN: usize, F> Seed<M, COLUMN, F> {
@@ -307,7 +307,7 @@ impl<'de, M: JsonModel, const COLUMN: usize, F: MoneyField> de::DeserializeSeed<
     }
 }
 
-/// [`Seed`] for a currency field.
+/// [`Seed`] for a currency field, through [`Field::deserialize_currency`].
 pub struct CurrencySeed<M, const COLUMN: usize, F>(PhantomData<(M, F)>);
 
 impl<M, const COLUMN: usize, F> CurrencySeed<M, COLUMN, F> {
