@@ -1,6 +1,8 @@
 //! The static description of a model's table that the derive generates: the
 //! data every renderer, validator and error mapper reads.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 
 use crate::naming;
@@ -185,10 +187,24 @@ impl Table {
 
     /// The name of the constraint that enforces `rule` on `column`.
     pub fn constraint_name(&self, column: &Column, rule: RuleKind) -> String {
+        self.constraint_name_of(column, rule).into_owned()
+    }
+
+    /// [`constraint_name`](Self::constraint_name) without a copy: the name
+    /// the derive wrote into the column, else computed (a column whose
+    /// rules come from its type, or a table built by hand).
+    #[inline]
+    pub(crate) fn constraint_name_of(&self, column: &Column, rule: RuleKind) -> Cow<'static, str> {
         match column.declared_constraint_name(rule) {
-            Some(name) => name.to_owned(),
-            None => naming::constraint_name(self.name, column.name, rule.suffix()),
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(self.computed_constraint_name(column, rule)),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn computed_constraint_name(&self, column: &Column, rule: RuleKind) -> String {
+        naming::constraint_name(self.name, column.name, rule.suffix())
     }
 
     /// The name of the primary key constraint.

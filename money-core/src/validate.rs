@@ -5,7 +5,6 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::naming;
 use crate::rules::{Broken, Rule, RuleKind};
 use crate::table::{Column, Table};
 
@@ -384,28 +383,12 @@ fn record_broken_rules(
         errors.errors.push(ValidationError {
             table: table.name(),
             column,
-            constraint: constraint_name(table, column, kind),
+            constraint: table.constraint_name_of(column, kind),
             kind,
             amount: Some((value, stored)),
             code,
         });
     }
-}
-
-/// The name of the constraint that enforces `kind` on `column`: the one the
-/// derive wrote, else computed.
-#[inline]
-fn constraint_name(table: &Table, column: &'static Column, kind: RuleKind) -> Cow<'static, str> {
-    match column.declared_constraint_name(kind) {
-        Some(name) => Cow::Borrowed(name),
-        None => Cow::Owned(unnamed_constraint(table, column, kind)),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn unnamed_constraint(table: &Table, column: &Column, kind: RuleKind) -> String {
-    naming::constraint_name(table.name(), column.name(), kind.suffix())
 }
 
 /// Checks the currency column `index` of `table` against `code` (`None`
@@ -429,7 +412,7 @@ pub fn check_currency(
     errors.errors.push(ValidationError {
         table: table.name(),
         column,
-        constraint: constraint_name(table, column, RuleKind::Currency),
+        constraint: table.constraint_name_of(column, RuleKind::Currency),
         kind: RuleKind::Currency,
         amount: None,
         code: Some(code.chars().take(16).collect::<String>().into_boxed_str()),
