@@ -64,10 +64,7 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
             .iter()
             .filter(|attr| attr.path().is_ident("schemars") || attr.path().is_ident("doc"))
             .collect();
-        let column = model.columns.iter().position(|column| {
-            column.member == member && matches!(column.kind, Kind::Money(_) | Kind::Currency)
-        });
-        let Some(index) = column else {
+        let Some(index) = adapted_column(model, member) else {
             serde_fields.push(quote! { #(#user_serde)* #member: #ty });
             schema_fields.push(quote! { #(#user_serde)* #(#user_schemars)* #member: #ty });
             continue;
@@ -85,7 +82,7 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
             |function: &str| LitStr::new(&format!("{adapter}::{function}"), Span::call_site());
         let field_path = quote! { #p::json::Field::<#ident, #index> };
         let is_money = matches!(column.kind, Kind::Money(_));
-        let implied_default = crate::ast::is_option(ty) && !serde.default;
+        let implied_default = absent_is_none(ty) && !serde.default;
         let filled_by_serde = serde.default || container_serde.default || serde.skip_deserializing;
         let mut extra = Vec::new();
         if is_money && !serde.skip_serializing {
@@ -100,8 +97,6 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
             });
             extra.push(quote! { #[serde(deserialize_with = #deserialize)] });
         }
-        // An absent `Option` amount is `None`, as serde does for `Option`
-        // fields it reads itself.
         let schema_default = implied_default.then(|| quote! { #[serde(default)] });
         if let Some(currency) = column.currency_of {
             let currency = model.columns[currency].member;
@@ -221,6 +216,22 @@ pub fn expand(container: &Container, model: &Model, krate: &syn::Path) -> TokenS
     }
 }
 
+/// The column of a money or currency field, read and written through
+/// money-core's adapter; `None` for a field serde handles itself.
+fn adapted_column(model: &Model, member: &syn::Ident) -> Option<usize> {
+    model.columns.iter().position(|column| {
+        column.member == member && matches!(column.kind, Kind::Money(_) | Kind::Currency)
+    })
+}
+
+/// Whether an adapted field absent from the input is `None`: an `Option`
+/// amount or code, as serde reads an `Option` field it reads itself. (The
+/// remote copy gets `#[serde(default)]` for it; the derive's own impls
+/// default it.)
+fn absent_is_none(ty: &syn::Type) -> bool {
+    crate::ast::is_option(ty)
+}
+
 /// A model without serde attributes: its `Serialize` and the reading of
 /// its `Deserialize` written here, as serde_derive writes them for the same
 /// struct (the same keys, sequences, missing and duplicate fields, ignored
@@ -251,10 +262,7 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
         let ty = field.ty;
         let key = &field.name;
         let slot = &slots[position];
-        let column = model.columns.iter().position(|column| {
-            column.member == member && matches!(column.kind, Kind::Money(_) | Kind::Currency)
-        });
-        let kind = column.map(|index| (index, &model.columns[index].kind));
+        let kind = adapted_column(model, member).map(|index| (index, &model.columns[index].kind));
         writes.push(match kind {
             Some((index, Kind::Money(_))) => quote! {
                 #p::json::SerializeStruct::serialize_field(
@@ -274,11 +282,9 @@ fn lean_impls(container: &Container, model: &Model, p: &TokenStream) -> TokenStr
             }
             None => None,
         };
-        // An absent `Option` amount or code is `None`; any other absent
-        // adapted field is an error, as serde_derive reads a field with
-        // `deserialize_with` and `#[serde(default)]` (which the remote copy
-        // gets for an `Option`).
-        let defaulted = seed.is_some() && crate::ast::is_option(ty);
+        // Any other absent adapted field is an error, as serde_derive reads
+        // a field with `deserialize_with` and no `default`.
+        let defaulted = seed.is_some() && absent_is_none(ty);
         let short = if defaulted {
             quote! { ::core::default::Default::default() }
         } else {
