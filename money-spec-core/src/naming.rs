@@ -26,8 +26,6 @@
 //! assert!(long.ends_with("_digits"));
 //! ```
 
-use core::fmt;
-
 use crate::MAX_IDENTIFIER_BYTES;
 
 const HASH_HEX_DIGITS: usize = 8;
@@ -68,71 +66,28 @@ pub fn foreign_key_name(table: &str, columns: &[&str]) -> String {
 /// `{part}_{part}_..._{suffix}` if it fits in 63 bytes, else the joined
 /// parts cut short, 8 hex digits of their FNV-1a hash, and the suffix.
 fn fitted(parts: &[&str], suffix: &str) -> String {
-    let mut name = String::with_capacity(MAX_IDENTIFIER_BYTES);
-    let base_len =
-        parts.iter().map(|part| part.len()).sum::<usize>() + parts.len().saturating_sub(1);
-    if base_len + 1 + suffix.len() > MAX_IDENTIFIER_BYTES {
-        // Writing to a `String` cannot fail.
-        let _ = write_hashed(&mut name, parts, base_len, suffix);
-        return name;
+    let base = parts.join("_");
+    if base.len() + 1 + suffix.len() <= MAX_IDENTIFIER_BYTES {
+        return format!("{base}_{suffix}");
     }
-    for part in parts {
-        name.push_str(part);
-        name.push('_');
-    }
-    name.push_str(suffix);
-    name
-}
-
-/// The pieces of `{part}_{part}_...`, separators included.
-fn joined<'a>(parts: &'a [&'a str]) -> impl Iterator<Item = &'a str> + Clone {
-    parts
-        .iter()
-        .enumerate()
-        .flat_map(|(position, part)| [if position == 0 { "" } else { "_" }, part])
-}
-
-/// [`fitted`] for a name that does not fit: the joined parts (of
-/// `base_len` bytes) cut short, their hash, the suffix.
-#[cold]
-fn write_hashed(
-    out: &mut impl fmt::Write,
-    parts: &[&str],
-    base_len: usize,
-    suffix: &str,
-) -> fmt::Result {
-    let hash = joined(parts).fold(FNV_OFFSET_BASIS, |hash, piece| {
-        fnv1a_32(hash, piece.as_bytes())
-    });
-    let keep = MAX_IDENTIFIER_BYTES
+    let hash = fnv1a_32(base.as_bytes());
+    // The derive only makes ASCII names, but these functions are public:
+    // never cut a character in two (a shorter name is still distinct).
+    let mut keep = MAX_IDENTIFIER_BYTES
         .saturating_sub(suffix.len() + HASH_HEX_DIGITS + 2)
-        .min(base_len);
-    // The joined parts cut at `keep` bytes. The derive only makes ASCII
-    // names, but these functions are public: never cut a character in two
-    // (a shorter name is still distinct). Separators are ASCII, so a
-    // character boundary of the joined text is one of a piece.
-    let mut written = 0;
-    for piece in joined(parts) {
-        let mut end = piece.len().min(keep - written);
-        while !piece.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.write_str(&piece[..end])?;
-        written += end;
-        if end < piece.len() {
-            break;
-        }
+        .min(base.len());
+    while !base.is_char_boundary(keep) {
+        keep -= 1;
     }
-    write!(out, "_{hash:08x}_{suffix}")
+    format!("{}_{hash:08x}_{suffix}", &base[..keep])
 }
 
 const FNV_OFFSET_BASIS: u32 = 0x811c_9dc5;
 
 /// FNV-1a, 32 bits: tiny, stable and good enough to keep distinct names
 /// distinct; not used for anything adversarial.
-/// `hash` is [`FNV_OFFSET_BASIS`] for the first bytes, else the hash of the
-/// bytes before these.
-fn fnv1a_32(mut hash: u32, bytes: &[u8]) -> u32 {
+fn fnv1a_32(bytes: &[u8]) -> u32 {
+    let mut hash = FNV_OFFSET_BASIS;
     for byte in bytes {
         hash ^= u32::from(*byte);
         hash = hash.wrapping_mul(0x0100_0193);
