@@ -13,6 +13,12 @@
 #                 workspace's), to measure a change such as
 #                 benches/proposals/column-arrays.patch applied elsewhere
 #   COMPILE_TIME_DIR=dir  where the crates are generated
+#   SERDE=own     the money side's JSON: `own` (default, `#[money(serde)]`
+#                 without serde attributes: the derive's own impls),
+#                 `remote` (plus a no-op `#[serde(rename_all = "snake_case")]`,
+#                 which sends it through serde_derive on the remote copy), or
+#                 `none` (no JSON on either side: no `serde` key, and the
+#                 baseline without serde's derives)
 # The crates are generated under target/compile-time/ (outside the
 # workspace, each with its own target directory and a copy of the
 # workspace's Cargo.lock, so shared dependencies have the same versions).
@@ -29,6 +35,8 @@ export CARGO_INCREMENTAL=0
 RUNS="${RUNS:-5}"
 CLEAN_RUNS="${CLEAN_RUNS:-1}"
 MODELS="${MODELS:-200}"
+SERDE="${SERDE:-own}"
+case "$SERDE" in own | remote | none) ;; *) echo "SERDE must be own, remote or none" >&2; exit 2 ;; esac
 mkdir -p "$work"
 results="$work/results.md"
 : >"$results"
@@ -78,7 +86,12 @@ EOF
 money_model() {
     local name="$1" fields="$2" i
     echo "#[derive(MoneyModel)]"
-    echo "#[money(table = \"${name,,}\", serde)]"
+    if [ "$SERDE" = none ]; then
+        echo "#[money(table = \"${name,,}\")]"
+    else
+        echo "#[money(table = \"${name,,}\", serde)]"
+    fi
+    if [ "$SERDE" = remote ]; then echo "#[serde(rename_all = \"snake_case\")]"; fi
     echo "pub struct $name {"
     echo "    #[money(primary_key)]"
     echo "    pub id: i64,"
@@ -94,24 +107,33 @@ money_model() {
     echo "}"
 }
 
+# The baseline's `#[serde(with = ...)]` on a money field, unless SERDE=none.
+serde_with() {
+    if [ "$SERDE" != none ]; then echo "    #[serde(with = \"$1\")]"; fi
+}
+
 baseline_model() {
     local name="$1" fields="$2" i
-    echo "#[derive(Serialize, Deserialize, Validate, FromRow)]"
+    if [ "$SERDE" = none ]; then
+        echo "#[derive(Validate, FromRow)]"
+    else
+        echo "#[derive(Serialize, Deserialize, Validate, FromRow)]"
+    fi
     echo "pub struct $name {"
     echo "    #[garde(skip)]"
     echo "    pub id: i64,"
     for ((i = 0; i < fields; i++)); do
         case $i in
-            0) echo "    #[serde(with = \"rust_decimal::serde::str\")]"
+            0) serde_with rust_decimal::serde::str
                echo "    #[garde(custom(rules::digits(rules::BOUND_19_4)), custom(rules::scale(4)), custom(rules::min(Decimal::ZERO)))]"
                echo "    pub balance: Decimal," ;;
-            1) echo "    #[serde(with = \"rust_decimal::serde::str_option\")]"
+            1) serde_with rust_decimal::serde::str_option
                echo "    #[garde(custom(rules::optional_digits(rules::BOUND_19_4)), custom(rules::optional_scale(4)))]"
                echo "    pub overdraft_limit: Option<Decimal>," ;;
-            2) echo "    #[serde(with = \"rust_decimal::serde::str\")]"
+            2) serde_with rust_decimal::serde::str
                echo "    #[garde(custom(rules::digits(rules::BOUND_10_2)), custom(rules::scale(2)), custom(rules::min(Decimal::ZERO)), custom(rules::max(rules::MAX_FEE)))]"
                echo "    pub fee: Decimal," ;;
-            *) echo "    #[serde(with = \"rust_decimal::serde::str\")]"
+            *) serde_with rust_decimal::serde::str
                echo "    #[garde(custom(rules::digits(rules::BOUND_19_4)), custom(rules::scale(4)))]"
                echo "    pub amount_$i: Decimal," ;;
         esac
@@ -163,7 +185,7 @@ EOF
             echo "#![allow(missing_docs)]"
             echo "use garde::Validate;"
             echo "use rust_decimal::Decimal;"
-            echo "use serde::{Deserialize, Serialize};"
+            if [ "$SERDE" != none ]; then echo "use serde::{Deserialize, Serialize};"; fi
             echo "use sqlx::FromRow;"
             garde_rules
             for ((i = 0; i < models; i++)); do baseline_model "Model$i" "$fields"; done
@@ -185,7 +207,7 @@ time_build() {
 say "# Compile time: $MODELS models, #[derive(MoneyModel)] vs serde + garde + sqlx::FromRow"
 say ""
 say "machine: $(nproc) cores (nproc), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory (free -g), $(rustc -V)"
-say "money-core: $money_core; CARGO_INCREMENTAL=0"
+say "money-core: $money_core; CARGO_INCREMENTAL=0; SERDE=$SERDE"
 say "load average at start: $(loadavg)"
 say ""
 
